@@ -1,0 +1,316 @@
+//! The [wasmer](https://wasmer.io) backend of [`wasiport`], with wasmer-wasix as its WASI.
+//!
+//! ```
+//! use wasiport::{Backend, RunConfig};
+//! let backend = wasiport_wasmer::Wasmer::new()?;
+//! let module = backend.compile(&wat::parse_str("(module (func (export \"_start\")))")?)?;
+//! assert!(backend.run(&module, &RunConfig::default())?.success());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! What it normalizes, and what wasmer cannot do, is written down in the crate's README.
+#![warn(missing_docs)]
+
+mod fs;
+mod stdio;
+mod termination;
+mod tunables;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use wasiport::support::{preflight, OutputSink, StdStream, Watchdog};
+use wasiport::{
+    Backend, Capabilities, Capability, CompiledModule, Error, ModuleInfo, Outcome, RunConfig,
+    Stdin, Termination,
+};
+use wasmer::sys::{CompilerConfig, Cranelift, EngineBuilder, NativeEngineExt};
+use wasmer::{Engine, Module, Store};
+use wasmer_middlewares::metering::{get_remaining_points, set_remaining_points, MeteringPoints};
+use wasmer_middlewares::Metering;
+use wasmer_wasix::runtime::task_manager::tokio::TokioTaskManager;
+use wasmer_wasix::virtual_fs::{MountFileSystem, StaticFile};
+use wasmer_wasix::wasmer_wasix_types::wasi::{ExitCode, Signal};
+use wasmer_wasix::{PluggableRuntime, UnsupportedVirtualNetworking, WasiEnv, WasiRuntimeError};
+
+use crate::fs::CapFs;
+use crate::stdio::SinkFile;
+use crate::termination::classify;
+use crate::tunables::LimitingTunables;
+
+/// The backend's name.
+pub const NAME: &str = "wasmer";
+/// The wasmer version this crate is built against (checked against Cargo.lock by a test).
+pub const RUNTIME_VERSION: &str = "7.4.2";
+
+/// How often a timed-out run is interrupted again while it sits in a host call.
+const INTERRUPT_RETRY: Duration = Duration::from_millis(10);
+
+/// Runs modules on wasmer (Cranelift) with wasmer-wasix's WASI.
+///
+/// It owns a small tokio runtime, which wasmer-wasix needs for its file system and clocks, and
+/// enters it for each run: callers need no runtime of their own.
+pub struct Wasmer {
+    tokio: tokio::runtime::Runtime,
+    wasix: Arc<dyn wasmer_wasix::Runtime + Send + Sync>,
+    capabilities: Capabilities,
+}
+
+/// A compiled module with the engine that compiled it: the metering middleware is bound to
+/// one module, so every module has an engine of its own.
+struct Compiled {
+    engine: Engine,
+    module: Module,
+}
+
+fn internal(e: impl std::fmt::Display) -> Error {
+    Error::Internal {
+        backend: NAME,
+        message: e.to_string(),
+    }
+}
+
+/// One unit of fuel per Wasm operator.
+fn operator_cost(_: &wasmer::wasmparser::Operator) -> u64 {
+    1
+}
+
+fn engine() -> Engine {
+    let mut compiler = Cranelift::new();
+    compiler.push_middleware(Arc::new(Metering::new(u64::MAX, operator_cost)));
+    EngineBuilder::new(compiler).engine().into()
+}
+
+/// Why instantiation failed, when the guest's start function trapped.
+fn start_trap(error: &WasiRuntimeError) -> Option<&wasmer::RuntimeError> {
+    use wasmer::InstantiationError;
+    use wasmer_wasix::WasiThreadError;
+    match error {
+        WasiRuntimeError::Runtime(e) => Some(e),
+        WasiRuntimeError::Instantiation(InstantiationError::Start(e)) => Some(e),
+        WasiRuntimeError::Thread(WasiThreadError::InstanceCreateFailed(e)) => match e.as_ref() {
+            InstantiationError::Start(e) => Some(e),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+impl Wasmer {
+    /// A backend with its own tokio runtime (one worker thread).
+    pub fn new() -> Result<Self, Error> {
+        let tokio = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .thread_name("wasiport-wasmer")
+            .build()
+            .map_err(internal)?;
+        let wasix: Arc<dyn wasmer_wasix::Runtime + Send + Sync> = {
+            let _entered = tokio.enter();
+            let tasks = TokioTaskManager::new(tokio.handle().clone());
+            let mut runtime = PluggableRuntime::new(Arc::new(tasks));
+            runtime.set_engine(engine());
+            // No host sockets: WASI preview 1 has no socket creation, and this drops the
+            // networking thread `PluggableRuntime::new` starts.
+            runtime.set_networking_implementation(UnsupportedVirtualNetworking::default());
+            Arc::new(runtime)
+        };
+        let capabilities = Capability::ALL.iter().copied().collect();
+        Ok(Wasmer {
+            tokio,
+            wasix,
+            capabilities,
+        })
+    }
+
+    fn env_builder(
+        &self,
+        config: &RunConfig,
+        stdout: &OutputSink,
+        stderr: &OutputSink,
+    ) -> Result<wasmer_wasix::WasiEnvBuilder, Error> {
+        let mut b = WasiEnv::builder(&config.argv()[0])
+            .args(&config.argv()[1..])
+            .envs(config.env().iter().map(|(k, v)| (k, v)))
+            .runtime(self.wasix.clone());
+        match config.stdin() {
+            Stdin::Empty => b.set_stdin(Box::new(StaticFile::new(Vec::new()))),
+            Stdin::Bytes(bytes) => b.set_stdin(Box::new(StaticFile::new(bytes.clone()))),
+            // wasix's default stdin is the host's.
+            Stdin::Inherit => {}
+        }
+        b.set_stdout(Box::new(SinkFile(stdout.clone())));
+        b.set_stderr(Box::new(SinkFile(stderr.clone())));
+        let mount = MountFileSystem::new();
+        for (i, p) in config.preopens().iter().enumerate() {
+            let fs = CapFs::open(p.host_path(), p.is_read_only(), self.tokio.handle().clone())
+                .map_err(|source| Error::Io {
+                    path: p.host_path().to_path_buf(),
+                    source,
+                })?;
+            // An absolute guest path is mounted where the guest sees it; a relative one (".")
+            // is mounted out of the way and given its name as an alias.
+            let guest = p.guest_path().to_string();
+            let (mount_at, alias) = if guest.starts_with('/') {
+                (guest, None)
+            } else {
+                (format!("/.wasiport/{i}"), Some(guest))
+            };
+            mount.mount(&mount_at, Arc::new(fs)).map_err(internal)?;
+            let writable = !p.is_read_only();
+            b.add_preopen_build(|d| {
+                d.directory(&mount_at)
+                    .read(true)
+                    .write(writable)
+                    .create(writable);
+                if let Some(alias) = &alias {
+                    d.alias(alias);
+                }
+                d
+            })
+            .map_err(internal)?;
+        }
+        b.set_mount_fs(mount);
+        Ok(b)
+    }
+}
+
+impl Backend for Wasmer {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn runtime_version(&self) -> &'static str {
+        RUNTIME_VERSION
+    }
+
+    fn capabilities(&self) -> &Capabilities {
+        &self.capabilities
+    }
+
+    fn compile(&self, wasm: &[u8]) -> Result<CompiledModule, Error> {
+        let engine = engine();
+        let module = Module::from_binary(&engine, wasm).map_err(|e| Error::InvalidModule {
+            backend: NAME,
+            message: e.to_string(),
+        })?;
+        let info = ModuleInfo::parse(wasm).map_err(|message| Error::InvalidModule {
+            backend: NAME,
+            message,
+        })?;
+        Ok(CompiledModule::new(NAME, info, Compiled { engine, module }))
+    }
+
+    fn run(&self, compiled: &CompiledModule, config: &RunConfig) -> Result<Outcome, Error> {
+        let native: &Compiled = compiled.native(NAME)?;
+        if let Some(outcome) = preflight(NAME, &self.capabilities, compiled, config)? {
+            return Ok(outcome);
+        }
+        // wasix resolves every other import module (wasix_32v1, wasi_unstable, ...) too; the
+        // API promises WASI preview 1, so anything else is reported missing, as elsewhere.
+        let missing: Vec<String> = compiled
+            .info()
+            .imports()
+            .iter()
+            .filter(|i| !i.is_wasi_p1_function())
+            .map(ToString::to_string)
+            .collect();
+        if !missing.is_empty() {
+            return Err(Error::MissingImports {
+                backend: NAME,
+                imports: missing,
+            });
+        }
+        let _entered = self.tokio.enter();
+        let stdout = OutputSink::new(config.stdout(), StdStream::Stdout);
+        let stderr = OutputSink::new(config.stderr(), StdStream::Stderr);
+        let builder = self.env_builder(config, &stdout, &stderr)?;
+
+        // A clone shares the compiled code but has its own tunables: the memory cap is per run.
+        let mut engine = native.engine.clone();
+        if let Some(bytes) = config.limits().max_memory_bytes {
+            engine.set_tunables(LimitingTunables::new(bytes));
+        }
+        let mut store = Store::new(engine);
+        let started = Instant::now();
+        let (instance, wasi_env) = match builder.instantiate(native.module.clone(), &mut store) {
+            Ok(pair) => pair,
+            Err(error) => {
+                return match start_trap(&error) {
+                    Some(trap) => Ok(Outcome {
+                        elapsed: started.elapsed(),
+                        ..Outcome::new(classify(trap))
+                    }),
+                    None => Err(internal(error)),
+                }
+            }
+        };
+        let budget = config.limits().fuel.unwrap_or(u64::MAX);
+        set_remaining_points(&mut store, &instance, budget);
+        let start = instance
+            .exports
+            .get_function("_start")
+            .map_err(internal)?
+            .clone();
+        let ty = start.ty(&store);
+        if !ty.params().is_empty() || !ty.results().is_empty() {
+            return Err(Error::InvalidModule {
+                backend: NAME,
+                message: "`_start` is not a function without parameters and results".into(),
+            });
+        }
+
+        let timed_out = Arc::new(AtomicBool::new(false));
+        let watchdog = match config.limits().timeout {
+            Some(timeout) => {
+                let interrupter = store.interrupter();
+                let process = wasi_env.data(&store).process.clone();
+                let flag = timed_out.clone();
+                // The interrupt is lost while the guest is in a host call, so it is repeated;
+                // SIGKILL to the WASI process wakes a guest blocked in a syscall.
+                Some(
+                    Watchdog::start_repeating(timeout, INTERRUPT_RETRY, move || {
+                        flag.store(true, Ordering::SeqCst);
+                        interrupter.interrupt();
+                        process.signal_process(Signal::Sigkill);
+                    })
+                    .map_err(internal)?,
+                )
+            }
+            None => None,
+        };
+        let result = start.call(&mut store, &[]);
+        drop(watchdog);
+        let elapsed = started.elapsed();
+
+        let points = get_remaining_points(&mut store, &instance);
+        let termination = match &result {
+            _ if timed_out.load(Ordering::SeqCst) => Termination::Timeout,
+            Err(_) if points == MeteringPoints::Exhausted => Termination::OutOfFuel,
+            Err(error) => classify(error),
+            Ok(_) => Termination::Exited(0),
+        };
+        let fuel_consumed = match points {
+            MeteringPoints::Remaining(left) => budget - left,
+            MeteringPoints::Exhausted => budget,
+        };
+        let exit_code = match termination {
+            Termination::Exited(code) => ExitCode::from(code),
+            _ => ExitCode::from(1),
+        };
+        // Flushes and closes the guest's files and ends its WASI process.
+        wasi_env.on_exit(&mut store, Some(exit_code));
+        let (stdout, stdout_truncated) = stdout.captured();
+        let (stderr, stderr_truncated) = stderr.captured();
+        Ok(Outcome {
+            termination,
+            stdout,
+            stderr,
+            stdout_truncated,
+            stderr_truncated,
+            elapsed,
+            fuel_consumed: Some(fuel_consumed),
+        })
+    }
+}

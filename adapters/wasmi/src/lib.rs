@@ -1,0 +1,256 @@
+//! The [wasmi](https://github.com/wasmi-labs/wasmi) backend of [`wasiport`]: an interpreter,
+//! with `wasmi_wasi` (wasi-common) as its WASI.
+//!
+//! ```
+//! use wasiport::{Backend, RunConfig};
+//! let backend = wasiport_wasmi::Wasmi::new()?;
+//! let module = backend.compile(&wat::parse_str("(module (func (export \"_start\")))")?)?;
+//! assert!(backend.run(&module, &RunConfig::default())?.success());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! What it normalizes, and what wasmi cannot do, is written down in the crate's README.
+#![warn(missing_docs)]
+
+mod readonly;
+mod termination;
+
+use std::time::Instant;
+
+use wasi_common::pipe::{ReadPipe, WritePipe};
+use wasi_common::sync::{ambient_authority, Dir, WasiCtxBuilder};
+use wasi_common::WasiCtx;
+use wasiport::support::{preflight, OutputSink, StdStream};
+use wasiport::{
+    Backend, Capabilities, Capability, CompiledModule, Error, ModuleInfo, Outcome, RunConfig,
+    Stdin, Termination,
+};
+use wasmi::{Engine, Linker, Module, Store, StoreLimits, StoreLimitsBuilder, TypedResumableCall};
+
+use crate::readonly::ReadOnlyDir;
+use crate::termination::classify;
+
+/// The backend's name.
+pub const NAME: &str = "wasmi";
+/// The wasmi version this crate is built against (checked against Cargo.lock by a test).
+pub const RUNTIME_VERSION: &str = "2.0.0";
+
+/// Fuel granted at a time when a timeout is set: between two grants the deadline is checked.
+/// Roughly a millisecond of interpretation.
+const FUEL_SLICE: u64 = 1_000_000;
+
+/// Runs modules on the wasmi interpreter.
+///
+/// Fuel metering is always on in its engine; a timeout is enforced by running in fuel slices
+/// and checking the clock between them (wasmi has no epochs and no interrupt).
+pub struct Wasmi {
+    engine: Engine,
+    linker: Linker<State>,
+    capabilities: Capabilities,
+}
+
+struct State {
+    wasi: WasiCtx,
+    limits: StoreLimits,
+}
+
+fn internal(e: impl std::fmt::Display) -> Error {
+    Error::Internal {
+        backend: NAME,
+        message: e.to_string(),
+    }
+}
+
+impl Wasmi {
+    /// A backend with its own engine.
+    pub fn new() -> Result<Self, Error> {
+        let mut config = wasmi::Config::default();
+        config.consume_fuel(true);
+        let engine = Engine::new(&config);
+        let mut linker = Linker::new(&engine);
+        wasmi_wasi::add_to_linker(&mut linker, |s: &mut State| &mut s.wasi).map_err(internal)?;
+        let capabilities = Capability::ALL
+            .iter()
+            .copied()
+            .filter(|c| *c != Capability::TrapBacktrace)
+            .collect();
+        Ok(Wasmi {
+            engine,
+            linker,
+            capabilities,
+        })
+    }
+
+    fn wasi_ctx(
+        &self,
+        config: &RunConfig,
+        stdout: &OutputSink,
+        stderr: &OutputSink,
+    ) -> Result<WasiCtx, Error> {
+        let mut b = WasiCtxBuilder::new();
+        b.args(config.argv()).map_err(internal)?;
+        b.envs(config.env()).map_err(internal)?;
+        match config.stdin() {
+            Stdin::Empty => {}
+            Stdin::Bytes(bytes) => {
+                b.stdin(Box::new(ReadPipe::from(bytes.clone())));
+            }
+            Stdin::Inherit => {
+                b.inherit_stdin();
+            }
+        }
+        b.stdout(Box::new(WritePipe::new(stdout.clone())));
+        b.stderr(Box::new(WritePipe::new(stderr.clone())));
+        let ctx = b.build();
+        for p in config.preopens() {
+            let io_error = |source| Error::Io {
+                path: p.host_path().to_path_buf(),
+                source,
+            };
+            let dir =
+                Dir::open_ambient_dir(p.host_path(), ambient_authority()).map_err(io_error)?;
+            let dir: Box<dyn wasi_common::WasiDir> =
+                Box::new(wasi_common::sync::dir::Dir::from_cap_std(dir));
+            let dir = if p.is_read_only() {
+                Box::new(ReadOnlyDir(dir))
+            } else {
+                dir
+            };
+            ctx.push_preopened_dir(dir, p.guest_path())
+                .map_err(internal)?;
+        }
+        Ok(ctx)
+    }
+}
+
+impl Backend for Wasmi {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn runtime_version(&self) -> &'static str {
+        RUNTIME_VERSION
+    }
+
+    fn capabilities(&self) -> &Capabilities {
+        &self.capabilities
+    }
+
+    fn compile(&self, wasm: &[u8]) -> Result<CompiledModule, Error> {
+        let module = Module::new(&self.engine, wasm).map_err(|e| Error::InvalidModule {
+            backend: NAME,
+            message: e.to_string(),
+        })?;
+        let info = ModuleInfo::parse(wasm).map_err(|message| Error::InvalidModule {
+            backend: NAME,
+            message,
+        })?;
+        Ok(CompiledModule::new(NAME, info, module))
+    }
+
+    fn run(&self, compiled: &CompiledModule, config: &RunConfig) -> Result<Outcome, Error> {
+        let module: &Module = compiled.native(NAME)?;
+        if let Some(outcome) = preflight(NAME, &self.capabilities, compiled, config)? {
+            return Ok(outcome);
+        }
+        let stdout = OutputSink::new(config.stdout(), StdStream::Stdout);
+        let stderr = OutputSink::new(config.stderr(), StdStream::Stderr);
+        let mut limits = StoreLimitsBuilder::new();
+        if let Some(bytes) = config.limits().max_memory_bytes {
+            limits = limits.memory_size(usize::try_from(bytes).unwrap_or(usize::MAX));
+        }
+        let state = State {
+            wasi: self.wasi_ctx(config, &stdout, &stderr)?,
+            limits: limits.build(),
+        };
+        let mut store = Store::new(&self.engine, state);
+        store.limiter(|s| &mut s.limits);
+
+        // wasmi's `Linker::get` does not see host functions, so imports are checked by name:
+        // `wasmi_wasi` defines every preview-1 function and nothing else.
+        let missing: Vec<String> = compiled
+            .info()
+            .imports()
+            .iter()
+            .filter(|i| !i.is_wasi_p1_function())
+            .map(ToString::to_string)
+            .collect();
+        if !missing.is_empty() {
+            return Err(Error::MissingImports {
+                backend: NAME,
+                imports: missing,
+            });
+        }
+
+        let budget = config.limits().fuel.unwrap_or(u64::MAX);
+        let timeout = config.limits().timeout;
+        let slice = if timeout.is_some() {
+            FUEL_SLICE.min(budget)
+        } else {
+            budget
+        };
+        // Fuel handed to the store so far; consumed = granted - what the store has left.
+        let mut granted = slice;
+        store.set_fuel(slice).map_err(internal)?;
+
+        let started = Instant::now();
+        let deadline = timeout.map(|t| started + t);
+        let start = self
+            .linker
+            .instantiate_and_start(&mut store, module)
+            .map_err(|e| (e, true))
+            .and_then(|instance| {
+                instance
+                    .get_typed_func::<(), ()>(&store, "_start")
+                    .map_err(|e| (e, false))
+            });
+        let termination = match start {
+            Err((error, trapped)) if trapped => classify(&error),
+            Err((error, _)) => {
+                return Err(Error::InvalidModule {
+                    backend: NAME,
+                    message: error.to_string(),
+                })
+            }
+            Ok(start) => {
+                let mut call = start.call_resumable(&mut store, ());
+                loop {
+                    match call {
+                        Ok(TypedResumableCall::Finished(())) => break Termination::Exited(0),
+                        Ok(TypedResumableCall::HostTrap(host)) => {
+                            break classify(host.host_error())
+                        }
+                        Ok(TypedResumableCall::OutOfFuel(paused)) => {
+                            let consumed = granted - store.get_fuel().map_err(internal)?;
+                            let left = budget - consumed;
+                            if left < paused.required_fuel() {
+                                break Termination::OutOfFuel;
+                            }
+                            if deadline.is_some_and(|d| Instant::now() >= d) {
+                                break Termination::Timeout;
+                            }
+                            let grant = slice.min(left).max(paused.required_fuel());
+                            store.set_fuel(grant).map_err(internal)?;
+                            granted = consumed + grant;
+                            call = paused.resume(&mut store);
+                        }
+                        Err(error) => break classify(&error),
+                    }
+                }
+            }
+        };
+        let elapsed = started.elapsed();
+        let consumed = granted - store.get_fuel().map_err(internal)?;
+        let (stdout, stdout_truncated) = stdout.captured();
+        let (stderr, stderr_truncated) = stderr.captured();
+        Ok(Outcome {
+            termination,
+            stdout,
+            stderr,
+            stdout_truncated,
+            stderr_truncated,
+            elapsed,
+            fuel_consumed: Some(consumed),
+        })
+    }
+}

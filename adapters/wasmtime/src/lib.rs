@@ -1,0 +1,216 @@
+//! The [wasmtime](https://wasmtime.dev) backend of [`wasiport`].
+//!
+//! ```
+//! use wasiport::{Backend, RunConfig};
+//! let backend = wasiport_wasmtime::Wasmtime::new()?;
+//! let module = backend.compile(&wat::parse_str("(module (func (export \"_start\")))")?)?;
+//! assert!(backend.run(&module, &RunConfig::default())?.success());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! What it normalizes, and what wasmtime cannot do, is written down in the crate's README.
+#![warn(missing_docs)]
+
+mod stdio;
+mod termination;
+
+use std::time::Instant;
+
+use wasiport::support::{preflight, OutputSink, StdStream, Watchdog};
+use wasiport::{
+    Backend, Capabilities, Capability, CompiledModule, DirAccess, Error, ModuleInfo, Outcome,
+    RunConfig, Stdin,
+};
+use wasmtime::{
+    Engine, ExternType, Linker, Module, Store, StoreLimits, StoreLimitsBuilder, UpdateDeadline,
+};
+use wasmtime_wasi::p1::WasiP1Ctx;
+use wasmtime_wasi::{FsPerms, WasiCtxBuilder};
+
+use crate::stdio::SinkStream;
+use crate::termination::{classify, TimedOut};
+
+/// The backend's name.
+pub const NAME: &str = "wasmtime";
+/// The wasmtime version this crate is built against (checked against Cargo.lock by a test).
+pub const RUNTIME_VERSION: &str = "48.0.0";
+
+/// Runs modules on wasmtime with wasmtime-wasi's preview-1 implementation.
+///
+/// Fuel and epoch interruption are always on in its engine, so any run may set a fuel budget or
+/// a timeout; the engine and the WASI linker are made once and shared by every run.
+pub struct Wasmtime {
+    engine: Engine,
+    linker: Linker<State>,
+    capabilities: Capabilities,
+}
+
+struct State {
+    wasi: WasiP1Ctx,
+    limits: StoreLimits,
+}
+
+fn internal(e: impl std::fmt::Display) -> Error {
+    Error::Internal {
+        backend: NAME,
+        message: format!("{e:#}"),
+    }
+}
+
+impl Wasmtime {
+    /// A backend with its own engine.
+    pub fn new() -> Result<Self, Error> {
+        let mut config = wasmtime::Config::new();
+        config.consume_fuel(true).epoch_interruption(true);
+        let engine = Engine::new(&config).map_err(|e| internal(format!("{e:#}")))?;
+        let mut linker = Linker::new(&engine);
+        wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |s: &mut State| &mut s.wasi)
+            .map_err(|e| internal(format!("{e:#}")))?;
+        Ok(Wasmtime {
+            engine,
+            linker,
+            capabilities: Capability::ALL.iter().copied().collect(),
+        })
+    }
+
+    fn wasi_ctx(
+        &self,
+        config: &RunConfig,
+        stdout: &OutputSink,
+        stderr: &OutputSink,
+    ) -> Result<WasiP1Ctx, Error> {
+        let mut b = WasiCtxBuilder::new();
+        // File I/O on the calling thread, not through tokio's blocking pool (must precede the
+        // preopens, which capture it).
+        b.allow_blocking_current_thread(true);
+        b.args(config.argv()).envs(config.env());
+        for p in config.preopens() {
+            let perms = match p.access() {
+                DirAccess::ReadOnly => FsPerms::ReadOnly,
+                DirAccess::ReadWrite => FsPerms::ReadWrite,
+            };
+            b.preopened_dir(p.host_path(), p.guest_path(), perms)
+                .map_err(|e| Error::Io {
+                    path: p.host_path().to_path_buf(),
+                    source: std::io::Error::other(format!("{e:#}")),
+                })?;
+        }
+        match config.stdin() {
+            Stdin::Empty => {}
+            Stdin::Bytes(bytes) => {
+                b.stdin(wasmtime_wasi::p2::pipe::MemoryInputPipe::new(bytes.clone()));
+            }
+            Stdin::Inherit => {
+                b.inherit_stdin();
+            }
+        }
+        b.stdout(SinkStream::new(stdout.clone()));
+        b.stderr(SinkStream::new(stderr.clone()));
+        Ok(b.build_p1())
+    }
+}
+
+impl Backend for Wasmtime {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn runtime_version(&self) -> &'static str {
+        RUNTIME_VERSION
+    }
+
+    fn capabilities(&self) -> &Capabilities {
+        &self.capabilities
+    }
+
+    fn compile(&self, wasm: &[u8]) -> Result<CompiledModule, Error> {
+        let module = Module::new(&self.engine, wasm).map_err(|e| Error::InvalidModule {
+            backend: NAME,
+            message: format!("{e:#}"),
+        })?;
+        let info = ModuleInfo::parse(wasm).map_err(|message| Error::InvalidModule {
+            backend: NAME,
+            message,
+        })?;
+        Ok(CompiledModule::new(NAME, info, module))
+    }
+
+    fn run(&self, compiled: &CompiledModule, config: &RunConfig) -> Result<Outcome, Error> {
+        let module: &Module = compiled.native(NAME)?;
+        if let Some(outcome) = preflight(NAME, &self.capabilities, compiled, config)? {
+            return Ok(outcome);
+        }
+        match module.get_export("_start") {
+            Some(ExternType::Func(ty)) if ty.params().len() == 0 && ty.results().len() == 0 => {}
+            _ => {
+                return Err(Error::InvalidModule {
+                    backend: NAME,
+                    message: "`_start` is not a function without parameters and results".into(),
+                })
+            }
+        }
+        let stdout = OutputSink::new(config.stdout(), StdStream::Stdout);
+        let stderr = OutputSink::new(config.stderr(), StdStream::Stderr);
+        let mut limits = StoreLimitsBuilder::new();
+        if let Some(bytes) = config.limits().max_memory_bytes {
+            limits = limits.memory_size(usize::try_from(bytes).unwrap_or(usize::MAX));
+        }
+        let state = State {
+            wasi: self.wasi_ctx(config, &stdout, &stderr)?,
+            limits: limits.build(),
+        };
+        let mut store = Store::new(&self.engine, state);
+        store.limiter(|s| &mut s.limits);
+        let fuel_budget = config.limits().fuel.unwrap_or(u64::MAX);
+        store.set_fuel(fuel_budget).map_err(internal)?;
+
+        let missing: Vec<String> = module
+            .imports()
+            .filter(|i| self.linker.get_by_import(&mut store, i).is_none())
+            .map(|i| format!("{}::{}", i.module(), i.name()))
+            .collect();
+        if !missing.is_empty() {
+            return Err(Error::MissingImports {
+                backend: NAME,
+                imports: missing,
+            });
+        }
+
+        let started = Instant::now();
+        // Epochs are engine-wide: another run's watchdog may tick them too, so the callback
+        // checks this run's own deadline and lets everything else continue.
+        let deadline = config.limits().timeout.map(|t| started + t);
+        store.set_epoch_deadline(1);
+        store.epoch_deadline_callback(move |_| match deadline {
+            Some(d) if Instant::now() >= d => Err(TimedOut.into()),
+            _ => Ok(UpdateDeadline::Continue(1)),
+        });
+        let _watchdog = match config.limits().timeout {
+            Some(t) => {
+                let engine = self.engine.clone();
+                Some(Watchdog::start(t, move || engine.increment_epoch()).map_err(internal)?)
+            }
+            None => None,
+        };
+
+        let result = self
+            .linker
+            .instantiate(&mut store, module)
+            .and_then(|instance| instance.get_typed_func::<(), ()>(&mut store, "_start"))
+            .and_then(|start| start.call(&mut store, ()));
+        let elapsed = started.elapsed();
+        let termination = classify(result);
+        let fuel_left = store.get_fuel().map_err(internal)?;
+        let (stdout, stdout_truncated) = stdout.captured();
+        let (stderr, stderr_truncated) = stderr.captured();
+        Ok(Outcome {
+            termination,
+            stdout,
+            stderr,
+            stdout_truncated,
+            stderr_truncated,
+            elapsed,
+            fuel_consumed: Some(fuel_budget - fuel_left),
+        })
+    }
+}

@@ -1,0 +1,41 @@
+//! `wasiport backends`.
+
+use clap::Args;
+use serde_json::json;
+use wasiport_conformance::backends;
+
+use super::Failure;
+
+#[derive(Args)]
+pub(crate) struct BackendsArgs {
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    json: bool,
+}
+
+pub(crate) fn backends(args: BackendsArgs) -> Result<u8, Failure> {
+    let all = backends::select("all")?;
+    if args.json {
+        let list: Vec<_> = all
+            .iter()
+            .map(|b| {
+                json!({
+                    "name": b.name(),
+                    "runtime_version": b.runtime_version(),
+                    "capabilities": b.capabilities().iter().map(|c| c.as_str()).collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        println!("{}", serde_json::Value::Array(list));
+    } else {
+        for b in &all {
+            println!(
+                "{:<10} {:<8} {}",
+                b.name(),
+                b.runtime_version(),
+                b.capabilities()
+            );
+        }
+    }
+    Ok(0)
+}

@@ -1,0 +1,111 @@
+//! Argument parsing and the exit codes of the `wasiport` command line.
+
+mod backends;
+mod run;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Exit codes of the command line itself. Guest exit codes pass through unchanged when a
+/// module runs without `--json`; these are chosen from the BSD `sysexits.h` range so that they
+/// rarely collide with a guest's own.
+pub(crate) mod exit {
+    /// A bad flag value: an unknown backend, a malformed `--dir` or `--env`.
+    pub const USAGE: u8 = 64;
+    /// The module is not WebAssembly, or the runtime rejects it.
+    pub const DATA: u8 = 65;
+    /// A file or directory named on the command line does not exist or cannot be read.
+    pub const NO_INPUT: u8 = 66;
+    /// The backend cannot do what was asked (an unsupported setting, missing imports).
+    pub const UNAVAILABLE: u8 = 69;
+    /// The runtime failed.
+    pub const SOFTWARE: u8 = 70;
+    /// The guest trapped (like a process killed by SIGABRT).
+    pub const TRAP: u8 = 134;
+    /// The guest hit the wall-clock timeout (like `timeout(1)`).
+    pub const TIMEOUT: u8 = 124;
+    /// The guest ran out of fuel.
+    pub const OUT_OF_FUEL: u8 = 125;
+    /// The module's initial memory is larger than `--max-memory`.
+    pub const MEMORY_LIMIT: u8 = 123;
+    /// `--backend all`: the backends' outcomes differ.
+    pub const DIFFER: u8 = 1;
+}
+
+/// One failure of the command line: a message for stderr and an exit code.
+#[derive(Debug)]
+pub(crate) struct Failure {
+    pub(crate) code: u8,
+    pub(crate) message: String,
+}
+
+impl Failure {
+    pub(crate) fn new(code: u8, message: impl Into<String>) -> Self {
+        Failure {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<wasiport::Error> for Failure {
+    fn from(e: wasiport::Error) -> Self {
+        use wasiport::Error as E;
+        let code = match &e {
+            E::InvalidModule { .. } => exit::DATA,
+            E::MissingImports { .. } | E::Unsupported { .. } => exit::UNAVAILABLE,
+            E::Io { .. } => exit::NO_INPUT,
+            E::InvalidConfig(_) => exit::USAGE,
+            _ => exit::SOFTWARE,
+        };
+        Failure::new(code, e.to_string())
+    }
+}
+
+impl From<wasiport_conformance::backends::LookupError> for Failure {
+    fn from(e: wasiport_conformance::backends::LookupError) -> Self {
+        match e {
+            wasiport_conformance::backends::LookupError::Failed(e) => e.into(),
+            unknown => Failure::new(exit::USAGE, unknown.to_string()),
+        }
+    }
+}
+
+#[derive(Parser)]
+#[command(
+    name = "wasiport",
+    version,
+    about = "Run WASI programs on any WebAssembly runtime, and compare them",
+    after_help = "Exit codes: the guest's own exit code for `run` without --json; 64 bad flag value, \
+65 invalid module, 66 missing input, 69 unsupported by the backend, 70 runtime failure, \
+123 memory limit, 124 timeout, 125 out of fuel, 134 trap; 1 when `--backend all` finds differences."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a WASI command module (binary .wasm or text .wat).
+    Run(run::RunArgs),
+    /// List the compiled-in backends with their runtime versions and capabilities.
+    Backends(backends::BackendsArgs),
+}
+
+/// Parses the command line, runs the command, and turns every failure into one line on stderr.
+pub(crate) fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Run(args) => run::run(args),
+        Command::Backends(args) => backends::backends(args),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(failure) => {
+            eprintln!("wasiport: {}", failure.message);
+            ExitCode::from(failure.code)
+        }
+    }
+}

@@ -1,0 +1,211 @@
+//! `wasiport run`.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Args;
+use wasiport::{Backend, Outcome, OutputMode, Preopen, RunConfig, Stdin, Termination};
+use wasiport_conformance::{backends, report};
+
+use super::{exit, Failure};
+
+#[derive(Args)]
+pub(crate) struct RunArgs {
+    /// The backend to run on, or `all` to run on every compiled-in backend and compare.
+    #[arg(long, short, default_value = "wasmtime")]
+    backend: String,
+    /// Preopen a host directory: HOST, HOST::GUEST, with `:ro` at the end for read-only.
+    #[arg(long = "dir", value_name = "HOST[::GUEST][:ro]")]
+    dirs: Vec<String>,
+    /// Set an environment variable for the guest.
+    #[arg(long = "env", value_name = "KEY=VALUE")]
+    envs: Vec<String>,
+    /// Feed this file to the guest's stdin (default: the host's stdin, or nothing with
+    /// --json or --backend all).
+    #[arg(long, value_name = "FILE")]
+    stdin: Option<PathBuf>,
+    /// Stop the guest after this many seconds of wall-clock time.
+    #[arg(long, value_name = "SECONDS")]
+    timeout: Option<f64>,
+    /// Stop the guest after this much fuel.
+    #[arg(long, value_name = "N")]
+    fuel: Option<u64>,
+    /// Cap the guest's linear memory at this many bytes.
+    #[arg(long, value_name = "BYTES")]
+    max_memory: Option<u64>,
+    /// Capture stdout and stderr and print one JSON object describing the outcome.
+    #[arg(long)]
+    json: bool,
+    /// The module: binary WebAssembly or the text format.
+    module: PathBuf,
+    /// Arguments passed to the guest.
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    args: Vec<String>,
+}
+
+/// Parses `HOST[::GUEST][:ro|:rw]`.
+fn parse_dir(spec: &str) -> Result<Preopen, Failure> {
+    let (rest, read_only) = match spec.strip_suffix(":ro") {
+        Some(rest) => (rest, true),
+        None => (spec.strip_suffix(":rw").unwrap_or(spec), false),
+    };
+    let (host, guest) = match rest.split_once("::") {
+        Some((host, guest)) => (host, guest),
+        None => (rest, rest),
+    };
+    if host.is_empty() || guest.is_empty() {
+        return Err(Failure::new(
+            exit::USAGE,
+            format!("bad --dir `{spec}`: expected HOST[::GUEST][:ro]"),
+        ));
+    }
+    Ok(if read_only {
+        Preopen::read_only(host, guest)
+    } else {
+        Preopen::read_write(host, guest)
+    })
+}
+
+fn read_input(path: &PathBuf) -> Result<Vec<u8>, Failure> {
+    std::fs::read(path)
+        .map_err(|e| Failure::new(exit::NO_INPUT, format!("{}: {e}", path.display())))
+}
+
+fn config(args: &RunArgs, capture: bool) -> Result<RunConfig, Failure> {
+    let mut b = RunConfig::builder()
+        .program_name(args.module.display().to_string())
+        .args(args.args.iter().cloned());
+    for e in &args.envs {
+        let (k, v) = e.split_once('=').ok_or_else(|| {
+            Failure::new(exit::USAGE, format!("bad --env `{e}`: expected KEY=VALUE"))
+        })?;
+        b = b.env(k, v);
+    }
+    for d in &args.dirs {
+        b = b.preopen(parse_dir(d)?);
+    }
+    b = b.stdin(match &args.stdin {
+        Some(path) => Stdin::Bytes(read_input(path)?),
+        None if capture => Stdin::Empty,
+        None => Stdin::Inherit,
+    });
+    let output = if capture {
+        OutputMode::default()
+    } else {
+        OutputMode::Inherit
+    };
+    b = b.stdout(output).stderr(output);
+    if let Some(secs) = args.timeout {
+        let t = Duration::try_from_secs_f64(secs)
+            .ok()
+            .filter(|t| !t.is_zero())
+            .ok_or_else(|| {
+                Failure::new(
+                    exit::USAGE,
+                    format!("bad --timeout `{secs}`: expected a positive number of seconds"),
+                )
+            })?;
+        b = b.timeout(t);
+    }
+    if let Some(fuel) = args.fuel {
+        b = b.fuel(fuel);
+    }
+    if let Some(bytes) = args.max_memory {
+        b = b.max_memory_bytes(bytes);
+    }
+    Ok(b.build()?)
+}
+
+fn run_on(backend: &dyn Backend, wasm: &[u8], config: &RunConfig) -> Result<Outcome, Failure> {
+    let module = backend.compile(wasm)?;
+    Ok(backend.run(&module, config)?)
+}
+
+/// The process exit code for an outcome: the guest's own, or one of ours for other endings.
+fn exit_code(outcome: &Outcome) -> u8 {
+    match outcome.termination {
+        // Exit codes are truncated to a byte, as a POSIX shell would see them.
+        Termination::Exited(code) => code as u8,
+        Termination::Trap(_) => exit::TRAP,
+        Termination::Timeout => exit::TIMEOUT,
+        Termination::OutOfFuel => exit::OUT_OF_FUEL,
+        Termination::MemoryLimit => exit::MEMORY_LIMIT,
+    }
+}
+
+pub(crate) fn run(args: RunArgs) -> Result<u8, Failure> {
+    let bytes = read_input(&args.module)?;
+    let wasm = wat::parse_bytes(&bytes).map_err(|e| {
+        Failure::new(
+            exit::DATA,
+            format!(
+                "{}: not a WebAssembly module (binary or text): {e}",
+                args.module.display()
+            ),
+        )
+    })?;
+    if args.backend == "all" {
+        return run_all(&args, &wasm);
+    }
+    let backend = backends::by_name(&args.backend)?;
+    let config = config(&args, args.json)?;
+    let outcome = run_on(backend.as_ref(), &wasm, &config)?;
+    if args.json {
+        println!("{}", report::outcome_json(backend.as_ref(), &outcome));
+        return Ok(0);
+    }
+    if let Termination::Trap(_)
+    | Termination::Timeout
+    | Termination::OutOfFuel
+    | Termination::MemoryLimit = outcome.termination
+    {
+        eprintln!(
+            "wasiport: {}: guest {}",
+            backend.name(),
+            outcome.termination
+        );
+    }
+    Ok(exit_code(&outcome))
+}
+
+fn run_all(args: &RunArgs, wasm: &[u8]) -> Result<u8, Failure> {
+    let config = config(args, true)?;
+    let all = backends::select("all")?;
+    let mut outcomes = Vec::new();
+    for backend in &all {
+        outcomes.push(run_on(backend.as_ref(), wasm, &config)?);
+    }
+    let named: Vec<(&str, &Outcome)> = all.iter().map(|b| b.name()).zip(&outcomes).collect();
+    let diffs = report::differences(&named);
+    if args.json {
+        let runs: Vec<_> = all
+            .iter()
+            .zip(&outcomes)
+            .map(|(b, o)| report::outcome_json(b.as_ref(), o))
+            .collect();
+        println!(
+            "{}",
+            serde_json::json!({ "runs": runs, "agree": diffs.is_empty(), "differences": diffs })
+        );
+    } else {
+        for (b, o) in all.iter().zip(&outcomes) {
+            println!(
+                "{:<10} {:<30} stdout {} bytes, stderr {} bytes, {:.1} ms",
+                b.name(),
+                o.termination.to_string(),
+                o.stdout.len(),
+                o.stderr.len(),
+                o.elapsed.as_secs_f64() * 1000.0
+            );
+        }
+        if diffs.is_empty() {
+            println!("all {} backends agree", all.len());
+        } else {
+            println!("outcomes differ:");
+            for d in &diffs {
+                println!("  {d}");
+            }
+        }
+    }
+    Ok(if diffs.is_empty() { 0 } else { exit::DIFFER })
+}

@@ -1,0 +1,244 @@
+//! The `wasiport` command line, run as a user would.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn wat(name: &str) -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/guests/wat"))
+        .join(format!("{name}.wat"))
+}
+
+fn wasiport(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_wasiport"))
+        .args(args)
+        .output()
+        .expect("run wasiport")
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// A failure of the command line itself: its exit code, and exactly one line on stderr with no
+/// panic or backtrace in it.
+fn assert_one_line_failure(out: &Output, code: i32, needle: &str) {
+    let err = stderr(out);
+    assert_eq!(out.status.code(), Some(code), "stderr: {err}");
+    assert_eq!(err.lines().count(), 1, "stderr: {err}");
+    assert!(err.starts_with("wasiport: "), "stderr: {err}");
+    assert!(err.contains(needle), "stderr: {err}");
+    assert!(!err.contains("panicked"), "stderr: {err}");
+}
+
+#[test]
+fn json_output_is_the_same_on_every_backend() {
+    let module = wat("hello");
+    let mut seen = Vec::new();
+    for backend in ["wasmtime", "wasmer", "wasmi"] {
+        let out = wasiport(&[
+            "run",
+            "--backend",
+            backend,
+            "--json",
+            module.to_str().unwrap(),
+        ]);
+        assert_eq!(out.status.code(), Some(0), "{backend}: {}", stderr(&out));
+        let v: Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+        assert_eq!(v["backend"], backend);
+        assert!(v["runtime_version"].as_str().is_some_and(|s| !s.is_empty()));
+        assert!(v["elapsed_ms"].as_f64().is_some());
+        seen.push((
+            v["termination"].clone(),
+            v["exit_code"].clone(),
+            v["trap_kind"].clone(),
+            v["stdout"].clone(),
+            v["stderr"].clone(),
+        ));
+    }
+    assert_eq!(seen[0].0, "exited");
+    assert_eq!(seen[0].3, "hello, world\n");
+    assert!(seen.iter().all(|s| *s == seen[0]), "{seen:?}");
+}
+
+#[test]
+fn json_reports_traps_and_limits_alike_on_every_backend() {
+    let cases: &[(&str, &[&str], &str, Value)] = &[
+        (
+            "trap_divide_by_zero",
+            &[],
+            "trap",
+            Value::from("integer_divide_by_zero"),
+        ),
+        (
+            "loop_forever",
+            &["--timeout", "0.2"],
+            "timeout",
+            Value::Null,
+        ),
+        (
+            "loop_forever",
+            &["--fuel", "10000"],
+            "out_of_fuel",
+            Value::Null,
+        ),
+        (
+            "big_memory",
+            &["--max-memory", "65536"],
+            "memory_limit",
+            Value::Null,
+        ),
+        (
+            "memory_grow",
+            &["--max-memory", "1048576"],
+            "exited",
+            Value::Null,
+        ),
+    ];
+    for (guest, flags, termination, trap_kind) in cases {
+        for backend in ["wasmtime", "wasmer", "wasmi"] {
+            let module = wat(guest);
+            let mut args = vec!["run", "--backend", backend, "--json"];
+            args.extend_from_slice(flags);
+            args.push(module.to_str().unwrap());
+            let out = wasiport(&args);
+            assert_eq!(
+                out.status.code(),
+                Some(0),
+                "{backend} {guest}: {}",
+                stderr(&out)
+            );
+            let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+            assert_eq!(v["termination"], *termination, "{backend} {guest}: {v}");
+            assert_eq!(v["trap_kind"], *trap_kind, "{backend} {guest}: {v}");
+        }
+    }
+}
+
+#[test]
+fn without_json_the_guests_exit_code_and_stdout_pass_through() {
+    for backend in ["wasmtime", "wasmer", "wasmi"] {
+        let out = wasiport(&[
+            "run",
+            "--backend",
+            backend,
+            wat("proc_exit").to_str().unwrap(),
+        ]);
+        assert_eq!(out.status.code(), Some(3), "{backend}");
+        let out = wasiport(&["run", "--backend", backend, wat("hello").to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(0), "{backend}");
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "hello, world\n");
+        let out = wasiport(&[
+            "run",
+            "--backend",
+            backend,
+            wat("trap_unreachable").to_str().unwrap(),
+        ]);
+        assert_eq!(out.status.code(), Some(134), "{backend}");
+        assert!(
+            stderr(&out).contains("unreachable"),
+            "{backend}: {}",
+            stderr(&out)
+        );
+    }
+}
+
+#[test]
+fn backend_all_says_whether_backends_agree() {
+    let out = wasiport(&["run", "--backend", "all", wat("hello").to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("all 3 backends agree"), "{text}");
+    for backend in ["wasmtime", "wasmer", "wasmi"] {
+        assert!(text.contains(backend), "{text}");
+    }
+}
+
+#[test]
+fn backends_lists_each_backend_with_version_and_capabilities() {
+    let out = wasiport(&["backends", "--json"]);
+    assert_eq!(out.status.code(), Some(0));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let names: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["wasmtime", "wasmer", "wasmi"]);
+    for b in v.as_array().unwrap() {
+        let caps: Vec<&str> = b["capabilities"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_str().unwrap())
+            .collect();
+        assert!(
+            caps.contains(&"wasi-preview1") && caps.contains(&"timeout"),
+            "{b}"
+        );
+    }
+}
+
+#[test]
+fn bad_input_gets_one_line_and_its_own_exit_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = dir.path().join("notes.txt");
+    std::fs::write(&text, "this is not wasm").unwrap();
+    let broken = dir.path().join("broken.wasm");
+    std::fs::write(&broken, b"\0asm\x01\0\0\0\x01\xff\xff").unwrap();
+    let hello = wat("hello");
+    let hello = hello.to_str().unwrap();
+
+    assert_one_line_failure(
+        &wasiport(&["run", "/no/such/module.wasm"]),
+        66,
+        "/no/such/module.wasm",
+    );
+    assert_one_line_failure(
+        &wasiport(&["run", text.to_str().unwrap()]),
+        65,
+        "not a WebAssembly module",
+    );
+    assert_one_line_failure(
+        &wasiport(&["run", "--backend", "wasmi", broken.to_str().unwrap()]),
+        65,
+        "invalid module",
+    );
+    assert_one_line_failure(
+        &wasiport(&["run", "--backend", "nope", hello]),
+        64,
+        "unknown backend `nope`",
+    );
+    assert_one_line_failure(&wasiport(&["run", "--dir", "::/x", hello]), 64, "bad --dir");
+    assert_one_line_failure(
+        &wasiport(&["run", "--dir", "/no/such/dir::/x", hello]),
+        66,
+        "/no/such/dir",
+    );
+    assert_one_line_failure(
+        &wasiport(&["run", "--env", "NOEQUALS", hello]),
+        64,
+        "bad --env",
+    );
+    assert_one_line_failure(
+        &wasiport(&["run", "--timeout=-1", hello]),
+        64,
+        "bad --timeout",
+    );
+    assert_one_line_failure(
+        &wasiport(&["run", "--stdin", "/no/such/input", hello]),
+        66,
+        "/no/such/input",
+    );
+    assert_one_line_failure(
+        &wasiport(&["run", wat("missing_import").to_str().unwrap()]),
+        69,
+        "env::host_log",
+    );
+    // clap's own usage errors: exit 2, no panic.
+    let out = wasiport(&["run", "--fuel", "lots", hello]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!stderr(&out).contains("panicked"));
+}

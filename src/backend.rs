@@ -1,0 +1,56 @@
+//! The trait every runtime adapter implements.
+
+use crate::{Capabilities, CompiledModule, Error, Outcome, RunConfig};
+
+/// A WebAssembly runtime that can run WASI preview-1 command modules.
+///
+/// Compiling is separate from running: [`Backend::compile`] returns a [`CompiledModule`] that is
+/// `Send + Sync` and can be run any number of times, from any thread, with different
+/// [`RunConfig`]s.
+///
+/// A backend asked for something its [`Capabilities`] do not include returns
+/// [`Error::Unsupported`]; it never ignores a setting.
+///
+/// ```
+/// use wasiport::{Backend, RunConfig};
+///
+/// fn run_everywhere(backends: &[&dyn Backend], wasm: &[u8]) -> Result<(), wasiport::Error> {
+///     let config = RunConfig::builder().arg("hello").build()?;
+///     for backend in backends {
+///         let module = backend.compile(wasm)?;
+///         let outcome = backend.run(&module, &config)?;
+///         println!("{} {}: {}", backend.name(), backend.runtime_version(), outcome.termination);
+///     }
+///     Ok(())
+/// }
+/// ```
+pub trait Backend: Send + Sync {
+    /// The backend's short name, e.g. `"wasmtime"`; also the name of its expectations file.
+    fn name(&self) -> &'static str;
+
+    /// The version of the runtime this backend was built against, e.g. `"48.0.0"`.
+    fn runtime_version(&self) -> &'static str;
+
+    /// What this backend can do; settings outside it make [`Backend::run`] fail with
+    /// [`Error::Unsupported`].
+    fn capabilities(&self) -> &Capabilities;
+
+    /// Validates and compiles a binary WebAssembly module.
+    ///
+    /// Fails with [`Error::InvalidModule`] (carrying the runtime's own message) when the bytes
+    /// are not a module this runtime accepts.
+    fn compile(&self, wasm: &[u8]) -> Result<CompiledModule, Error>;
+
+    /// Instantiates `module` with WASI preview 1 configured by `config` and runs its `_start`.
+    ///
+    /// How the guest ended (exit code, trap, timeout, ...) is in the returned [`Outcome`]; an
+    /// `Err` means the run could not happen at all (missing imports, unsupported settings, a
+    /// module compiled by another backend, a host I/O error).
+    fn run(&self, module: &CompiledModule, config: &RunConfig) -> Result<Outcome, Error>;
+
+    /// [`Backend::compile`] followed by one [`Backend::run`].
+    fn compile_and_run(&self, wasm: &[u8], config: &RunConfig) -> Result<Outcome, Error> {
+        let module = self.compile(wasm)?;
+        self.run(&module, config)
+    }
+}

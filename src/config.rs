@@ -1,0 +1,334 @@
+//! The configuration of one run: argv, environment, preopens, stdio and limits.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::{Capabilities, Capability, DirAccess, Error, Limits, OutputMode, Preopen, Stdin};
+
+/// How to run a module once: what the guest sees (argv, environment, preopened directories,
+/// stdin), where its output goes, and its [`Limits`].
+///
+/// Built with [`RunConfig::builder`], which checks the settings; a `RunConfig` is immutable and
+/// can be reused for any number of runs on any backend.
+///
+/// ```
+/// use std::time::Duration;
+/// use wasiport::{OutputMode, RunConfig, Stdin};
+///
+/// let dir = std::env::temp_dir();
+/// let config = RunConfig::builder()
+///     .program_name("tool.wasm")
+///     .args(["--verbose", "input.txt"])
+///     .env("LANG", "C")
+///     .preopen_read_only(&dir, "/data")
+///     .stdin(Stdin::Bytes(b"hello".to_vec()))
+///     .stderr(OutputMode::Inherit)
+///     .timeout(Duration::from_secs(10))
+///     .build()?;
+/// assert_eq!(config.argv(), ["tool.wasm", "--verbose", "input.txt"]);
+/// # Ok::<(), wasiport::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunConfig {
+    argv: Vec<String>,
+    env: Vec<(String, String)>,
+    preopens: Vec<Preopen>,
+    stdin: Stdin,
+    stdout: OutputMode,
+    stderr: OutputMode,
+    limits: Limits,
+}
+
+impl Default for RunConfig {
+    /// `argv` is `["main.wasm"]`, nothing else is given to the guest, output is captured, and
+    /// there are no limits.
+    fn default() -> Self {
+        RunConfig {
+            argv: vec![RunConfig::DEFAULT_PROGRAM_NAME.to_string()],
+            env: Vec::new(),
+            preopens: Vec::new(),
+            stdin: Stdin::Empty,
+            stdout: OutputMode::default(),
+            stderr: OutputMode::default(),
+            limits: Limits::default(),
+        }
+    }
+}
+
+impl RunConfig {
+    /// The `argv[0]` used when none is given.
+    pub const DEFAULT_PROGRAM_NAME: &'static str = "main.wasm";
+
+    /// A builder starting from [`RunConfig::default`].
+    pub fn builder() -> RunConfigBuilder {
+        RunConfigBuilder {
+            config: RunConfig::default(),
+        }
+    }
+
+    /// The full argument vector, `argv[0]` (the program name) first.
+    pub fn argv(&self) -> &[String] {
+        &self.argv
+    }
+
+    /// The environment, in the order given.
+    pub fn env(&self) -> &[(String, String)] {
+        &self.env
+    }
+
+    /// The preopened directories, in the order given (the guest sees them as fds 3, 4, ...).
+    pub fn preopens(&self) -> &[Preopen] {
+        &self.preopens
+    }
+
+    /// The guest's stdin.
+    pub fn stdin(&self) -> &Stdin {
+        &self.stdin
+    }
+
+    /// Where the guest's stdout goes.
+    pub fn stdout(&self) -> OutputMode {
+        self.stdout
+    }
+
+    /// Where the guest's stderr goes.
+    pub fn stderr(&self) -> OutputMode {
+        self.stderr
+    }
+
+    /// The resource limits.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// The capabilities a backend needs to honour every setting of this configuration.
+    ///
+    /// ```
+    /// use wasiport::{Capability, RunConfig};
+    /// let config = RunConfig::builder().fuel(1000).build()?;
+    /// assert!(config.required_capabilities().contains(&Capability::Fuel));
+    /// # Ok::<(), wasiport::Error>(())
+    /// ```
+    pub fn required_capabilities(&self) -> Vec<Capability> {
+        let mut needed = vec![Capability::WasiPreview1];
+        match self.stdin {
+            Stdin::Empty => {}
+            Stdin::Bytes(_) => needed.push(Capability::StdinBytes),
+            Stdin::Inherit => needed.push(Capability::StdinInherit),
+        }
+        for mode in [self.stdout, self.stderr] {
+            match mode {
+                OutputMode::Capture { .. } => needed.push(Capability::CaptureOutput),
+                OutputMode::Inherit => needed.push(Capability::InheritOutput),
+                OutputMode::Discard => {}
+            }
+        }
+        if !self.preopens.is_empty() {
+            needed.push(Capability::Preopens);
+        }
+        if self.preopens.iter().any(Preopen::is_read_only) {
+            needed.push(Capability::ReadOnlyPreopens);
+        }
+        if self.limits.fuel.is_some() {
+            needed.push(Capability::Fuel);
+        }
+        if self.limits.timeout.is_some() {
+            needed.push(Capability::Timeout);
+        }
+        if self.limits.max_memory_bytes.is_some() {
+            needed.push(Capability::MemoryLimit);
+        }
+        needed.sort();
+        needed.dedup();
+        needed
+    }
+
+    /// Fails with [`Error::Unsupported`] naming the first setting `capabilities` cannot honour.
+    /// Every adapter calls this first in [`Backend::run`](crate::Backend::run).
+    ///
+    /// ```
+    /// use wasiport::{Capabilities, Capability, Error, RunConfig};
+    /// let caps = Capabilities::from_iter([Capability::WasiPreview1, Capability::CaptureOutput]);
+    /// let config = RunConfig::builder().fuel(10).build()?;
+    /// let err = config.check_supported("toy", &caps).unwrap_err();
+    /// assert!(matches!(err, Error::Unsupported { feature: Capability::Fuel, .. }));
+    /// # Ok::<(), wasiport::Error>(())
+    /// ```
+    pub fn check_supported(
+        &self,
+        backend: &'static str,
+        capabilities: &Capabilities,
+    ) -> Result<(), Error> {
+        match self
+            .required_capabilities()
+            .into_iter()
+            .find(|c| !capabilities.contains(*c))
+        {
+            Some(feature) => Err(Error::Unsupported { backend, feature }),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Builds a [`RunConfig`]; [`RunConfigBuilder::build`] checks the settings.
+///
+/// ```
+/// use wasiport::RunConfig;
+/// let err = RunConfig::builder().env("A=B", "c").build().unwrap_err();
+/// assert!(err.to_string().contains("A=B"));
+/// ```
+#[derive(Debug, Clone)]
+pub struct RunConfigBuilder {
+    config: RunConfig,
+}
+
+impl RunConfigBuilder {
+    /// Sets `argv[0]`, the name the guest sees itself called by.
+    pub fn program_name(mut self, name: impl Into<String>) -> Self {
+        self.config.argv[0] = name.into();
+        self
+    }
+
+    /// Appends one argument.
+    pub fn arg(mut self, arg: impl Into<String>) -> Self {
+        self.config.argv.push(arg.into());
+        self
+    }
+
+    /// Appends arguments.
+    pub fn args<I, S>(mut self, args: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.config.argv.extend(args.into_iter().map(Into::into));
+        self
+    }
+
+    /// Sets an environment variable; a later value for the same key replaces an earlier one.
+    pub fn env(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        let (key, value) = (key.into(), value.into());
+        self.config.env.retain(|(k, _)| *k != key);
+        self.config.env.push((key, value));
+        self
+    }
+
+    /// Preopens `host` as `guest` with the given access.
+    pub fn preopen(mut self, preopen: Preopen) -> Self {
+        self.config.preopens.push(preopen);
+        self
+    }
+
+    /// Preopens `host` as `guest`, read-only.
+    pub fn preopen_read_only(self, host: impl Into<PathBuf>, guest: impl Into<String>) -> Self {
+        self.preopen(Preopen::new(host, guest, DirAccess::ReadOnly))
+    }
+
+    /// Preopens `host` as `guest`, read-write.
+    pub fn preopen_read_write(self, host: impl Into<PathBuf>, guest: impl Into<String>) -> Self {
+        self.preopen(Preopen::new(host, guest, DirAccess::ReadWrite))
+    }
+
+    /// Sets the guest's stdin.
+    pub fn stdin(mut self, stdin: Stdin) -> Self {
+        self.config.stdin = stdin;
+        self
+    }
+
+    /// Sets where the guest's stdout goes.
+    pub fn stdout(mut self, mode: OutputMode) -> Self {
+        self.config.stdout = mode;
+        self
+    }
+
+    /// Sets where the guest's stderr goes.
+    pub fn stderr(mut self, mode: OutputMode) -> Self {
+        self.config.stderr = mode;
+        self
+    }
+
+    /// Sets all limits at once.
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.config.limits = limits;
+        self
+    }
+
+    /// Sets the fuel budget.
+    pub fn fuel(mut self, fuel: u64) -> Self {
+        self.config.limits.fuel = Some(fuel);
+        self
+    }
+
+    /// Sets the wall-clock timeout.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.config.limits.timeout = Some(timeout);
+        self
+    }
+
+    /// Sets the cap on linear memory, in bytes.
+    pub fn max_memory_bytes(mut self, bytes: u64) -> Self {
+        self.config.limits.max_memory_bytes = Some(bytes);
+        self
+    }
+
+    /// Checks the settings and returns the configuration.
+    ///
+    /// Fails with [`Error::InvalidConfig`] for an empty program name, an argument or variable
+    /// holding a NUL byte, an empty variable name or one holding `=`, an empty or duplicate guest
+    /// path, or a zero timeout; and with [`Error::Io`] when a preopened host directory does not
+    /// exist or is not a directory. Preopened host paths are made canonical.
+    pub fn build(self) -> Result<RunConfig, Error> {
+        let mut config = self.config;
+        let invalid = |msg: String| Err(Error::InvalidConfig(msg));
+        if config.argv[0].is_empty() {
+            return invalid("the program name (argv[0]) is empty".into());
+        }
+        if let Some(a) = config.argv.iter().find(|a| a.contains('\0')) {
+            return invalid(format!("argument {a:?} contains a NUL byte"));
+        }
+        for (k, v) in &config.env {
+            if k.is_empty() {
+                return invalid("an environment variable has an empty name".into());
+            }
+            if k.contains('=') || k.contains('\0') || v.contains('\0') {
+                return invalid(format!(
+                    "environment variable {k:?} has `=` or a NUL byte in its name, or a NUL in its value"
+                ));
+            }
+        }
+        if config.limits.timeout == Some(Duration::ZERO) {
+            return invalid("the timeout is zero".into());
+        }
+        let mut seen = std::collections::HashSet::new();
+        for preopen in &mut config.preopens {
+            if preopen.guest_path().is_empty() {
+                return invalid(format!(
+                    "the guest path for {} is empty",
+                    preopen.host_path().display()
+                ));
+            }
+            if !seen.insert(preopen.guest_path().to_string()) {
+                return invalid(format!(
+                    "guest path {:?} is preopened twice",
+                    preopen.guest_path()
+                ));
+            }
+            let host = preopen.host_path().to_path_buf();
+            let canonical = std::fs::canonicalize(&host).map_err(|source| Error::Io {
+                path: host.clone(),
+                source,
+            })?;
+            if !canonical.is_dir() {
+                return Err(Error::Io {
+                    path: host,
+                    source: std::io::Error::new(
+                        std::io::ErrorKind::NotADirectory,
+                        "a preopen must be a directory",
+                    ),
+                });
+            }
+            preopen.set_host_path(canonical);
+        }
+        Ok(config)
+    }
+}

@@ -1,0 +1,74 @@
+//! The one error type.
+
+use std::path::PathBuf;
+
+use crate::Capability;
+
+/// Why a module could not be compiled or a run could not happen.
+///
+/// How a guest *ended* — an exit code, a trap, a timeout — is not an error: it is the
+/// [`Termination`](crate::Termination) of an [`Outcome`](crate::Outcome).
+///
+/// ```
+/// use wasiport::Error;
+/// let err = Error::MissingImports {
+///     backend: "wasmi",
+///     imports: vec!["env::host_log".into()],
+/// };
+/// assert_eq!(err.to_string(), "wasmi: the module imports what the host does not provide: env::host_log");
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The bytes are not a module the runtime accepts; `message` is the runtime's own.
+    #[error("{backend}: invalid module: {message}")]
+    InvalidModule {
+        /// The backend's name.
+        backend: &'static str,
+        /// The runtime's message.
+        message: String,
+    },
+    /// The module imports functions (or other items) the host does not provide.
+    #[error("{backend}: the module imports what the host does not provide: {}", imports.join(", "))]
+    MissingImports {
+        /// The backend's name.
+        backend: &'static str,
+        /// Each missing import as `module::name`.
+        imports: Vec<String>,
+    },
+    /// The configuration needs a capability the backend does not have.
+    #[error("{backend} does not support {feature}")]
+    Unsupported {
+        /// The backend's name.
+        backend: &'static str,
+        /// What it lacks.
+        feature: Capability,
+    },
+    /// A host file or directory could not be used.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The host path.
+        path: PathBuf,
+        /// The operating system's error.
+        source: std::io::Error,
+    },
+    /// A [`RunConfig`](crate::RunConfig) setting is malformed.
+    #[error("invalid run configuration: {0}")]
+    InvalidConfig(String),
+    /// A module compiled by one backend was given to another.
+    #[error("a module compiled by {compiled_by} cannot run on {backend}")]
+    BackendMismatch {
+        /// The backend asked to run it.
+        backend: &'static str,
+        /// The backend that compiled it.
+        compiled_by: &'static str,
+    },
+    /// The runtime failed in a way that is neither the guest's nor the caller's fault.
+    #[error("{backend}: internal error: {message}")]
+    Internal {
+        /// The backend's name.
+        backend: &'static str,
+        /// The runtime's message.
+        message: String,
+    },
+}

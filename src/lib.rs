@@ -1,0 +1,53 @@
+//! # wasiport
+//!
+//! Run WASI (preview 1) WebAssembly programs through one API over every major runtime.
+//!
+//! The crate holds only the runtime-neutral parts:
+//!
+//! * [`Backend`] — the trait every runtime adapter implements: a name, the runtime's version,
+//!   the declared [`Capabilities`], [`Backend::compile`] and [`Backend::run`];
+//! * [`RunConfig`] (built with [`RunConfig::builder`]) — argv, environment, [`Preopen`]ed
+//!   directories, [`Stdin`], [`OutputMode`] for stdout and stderr, and [`Limits`];
+//! * [`Outcome`] — the normalized result: a [`Termination`] (exit code, [`Trap`] with its
+//!   [`TrapKind`], timeout, out of fuel, memory limit), captured output, elapsed time, fuel used;
+//! * [`Error`] — the one error type.
+//!
+//! Adapters live in their own crates (`wasiport-wasmtime`, `wasiport-wasmer`, `wasiport-wasmi`,
+//! ...); code written against [`Backend`] never names a runtime.
+//!
+//! ```
+//! use wasiport::{Backend, RunConfig, Termination};
+//!
+//! let backend = wasiport_wasmi::Wasmi::new()?;
+//! let wasm = wat::parse_str(r#"(module
+//!     (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+//!     (memory (export "memory") 1)
+//!     (func (export "_start") (call $exit (i32.const 3))))"#)?;
+//! let module = backend.compile(&wasm)?;
+//! let outcome = backend.run(&module, &RunConfig::builder().build()?)?;
+//! assert_eq!(outcome.termination, Termination::Exited(3));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+#![warn(missing_docs)]
+
+mod backend;
+mod capability;
+mod config;
+mod error;
+mod limits;
+mod module;
+mod outcome;
+mod preopen;
+mod stdio;
+pub mod support;
+pub mod wasi_p1;
+
+pub use backend::Backend;
+pub use capability::{Capabilities, Capability};
+pub use config::{RunConfig, RunConfigBuilder};
+pub use error::Error;
+pub use limits::Limits;
+pub use module::{CompiledModule, Import, ModuleInfo};
+pub use outcome::{Outcome, Termination, Trap, TrapKind};
+pub use preopen::{DirAccess, Preopen};
+pub use stdio::{OutputMode, Stdin};

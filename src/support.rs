@@ -1,0 +1,253 @@
+//! Building blocks shared by backend adapters, so that each adapter only translates.
+//!
+//! Users of the library do not need this module.
+
+use std::io::{self, Write};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use crate::{Capabilities, CompiledModule, Error, Outcome, OutputMode, RunConfig, Termination};
+
+/// The checks every adapter makes before it instantiates anything: the configuration is within
+/// the backend's capabilities, the module is a WASI command (exports `_start`), and its initial
+/// memory fits the memory limit.
+///
+/// Returns `Some(outcome)` when the run ends before it starts
+/// ([`Termination::MemoryLimit`]).
+///
+/// ```
+/// use wasiport::{support::preflight, Backend, RunConfig, Termination};
+/// let backend = wasiport_wasmi::Wasmi::new()?;
+/// let module = backend.compile(&wat::parse_str("(module (memory 4) (func (export \"_start\")))")?)?;
+/// let config = RunConfig::builder().max_memory_bytes(65536).build()?;
+/// let early = preflight("wasmi", backend.capabilities(), &module, &config)?;
+/// assert_eq!(early.map(|o| o.termination), Some(Termination::MemoryLimit));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn preflight(
+    backend: &'static str,
+    capabilities: &Capabilities,
+    module: &CompiledModule,
+    config: &RunConfig,
+) -> Result<Option<Outcome>, Error> {
+    config.check_supported(backend, capabilities)?;
+    if !module.info().exports_function("_start") {
+        return Err(Error::InvalidModule {
+            backend,
+            message: "the module exports no `_start` function, so it is not a WASI command".into(),
+        });
+    }
+    match config.limits().max_memory_bytes {
+        Some(cap) if module.info().initial_memory_bytes() > cap => {
+            Ok(Some(Outcome::new(Termination::MemoryLimit)))
+        }
+        _ => Ok(None),
+    }
+}
+
+#[derive(Debug, Default)]
+struct Captured {
+    bytes: Vec<u8>,
+    limit: usize,
+    truncated: bool,
+}
+
+/// A shared in-memory buffer that keeps the first `limit` bytes written to it and notes whether
+/// more came. Writes always succeed in full, so a guest is never told its output failed.
+///
+/// ```
+/// use std::io::Write;
+/// use wasiport::support::CaptureBuffer;
+/// let buf = CaptureBuffer::new(4);
+/// let mut writer = buf.clone();
+/// writer.write_all(b"hello")?;
+/// assert_eq!(buf.contents(), (b"hell".to_vec(), true));
+/// # Ok::<(), std::io::Error>(())
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct CaptureBuffer(Arc<Mutex<Captured>>);
+
+impl CaptureBuffer {
+    /// An empty buffer that keeps at most `limit` bytes.
+    pub fn new(limit: usize) -> Self {
+        CaptureBuffer(Arc::new(Mutex::new(Captured {
+            bytes: Vec::new(),
+            limit,
+            truncated: false,
+        })))
+    }
+
+    /// Appends what fits under the limit.
+    pub fn push(&self, data: &[u8]) {
+        let mut c = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        let room = c.limit.saturating_sub(c.bytes.len());
+        if data.len() > room {
+            c.truncated = true;
+        }
+        let keep = data.len().min(room);
+        c.bytes.extend_from_slice(&data[..keep]);
+    }
+
+    /// The bytes kept so far, and whether any were dropped.
+    pub fn contents(&self) -> (Vec<u8>, bool) {
+        let c = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        (c.bytes.clone(), c.truncated)
+    }
+}
+
+impl Write for CaptureBuffer {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.push(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Which standard stream an [`OutputSink`] stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StdStream {
+    /// Standard output.
+    Stdout,
+    /// Standard error.
+    Stderr,
+}
+
+/// A writer for one of the guest's output streams, made from its [`OutputMode`]: a
+/// [`CaptureBuffer`], the host's own stream, or nowhere.
+///
+/// ```
+/// use std::io::Write;
+/// use wasiport::{support::{OutputSink, StdStream}, OutputMode};
+/// let sink = OutputSink::new(OutputMode::Capture { limit: 10 }, StdStream::Stdout);
+/// sink.clone().write_all(b"hi")?;
+/// assert_eq!(sink.captured(), (b"hi".to_vec(), false));
+/// # Ok::<(), std::io::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub enum OutputSink {
+    /// Kept in memory.
+    Capture(CaptureBuffer),
+    /// Written to the host's stream.
+    Inherit(StdStream),
+    /// Thrown away.
+    Discard,
+}
+
+impl OutputSink {
+    /// The sink for `mode` on `stream`.
+    pub fn new(mode: OutputMode, stream: StdStream) -> Self {
+        match mode {
+            OutputMode::Capture { limit } => OutputSink::Capture(CaptureBuffer::new(limit)),
+            OutputMode::Inherit => OutputSink::Inherit(stream),
+            OutputMode::Discard => OutputSink::Discard,
+        }
+    }
+
+    /// What was captured (empty unless capturing), and whether it was cut.
+    pub fn captured(&self) -> (Vec<u8>, bool) {
+        match self {
+            OutputSink::Capture(buf) => buf.contents(),
+            _ => (Vec::new(), false),
+        }
+    }
+}
+
+impl Write for OutputSink {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            OutputSink::Capture(c) => c.write(buf),
+            OutputSink::Inherit(StdStream::Stdout) => io::stdout().write(buf),
+            OutputSink::Inherit(StdStream::Stderr) => io::stderr().write(buf),
+            OutputSink::Discard => Ok(buf.len()),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            OutputSink::Inherit(StdStream::Stdout) => io::stdout().flush(),
+            OutputSink::Inherit(StdStream::Stderr) => io::stderr().flush(),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Calls a function once after a timeout, unless dropped first. Dropping it cancels the call
+/// and joins the thread, so nothing outlives the run it guards.
+///
+/// ```
+/// use std::sync::{atomic::{AtomicBool, Ordering}, Arc};
+/// use std::time::Duration;
+/// use wasiport::support::Watchdog;
+/// let fired = Arc::new(AtomicBool::new(false));
+/// let flag = fired.clone();
+/// drop(Watchdog::start(Duration::from_secs(60), move || flag.store(true, Ordering::SeqCst))?);
+/// assert!(!fired.load(Ordering::SeqCst));
+/// # Ok::<(), std::io::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct Watchdog {
+    cancel: Option<mpsc::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Watchdog {
+    /// Starts a thread that calls `on_expiry` after `timeout`. Fails only when the operating
+    /// system refuses a thread.
+    pub fn start(timeout: Duration, on_expiry: impl FnOnce() + Send + 'static) -> io::Result<Self> {
+        let mut on_expiry = Some(on_expiry);
+        Watchdog::spawn(timeout, None, move || {
+            if let Some(f) = on_expiry.take() {
+                f()
+            }
+        })
+    }
+
+    /// Starts a thread that calls `on_tick` after `timeout`, then again every `period` until the
+    /// watchdog is dropped: for runtimes whose interrupt is best effort (lost when the guest is
+    /// in a host call).
+    pub fn start_repeating(
+        timeout: Duration,
+        period: Duration,
+        on_tick: impl FnMut() + Send + 'static,
+    ) -> io::Result<Self> {
+        Watchdog::spawn(timeout, Some(period), on_tick)
+    }
+
+    fn spawn(
+        timeout: Duration,
+        period: Option<Duration>,
+        mut on_tick: impl FnMut() + Send + 'static,
+    ) -> io::Result<Self> {
+        let (cancel, cancelled) = mpsc::channel::<()>();
+        let thread = std::thread::Builder::new()
+            .name("wasiport-watchdog".into())
+            .spawn(move || {
+                let mut wait = timeout;
+                while let Err(mpsc::RecvTimeoutError::Timeout) = cancelled.recv_timeout(wait) {
+                    on_tick();
+                    match period {
+                        Some(p) => wait = p,
+                        None => return,
+                    }
+                }
+            })?;
+        Ok(Watchdog {
+            cancel: Some(cancel),
+            thread: Some(thread),
+        })
+    }
+}
+
+impl Drop for Watchdog {
+    fn drop(&mut self) {
+        drop(self.cancel.take());
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}

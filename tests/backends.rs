@@ -1,0 +1,763 @@
+//! One data-driven suite: every case runs on every embedded backend, and every backend must
+//! give the same, expected outcome.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{probe, Fixture};
+use wasiport::{
+    Backend, CompiledModule, Error, OutputMode, RunConfig, RunConfigBuilder, Stdin, Termination,
+    Trap, TrapKind,
+};
+
+/// Which guest a case runs.
+#[derive(Clone, Copy)]
+enum Guest {
+    /// The Rust `probe` guest.
+    Probe,
+    /// `tests/guests/wat/NAME.wat`.
+    Wat(&'static str),
+}
+
+/// What a captured stream must hold.
+#[derive(Clone, Copy)]
+enum Text {
+    Exactly(&'static str),
+    StartsWith(&'static str),
+    Contains(&'static str),
+    Anything,
+}
+
+impl Text {
+    fn check(self, actual: &[u8]) -> bool {
+        let actual = String::from_utf8_lossy(actual);
+        match self {
+            Text::Exactly(s) => actual == s,
+            Text::StartsWith(s) => actual.starts_with(s),
+            Text::Contains(s) => actual.contains(s),
+            Text::Anything => true,
+        }
+    }
+}
+
+struct Case {
+    name: &'static str,
+    guest: Guest,
+    config: fn(&Fixture) -> RunConfigBuilder,
+    termination: Termination,
+    stdout: Text,
+    stderr: Text,
+    /// A check of the host side after the run (e.g. a file was not written).
+    host: fn(&Fixture) -> Result<(), String>,
+}
+
+fn no_host_check(_: &Fixture) -> Result<(), String> {
+    Ok(())
+}
+
+fn trap(kind: TrapKind) -> Termination {
+    Termination::Trap(Trap::new(kind, ""))
+}
+
+fn probe_args(args: &'static [&'static str]) -> RunConfigBuilder {
+    RunConfig::builder()
+        .program_name("probe.wasm")
+        .args(args.iter().copied())
+}
+
+fn ro(f: &Fixture, args: &'static [&'static str]) -> RunConfigBuilder {
+    probe_args(args).preopen_read_only(f.data(), "/data")
+}
+
+fn rw(f: &Fixture, args: &'static [&'static str]) -> RunConfigBuilder {
+    probe_args(args).preopen_read_write(f.data(), "/data")
+}
+
+fn unchanged(f: &Fixture) -> Result<(), String> {
+    match f.read("data/hello.txt").as_deref() {
+        Some("hello from the host\n") => {}
+        other => return Err(format!("data/hello.txt changed: {other:?}")),
+    }
+    for created in [
+        "data/new.txt",
+        "data/newdir",
+        "data/moved.txt",
+        "outside/new.txt",
+    ] {
+        if f.exists(created) {
+            return Err(format!("{created} was created"));
+        }
+    }
+    Ok(())
+}
+
+fn exited(code: i32) -> Termination {
+    Termination::Exited(code)
+}
+
+macro_rules! case {
+    ($name:literal, $guest:expr, $config:expr, $term:expr, $stdout:expr) => {
+        case!(
+            $name,
+            $guest,
+            $config,
+            $term,
+            $stdout,
+            Text::Anything,
+            no_host_check
+        )
+    };
+    ($name:literal, $guest:expr, $config:expr, $term:expr, $stdout:expr, $stderr:expr) => {
+        case!(
+            $name,
+            $guest,
+            $config,
+            $term,
+            $stdout,
+            $stderr,
+            no_host_check
+        )
+    };
+    ($name:literal, $guest:expr, $config:expr, $term:expr, $stdout:expr, $stderr:expr, $host:expr) => {
+        Case {
+            name: $name,
+            guest: $guest,
+            config: $config,
+            termination: $term,
+            stdout: $stdout,
+            stderr: $stderr,
+            host: $host,
+        }
+    };
+}
+
+fn cases() -> Vec<Case> {
+    use Guest::*;
+    use Text::*;
+    vec![
+        // argv, environment, stdio
+        case!(
+            "args reach the guest with argv[0]",
+            Probe,
+            |_| probe_args(&["args", "a", "b c", ""]),
+            exited(0),
+            Exactly("probe.wasm\nargs\na\nb c\n\n")
+        ),
+        case!(
+            "only the configured environment reaches the guest",
+            Probe,
+            |_| probe_args(&["env"])
+                .env("K", "V")
+                .env("EMPTY", "")
+                .env("X", "a=b"),
+            exited(0),
+            Exactly("EMPTY=\nK=V\nX=a=b\n")
+        ),
+        case!(
+            "stdin bytes are read to the end",
+            Probe,
+            |_| probe_args(&["cat"]).stdin(Stdin::Bytes(b"line 1\nline 2\n".to_vec())),
+            exited(0),
+            Exactly("line 1\nline 2\n")
+        ),
+        case!(
+            "empty stdin reads as end of file",
+            Probe,
+            |_| probe_args(&["cat"]),
+            exited(0),
+            Exactly("")
+        ),
+        case!(
+            "stdout and stderr are captured apart",
+            Probe,
+            |_| probe_args(&["print", "out", "err"]),
+            exited(0),
+            Exactly("out"),
+            Exactly("err")
+        ),
+        case!(
+            "discarded output is not captured",
+            Probe,
+            |_| probe_args(&["print", "out", "err"])
+                .stdout(OutputMode::Discard)
+                .stderr(OutputMode::Discard),
+            exited(0),
+            Exactly(""),
+            Exactly("")
+        ),
+        case!(
+            "output past the capture limit is cut, not an error",
+            Probe,
+            |_| probe_args(&["flood", "100000"]).stdout(OutputMode::Capture { limit: 10 }),
+            exited(0),
+            Exactly("xxxxxxxxxx")
+        ),
+        case!(
+            "fd_write from WAT",
+            Wat("hello"),
+            |_| RunConfig::builder(),
+            exited(0),
+            Exactly("hello, world\n")
+        ),
+        // exit codes
+        case!(
+            "_start returning is exit 0",
+            Wat("return"),
+            |_| RunConfig::builder(),
+            exited(0),
+            Exactly("")
+        ),
+        case!(
+            "proc_exit sets the exit code",
+            Wat("proc_exit"),
+            |_| RunConfig::builder(),
+            exited(3),
+            Exactly("")
+        ),
+        case!(
+            "a Rust exit code passes through",
+            Probe,
+            |_| probe_args(&["exit", "7"]),
+            exited(7),
+            Exactly("")
+        ),
+        case!(
+            "a large exit code passes through",
+            Probe,
+            |_| probe_args(&["exit", "255"]),
+            exited(255),
+            Exactly("")
+        ),
+        // traps
+        case!(
+            "a Rust panic is an unreachable trap",
+            Probe,
+            |_| probe_args(&["panic"]),
+            trap(TrapKind::Unreachable),
+            Exactly(""),
+            Contains("probe asked to panic")
+        ),
+        case!(
+            "unreachable",
+            Wat("trap_unreachable"),
+            |_| RunConfig::builder(),
+            trap(TrapKind::Unreachable),
+            Exactly("")
+        ),
+        case!(
+            "out-of-bounds load",
+            Wat("trap_memory_oob"),
+            |_| RunConfig::builder(),
+            trap(TrapKind::MemoryOutOfBounds),
+            Exactly("")
+        ),
+        case!(
+            "divide by zero",
+            Wat("trap_divide_by_zero"),
+            |_| RunConfig::builder(),
+            trap(TrapKind::IntegerDivideByZero),
+            Exactly("")
+        ),
+        case!(
+            "integer overflow",
+            Wat("trap_integer_overflow"),
+            |_| RunConfig::builder(),
+            trap(TrapKind::IntegerOverflow),
+            Exactly("")
+        ),
+        case!(
+            "stack overflow",
+            Wat("trap_stack_overflow"),
+            |_| RunConfig::builder(),
+            trap(TrapKind::StackOverflow),
+            Exactly("")
+        ),
+        case!(
+            "call_indirect to null",
+            Wat("trap_indirect_null"),
+            |_| RunConfig::builder(),
+            trap(TrapKind::IndirectCallToNull),
+            Exactly("")
+        ),
+        case!(
+            "call_indirect type mismatch",
+            Wat("trap_indirect_mismatch"),
+            |_| RunConfig::builder(),
+            trap(TrapKind::IndirectCallTypeMismatch),
+            Exactly("")
+        ),
+        case!(
+            "call_indirect out of the table",
+            Wat("trap_table_oob"),
+            |_| RunConfig::builder(),
+            trap(TrapKind::TableOutOfBounds),
+            Exactly("")
+        ),
+        case!(
+            "float to int of NaN",
+            Wat("trap_bad_conversion"),
+            |_| RunConfig::builder(),
+            trap(TrapKind::InvalidConversionToInteger),
+            Exactly("")
+        ),
+        case!(
+            "a trapping start function",
+            Wat("start_trap"),
+            |_| RunConfig::builder(),
+            trap(TrapKind::Unreachable),
+            Exactly("")
+        ),
+        // limits
+        case!(
+            "a timeout stops an endless loop",
+            Wat("loop_forever"),
+            |_| RunConfig::builder().timeout(Duration::from_millis(200)),
+            Termination::Timeout,
+            Exactly("")
+        ),
+        case!(
+            "a timeout stops an endless Rust loop",
+            Probe,
+            |_| probe_args(&["spin"]).timeout(Duration::from_millis(200)),
+            Termination::Timeout,
+            Exactly("")
+        ),
+        case!(
+            "fuel stops an endless loop",
+            Wat("loop_forever"),
+            |_| RunConfig::builder().fuel(100_000),
+            Termination::OutOfFuel,
+            Exactly("")
+        ),
+        case!(
+            "fuel and a timeout together: fuel first",
+            Wat("loop_forever"),
+            |_| RunConfig::builder()
+                .fuel(100_000)
+                .timeout(Duration::from_secs(60)),
+            Termination::OutOfFuel,
+            Exactly("")
+        ),
+        case!(
+            "enough fuel lets a guest finish",
+            Probe,
+            |_| probe_args(&["print", "done", ""]).fuel(1_000_000_000),
+            exited(0),
+            Exactly("done")
+        ),
+        case!(
+            "memory.grow past the cap returns -1",
+            Wat("memory_grow"),
+            |_| RunConfig::builder().max_memory_bytes(1 << 20),
+            exited(0),
+            Exactly("")
+        ),
+        case!(
+            "memory.grow under the cap succeeds",
+            Wat("memory_grow"),
+            |_| RunConfig::builder().max_memory_bytes(64 << 20),
+            exited(1),
+            Exactly("")
+        ),
+        case!(
+            "initial memory over the cap never starts",
+            Wat("big_memory"),
+            |_| RunConfig::builder().max_memory_bytes(1 << 20),
+            Termination::MemoryLimit,
+            Exactly("")
+        ),
+        case!(
+            "a Rust allocation past the cap aborts",
+            Probe,
+            |_| probe_args(&["alloc", "64"]).max_memory_bytes(16 << 20),
+            trap(TrapKind::Unreachable),
+            Exactly(""),
+            StartsWith("memory allocation of")
+        ),
+        case!(
+            "a Rust allocation under the cap succeeds",
+            Probe,
+            |_| probe_args(&["alloc", "4"]).max_memory_bytes(64 << 20),
+            exited(0),
+            Exactly("ok 4\n")
+        ),
+        // preopens
+        case!(
+            "a preopened file is readable",
+            Probe,
+            |f| ro(f, &["read", "/data/hello.txt"]),
+            exited(0),
+            Exactly("hello from the host\n")
+        ),
+        case!(
+            "a preopened directory is listed",
+            Probe,
+            |f| ro(f, &["ls", "/data"]),
+            exited(0),
+            Exactly("escape\nhello.txt\nsub\n")
+        ),
+        case!(
+            "a read-write preopen takes a new file",
+            Probe,
+            |f| rw(f, &["write", "/data/new.txt", "abc"]),
+            exited(0),
+            Exactly("ok\n"),
+            Anything,
+            |f| match f.read("data/new.txt").as_deref() {
+                Some("abc") => Ok(()),
+                other => Err(format!("new.txt: {other:?}")),
+            }
+        ),
+        case!(
+            "a read-write preopen allows rename",
+            Probe,
+            |f| rw(f, &["mv", "/data/hello.txt", "/data/moved.txt"]),
+            exited(0),
+            Exactly("ok\n"),
+            Anything,
+            |f| if f.exists("data/moved.txt") && !f.exists("data/hello.txt") {
+                Ok(())
+            } else {
+                Err("not moved".into())
+            }
+        ),
+        case!(
+            "read-only: creating a file is refused",
+            Probe,
+            |f| ro(f, &["write", "/data/new.txt", "abc"]),
+            exited(1),
+            StartsWith("error: "),
+            Anything,
+            unchanged
+        ),
+        case!(
+            "read-only: overwriting a file is refused",
+            Probe,
+            |f| ro(f, &["write", "/data/hello.txt", "abc"]),
+            exited(1),
+            StartsWith("error: "),
+            Anything,
+            unchanged
+        ),
+        case!(
+            "read-only: mkdir is refused",
+            Probe,
+            |f| ro(f, &["mkdir", "/data/newdir"]),
+            exited(1),
+            StartsWith("error: "),
+            Anything,
+            unchanged
+        ),
+        case!(
+            "read-only: unlink is refused",
+            Probe,
+            |f| ro(f, &["rm", "/data/hello.txt"]),
+            exited(1),
+            StartsWith("error: "),
+            Anything,
+            unchanged
+        ),
+        case!(
+            "read-only: rename is refused",
+            Probe,
+            |f| ro(f, &["mv", "/data/hello.txt", "/data/moved.txt"]),
+            exited(1),
+            StartsWith("error: "),
+            Anything,
+            unchanged
+        ),
+        // escapes
+        case!(
+            "`..` out of a preopen is refused",
+            Probe,
+            |f| rw(f, &["read", "/data/../outside/secret.txt"]),
+            exited(1),
+            StartsWith("error: "),
+            Anything,
+            unchanged
+        ),
+        case!(
+            "writing through `..` is refused",
+            Probe,
+            |f| rw(f, &["write", "/data/../outside/new.txt", "x"]),
+            exited(1),
+            StartsWith("error: "),
+            Anything,
+            unchanged
+        ),
+        case!(
+            "an absolute path outside every preopen is refused",
+            Probe,
+            |f| rw(f, &["read", "/outside/secret.txt"]),
+            exited(1),
+            StartsWith("error: "),
+            Anything,
+            unchanged
+        ),
+        case!(
+            "a symlink out of a preopen is refused",
+            Probe,
+            |f| rw(f, &["read", "/data/escape"]),
+            exited(1),
+            StartsWith("error: "),
+            Anything,
+            unchanged
+        ),
+        case!(
+            "without preopens there is no filesystem",
+            Probe,
+            |_| probe_args(&["read", "/data/hello.txt"]),
+            exited(1),
+            StartsWith("error: ")
+        ),
+    ]
+}
+
+fn wat(name: &str) -> Vec<u8> {
+    let path = format!("{}/tests/guests/wat/{name}.wat", env!("CARGO_MANIFEST_DIR"));
+    wat::parse_file(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// Runs every case on `backend`; returns one line per mismatch.
+fn run_cases(backend: &dyn Backend) -> Vec<String> {
+    let mut compiled: Vec<(String, CompiledModule)> = Vec::new();
+    let mut failures = Vec::new();
+    for case in cases() {
+        let key = match case.guest {
+            Guest::Probe => "probe".to_string(),
+            Guest::Wat(name) => name.to_string(),
+        };
+        let module = match compiled.iter().find(|(k, _)| *k == key) {
+            Some((_, m)) => m.clone(),
+            None => {
+                let bytes = match case.guest {
+                    Guest::Probe => probe().to_vec(),
+                    Guest::Wat(name) => wat(name),
+                };
+                let m = backend.compile(&bytes).expect("compile");
+                compiled.push((key, m.clone()));
+                m
+            }
+        };
+        let fixture = Fixture::new();
+        let config = (case.config)(&fixture).build().expect("config");
+        let outcome = match backend.run(&module, &config) {
+            Ok(o) => o,
+            Err(e) => {
+                failures.push(format!(
+                    "{}: {}: run failed: {e}",
+                    backend.name(),
+                    case.name
+                ));
+                continue;
+            }
+        };
+        let mut problems = Vec::new();
+        if !outcome.termination.same_as(&case.termination) {
+            problems.push(format!(
+                "termination {} (expected {})",
+                outcome.termination, case.termination
+            ));
+        }
+        if !case.stdout.check(&outcome.stdout) {
+            problems.push(format!(
+                "stdout {:?}",
+                String::from_utf8_lossy(&outcome.stdout)
+            ));
+        }
+        if !case.stderr.check(&outcome.stderr) {
+            problems.push(format!(
+                "stderr {:?}",
+                String::from_utf8_lossy(&outcome.stderr)
+            ));
+        }
+        if let Err(e) = (case.host)(&fixture) {
+            problems.push(e);
+        }
+        if !problems.is_empty() {
+            failures.push(format!(
+                "{}: {}: {}",
+                backend.name(),
+                case.name,
+                problems.join("; ")
+            ));
+        }
+    }
+    failures
+}
+
+fn assert_all_cases(name: &str) {
+    let failures = run_cases(common::backend(name).as_ref());
+    assert!(
+        failures.is_empty(),
+        "{} case(s) failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn wasmtime_gives_the_expected_outcome_in_every_case() {
+    assert_all_cases("wasmtime");
+}
+
+#[test]
+fn wasmer_gives_the_expected_outcome_in_every_case() {
+    assert_all_cases("wasmer");
+}
+
+#[test]
+fn wasmi_gives_the_expected_outcome_in_every_case() {
+    assert_all_cases("wasmi");
+}
+
+#[test]
+fn malformed_modules_are_invalid_module_errors_with_the_runtimes_message() {
+    for backend in common::backends() {
+        for bytes in [&b"not wasm at all"[..], b"\0asm\x01\0\0\0\x01\xff", b""] {
+            match backend.compile(bytes) {
+                Err(Error::InvalidModule {
+                    backend: name,
+                    message,
+                }) => {
+                    assert_eq!(name, backend.name());
+                    assert!(!message.is_empty());
+                }
+                other => panic!("{}: {bytes:?}: {other:?}", backend.name()),
+            }
+        }
+    }
+}
+
+#[test]
+fn missing_imports_are_named() {
+    for backend in common::backends() {
+        let module = backend.compile(&wat("missing_import")).unwrap();
+        match backend.run(&module, &RunConfig::default()) {
+            Err(Error::MissingImports { imports, .. }) => assert_eq!(imports, ["env::host_log"]),
+            other => panic!("{}: {other:?}", backend.name()),
+        }
+    }
+}
+
+#[test]
+fn a_module_without_start_is_not_a_command() {
+    for backend in common::backends() {
+        let module = backend.compile(&wat("no_start")).unwrap();
+        let err = backend.run(&module, &RunConfig::default()).unwrap_err();
+        assert!(
+            matches!(err, Error::InvalidModule { .. }),
+            "{}: {err}",
+            backend.name()
+        );
+    }
+}
+
+#[test]
+fn a_module_compiled_by_one_backend_is_refused_by_another() {
+    let backends = common::backends();
+    let module = backends[0].compile(&wat("return")).unwrap();
+    for other in &backends[1..] {
+        match other.run(&module, &RunConfig::default()) {
+            Err(Error::BackendMismatch {
+                backend,
+                compiled_by,
+            }) => {
+                assert_eq!((backend, compiled_by), (other.name(), backends[0].name()))
+            }
+            res => panic!("{}: {res:?}", other.name()),
+        }
+    }
+}
+
+#[test]
+fn one_compiled_module_runs_from_many_threads_at_once() {
+    for backend in common::backends() {
+        let module = backend.compile(probe()).unwrap();
+        std::thread::scope(|s| {
+            let handles: Vec<_> = (0..4)
+                .map(|i| {
+                    let (backend, module) = (&backend, &module);
+                    s.spawn(move || {
+                        let config = probe_args(&["args"]).arg(i.to_string()).build().unwrap();
+                        backend.run(module, &config).unwrap()
+                    })
+                })
+                .collect();
+            for (i, h) in handles.into_iter().enumerate() {
+                let out = h.join().unwrap();
+                assert_eq!(
+                    String::from_utf8_lossy(&out.stdout),
+                    format!("probe.wasm\nargs\n{i}\n"),
+                    "{}",
+                    backend.name()
+                );
+            }
+        });
+    }
+}
+
+#[test]
+fn fuel_consumed_is_reported_and_grows_with_work() {
+    for backend in common::backends() {
+        let module = backend.compile(probe()).unwrap();
+        let small = backend
+            .run(&module, &probe_args(&["flood", "10"]).build().unwrap())
+            .unwrap();
+        let large = backend
+            .run(&module, &probe_args(&["alloc", "8"]).build().unwrap())
+            .unwrap();
+        let (s, l) = (small.fuel_consumed.unwrap(), large.fuel_consumed.unwrap());
+        assert!(s > 0 && l > s, "{}: {s} vs {l}", backend.name());
+    }
+}
+
+#[test]
+fn a_timeout_on_one_run_does_not_stop_another_run_on_the_same_backend() {
+    for backend in common::backends() {
+        let spin = backend.compile(&wat("loop_forever")).unwrap();
+        let probe_module = backend.compile(probe()).unwrap();
+        std::thread::scope(|s| {
+            let timed = s.spawn(|| {
+                backend.run(
+                    &spin,
+                    &RunConfig::builder()
+                        .timeout(Duration::from_millis(300))
+                        .build()
+                        .unwrap(),
+                )
+            });
+            // Runs while the other times out; must not be interrupted by its watchdog.
+            for _ in 0..5 {
+                let out = backend
+                    .run(
+                        &probe_module,
+                        &probe_args(&["alloc", "16"]).build().unwrap(),
+                    )
+                    .unwrap();
+                assert!(out.success(), "{}: {}", backend.name(), out.termination);
+            }
+            let timed = timed.join().unwrap().unwrap();
+            assert_eq!(
+                timed.termination,
+                Termination::Timeout,
+                "{}",
+                backend.name()
+            );
+        });
+    }
+}
+
+#[test]
+fn runtime_versions_match_cargo_lock() {
+    let lock = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.lock")).unwrap();
+    for backend in common::backends() {
+        let entry = format!(
+            "name = \"{}\"\nversion = \"{}\"",
+            backend.name(),
+            backend.runtime_version()
+        );
+        assert!(lock.contains(&entry), "Cargo.lock has no `{entry}`");
+    }
+}

@@ -1,0 +1,99 @@
+//! Shared by the integration tests: the backends under test, the guests, and fixtures.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+use wasiport::Backend;
+
+/// Every embedded backend, each created fresh.
+pub fn backends() -> Vec<Box<dyn Backend>> {
+    vec![
+        Box::new(wasiport_wasmtime::Wasmtime::new().expect("wasmtime")),
+        Box::new(wasiport_wasmer::Wasmer::new().expect("wasmer")),
+        Box::new(wasiport_wasmi::Wasmi::new().expect("wasmi")),
+    ]
+}
+
+/// The backend called `name`.
+pub fn backend(name: &str) -> Box<dyn Backend> {
+    backends()
+        .into_iter()
+        .find(|b| b.name() == name)
+        .unwrap_or_else(|| panic!("no backend {name}"))
+}
+
+fn workspace_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The `probe` guest (tests/guests/src/probe.rs), built for wasm32-wasip1 on first use.
+///
+/// It is built by cargo into `target/guests`, a target directory of its own, so this works
+/// while the outer `cargo test` holds its own build lock.
+pub fn probe() -> &'static [u8] {
+    static PROBE: OnceLock<Vec<u8>> = OnceLock::new();
+    PROBE.get_or_init(|| {
+        let root = workspace_root();
+        let target_dir = root.join("target").join("guests");
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let status = Command::new(cargo)
+            .args(["build", "--release", "--quiet", "--target", "wasm32-wasip1"])
+            .arg("--manifest-path")
+            .arg(root.join("tests/guests/Cargo.toml"))
+            .arg("--target-dir")
+            .arg(&target_dir)
+            .env_remove("RUSTFLAGS")
+            .env_remove("CARGO_ENCODED_RUSTFLAGS")
+            .status()
+            .expect("run cargo to build the guests");
+        assert!(
+            status.success(),
+            "building the Rust guests failed; is the target installed? (rustup target add wasm32-wasip1)"
+        );
+        let path = target_dir.join("wasm32-wasip1/release/probe.wasm");
+        std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    })
+}
+
+/// A fresh fixture directory:
+///
+/// ```text
+/// data/hello.txt          "hello from the host\n"
+/// data/sub/               an empty directory
+/// data/escape -> ../outside/secret.txt
+/// outside/secret.txt      "secret\n"
+/// ```
+pub struct Fixture {
+    pub dir: tempfile::TempDir,
+}
+
+impl Fixture {
+    pub fn new() -> Fixture {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let data = dir.path().join("data");
+        std::fs::create_dir_all(data.join("sub")).unwrap();
+        std::fs::create_dir_all(dir.path().join("outside")).unwrap();
+        std::fs::write(data.join("hello.txt"), "hello from the host\n").unwrap();
+        std::fs::write(dir.path().join("outside/secret.txt"), "secret\n").unwrap();
+        std::os::unix::fs::symlink("../outside/secret.txt", data.join("escape")).unwrap();
+        Fixture { dir }
+    }
+
+    pub fn data(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    pub fn read(&self, rel: &str) -> Option<String> {
+        std::fs::read_to_string(self.path(rel)).ok()
+    }
+
+    pub fn exists(&self, rel: &str) -> bool {
+        Path::new(&self.path(rel)).symlink_metadata().is_ok()
+    }
+}

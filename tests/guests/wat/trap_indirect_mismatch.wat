@@ -1,0 +1,7 @@
+(module (memory (export "memory") 1)
+  (type $v (func))
+  (type $i (func (param i32) (result i32)))
+  (table 1 funcref)
+  (elem (i32.const 0) $id)
+  (func $id (param i32) (result i32) (local.get 0))
+  (func (export "_start") (call_indirect (type $v) (i32.const 0))))
