@@ -229,6 +229,13 @@ fn cases() -> Vec<Case> {
             exited(255),
             Exactly("")
         ),
+        case!(
+            "an exit code past a byte is not reduced",
+            Probe,
+            |_| probe_args(&["exit", "256"]),
+            exited(256),
+            Exactly("")
+        ),
         // traps
         case!(
             "a Rust panic is an unreachable trap",

@@ -201,11 +201,13 @@ fn bad_input_gets_one_line_and_its_own_exit_code() {
         65,
         "not a WebAssembly module",
     );
-    assert_one_line_failure(
-        &wasiport(&["run", "--backend", "wasmi", broken.to_str().unwrap()]),
-        65,
-        "invalid module",
-    );
+    for backend in ["wasmtime", "wasmer", "wasmi"] {
+        assert_one_line_failure(
+            &wasiport(&["run", "--backend", backend, broken.to_str().unwrap()]),
+            65,
+            "invalid module",
+        );
+    }
     assert_one_line_failure(
         &wasiport(&["run", "--backend", "nope", hello]),
         64,

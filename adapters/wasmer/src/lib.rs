@@ -11,6 +11,7 @@
 //! What it normalizes, and what wasmer cannot do, is written down in the crate's README.
 #![warn(missing_docs)]
 
+mod exit;
 mod fs;
 mod stdio;
 mod termination;
@@ -34,6 +35,7 @@ use wasmer_wasix::virtual_fs::{MountFileSystem, StaticFile};
 use wasmer_wasix::wasmer_wasix_types::wasi::{ExitCode, Signal};
 use wasmer_wasix::{PluggableRuntime, UnsupportedVirtualNetworking, WasiEnv, WasiRuntimeError};
 
+use crate::exit::FullExitCodes;
 use crate::fs::CapFs;
 use crate::stdio::SinkFile;
 use crate::termination::classify;
@@ -111,6 +113,7 @@ impl Wasmer {
             let tasks = TokioTaskManager::new(tokio.handle().clone());
             let mut runtime = PluggableRuntime::new(Arc::new(tasks));
             runtime.set_engine(engine());
+            runtime.with_instantiation_hook(FullExitCodes);
             // No host sockets: WASI preview 1 has no socket creation, and this drops the
             // networking thread `PluggableRuntime::new` starts.
             runtime.set_networking_implementation(UnsupportedVirtualNetworking::default());

@@ -5,6 +5,8 @@ use wasmer::RuntimeError;
 use wasmer_types::TrapCode;
 use wasmer_wasix::WasiError;
 
+use crate::exit::GuestExit;
+
 fn trap_kind(code: TrapCode) -> TrapKind {
     match code {
         TrapCode::UnreachableCodeReached => TrapKind::Unreachable,
@@ -23,6 +25,9 @@ fn trap_kind(code: TrapCode) -> TrapKind {
 /// How the guest ended, from the error that stopped it. Metering exhaustion and the timeout
 /// are decided by the caller, which knows about them, before this is asked.
 pub(crate) fn classify(error: &RuntimeError) -> Termination {
+    if let Some(GuestExit(code)) = error.downcast_ref::<GuestExit>() {
+        return Termination::Exited(*code);
+    }
     match error.downcast_ref::<WasiError>() {
         Some(WasiError::Exit(code)) => return Termination::Exited(code.raw()),
         Some(WasiError::ThreadExit) => return Termination::Exited(0),

@@ -69,6 +69,17 @@ impl Wasmi {
         let engine = Engine::new(&config);
         let mut linker = Linker::new(&engine);
         wasmi_wasi::add_to_linker(&mut linker, |s: &mut State| &mut s.wasi).map_err(internal)?;
+        // wasi-common refuses exit codes of 126 and above with a trap (they mean something else
+        // to a POSIX shell); a library passes every code through, as the other backends do.
+        linker.allow_shadowing(true);
+        linker
+            .func_wrap(
+                wasiport::wasi_p1::MODULE,
+                "proc_exit",
+                |code: i32| -> Result<(), wasmi::Error> { Err(wasmi::Error::i32_exit(code)) },
+            )
+            .map_err(internal)?;
+        linker.allow_shadowing(false);
         let capabilities = Capability::ALL
             .iter()
             .copied()

@@ -25,7 +25,7 @@ use wasmtime::{
     Engine, ExternType, Linker, Module, Store, StoreLimits, StoreLimitsBuilder, UpdateDeadline,
 };
 use wasmtime_wasi::p1::WasiP1Ctx;
-use wasmtime_wasi::{FsPerms, WasiCtxBuilder};
+use wasmtime_wasi::{FsPerms, I32Exit, WasiCtxBuilder};
 
 use crate::stdio::SinkStream;
 use crate::termination::{classify, TimedOut};
@@ -66,6 +66,17 @@ impl Wasmtime {
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |s: &mut State| &mut s.wasi)
             .map_err(|e| internal(format!("{e:#}")))?;
+        // wasmtime-wasi refuses exit codes of 126 and above with a trap (they mean something
+        // else to a POSIX shell); a library passes every code through, as the other backends do.
+        linker.allow_shadowing(true);
+        linker
+            .func_wrap(
+                wasiport::wasi_p1::MODULE,
+                "proc_exit",
+                |code: i32| -> wasmtime::Result<()> { Err(I32Exit(code).into()) },
+            )
+            .map_err(|e| internal(format!("{e:#}")))?;
+        linker.allow_shadowing(false);
         Ok(Wasmtime {
             engine,
             linker,

@@ -104,7 +104,14 @@ pub(crate) fn main() -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code),
         Err(failure) => {
-            eprintln!("wasiport: {}", failure.message);
+            // One line, whatever the runtime's message looked like.
+            let message: Vec<&str> = failure
+                .message
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .collect();
+            eprintln!("wasiport: {}", message.join(" "));
             ExitCode::from(failure.code)
         }
     }

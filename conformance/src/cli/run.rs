@@ -133,17 +133,36 @@ fn exit_code(outcome: &Outcome) -> u8 {
     }
 }
 
+/// Reads MODULE: binary Wasm as it is (the backend judges it), anything else as the text
+/// format, whose errors are folded into one line.
+fn read_module(path: &PathBuf) -> Result<Vec<u8>, Failure> {
+    let bytes = read_input(path)?;
+    if bytes.starts_with(b"\0asm") {
+        return Ok(bytes);
+    }
+    wat::parse_bytes(&bytes)
+        .map(|wasm| wasm.into_owned())
+        .map_err(|mut e| {
+            e.set_path(path);
+            let text = e.to_string();
+            let mut lines = text.lines().map(str::trim);
+            let what = lines.next().unwrap_or("unreadable");
+            let place = lines
+                .find_map(|l| l.strip_prefix("--> "))
+                .map(|at| format!(" (at {at})"))
+                .unwrap_or_default();
+            Failure::new(
+                exit::DATA,
+                format!(
+                    "{}: not a WebAssembly module, binary or text: {what}{place}",
+                    path.display()
+                ),
+            )
+        })
+}
+
 pub(crate) fn run(args: RunArgs) -> Result<u8, Failure> {
-    let bytes = read_input(&args.module)?;
-    let wasm = wat::parse_bytes(&bytes).map_err(|e| {
-        Failure::new(
-            exit::DATA,
-            format!(
-                "{}: not a WebAssembly module (binary or text): {e}",
-                args.module.display()
-            ),
-        )
-    })?;
+    let wasm = read_module(&args.module)?;
     if args.backend == "all" {
         return run_all(&args, &wasm);
     }
