@@ -13,7 +13,7 @@ use crate::Error;
 /// ```
 /// use wasiport::Backend;
 /// let backend = wasiport_wasmi::Wasmi::new()?;
-/// let module = backend.compile(&wat::parse_str("(module (func (export \"_start\")))")?)?;
+/// let module = backend.compile(&wat::parse_str("(module (memory (export \"memory\") 1) (func (export \"_start\")))")?)?;
 /// assert_eq!(module.backend(), "wasmi");
 /// assert!(module.info().exports_function("_start"));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -100,18 +100,20 @@ impl std::fmt::Display for Import {
 /// use wasiport::ModuleInfo;
 /// let wasm = wat::parse_str(r#"(module
 ///     (import "wasi_snapshot_preview1" "fd_write" (func (param i32 i32 i32 i32) (result i32)))
-///     (memory 2)
+///     (memory (export "memory") 2)
 ///     (func (export "_start")))"#)?;
 /// let info = ModuleInfo::parse(&wasm).map_err(|e| e.to_string())?;
 /// assert_eq!(info.initial_memory_bytes(), 2 * 65536);
 /// assert_eq!(info.imports()[0].to_string(), "wasi_snapshot_preview1::fd_write");
 /// assert!(info.exports_function("_start"));
+/// assert!(info.exports_memory("memory"));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ModuleInfo {
     imports: Vec<Import>,
     function_exports: Vec<String>,
+    memory_exports: Vec<String>,
     initial_memory_bytes: u64,
 }
 
@@ -150,8 +152,14 @@ impl ModuleInfo {
                 Payload::ExportSection(reader) => {
                     for export in reader {
                         let export = export.map_err(|e| e.to_string())?;
-                        if export.kind == ExternalKind::Func {
-                            info.function_exports.push(export.name.to_string());
+                        match export.kind {
+                            ExternalKind::Func => {
+                                info.function_exports.push(export.name.to_string())
+                            }
+                            ExternalKind::Memory => {
+                                info.memory_exports.push(export.name.to_string())
+                            }
+                            _ => {}
                         }
                     }
                 }
@@ -169,6 +177,11 @@ impl ModuleInfo {
     /// Whether a function of that name is exported.
     pub fn exports_function(&self, name: &str) -> bool {
         self.function_exports.iter().any(|e| e == name)
+    }
+
+    /// Whether a linear memory of that name is exported.
+    pub fn exports_memory(&self, name: &str) -> bool {
+        self.memory_exports.iter().any(|e| e == name)
     }
 
     /// The sum of the initial sizes of all linear memories, defined or imported, in bytes.

@@ -11,7 +11,7 @@ use std::time::Duration;
 use crate::{Capabilities, CompiledModule, Error, Outcome, OutputMode, RunConfig, Termination};
 
 /// The checks every adapter makes before it instantiates anything: the configuration is within
-/// the backend's capabilities, the module is a WASI command (exports `_start`), and its initial
+/// the backend's capabilities, the module is a WASI command (exports `_start` and `memory`), and its initial
 /// memory fits the memory limit.
 ///
 /// Returns `Some(outcome)` when the run ends before it starts
@@ -20,7 +20,7 @@ use crate::{Capabilities, CompiledModule, Error, Outcome, OutputMode, RunConfig,
 /// ```
 /// use wasiport::{support::preflight, Backend, RunConfig, Termination};
 /// let backend = wasiport_wasmi::Wasmi::new()?;
-/// let module = backend.compile(&wat::parse_str("(module (memory 4) (func (export \"_start\")))")?)?;
+/// let module = backend.compile(&wat::parse_str(r#"(module (memory (export "memory") 4) (func (export "_start")))"#)?)?;
 /// let config = RunConfig::builder().max_memory_bytes(65536).build()?;
 /// let early = preflight("wasmi", backend.capabilities(), &module, &config)?;
 /// assert_eq!(early.map(|o| o.termination), Some(Termination::MemoryLimit));
@@ -37,6 +37,14 @@ pub fn preflight(
         return Err(Error::InvalidModule {
             backend,
             message: "the module exports no `_start` function, so it is not a WASI command".into(),
+        });
+    }
+    if !module.info().exports_memory("memory") {
+        return Err(Error::InvalidModule {
+            backend,
+            message: "the module exports no memory named `memory`, which the WASI application \
+                      ABI requires of a command"
+                .into(),
         });
     }
     match config.limits().max_memory_bytes {

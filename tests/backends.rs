@@ -649,15 +649,15 @@ fn missing_imports_are_named() {
 }
 
 #[test]
-fn a_module_without_start_is_not_a_command() {
+fn a_module_without_start_or_memory_is_not_a_command() {
     for backend in common::backends() {
-        let module = backend.compile(&wat("no_start")).unwrap();
-        let err = backend.run(&module, &RunConfig::default()).unwrap_err();
-        assert!(
-            matches!(err, Error::InvalidModule { .. }),
-            "{}: {err}",
-            backend.name()
-        );
+        for (guest, says) in [("no_start", "`_start`"), ("no_memory", "`memory`")] {
+            let module = backend.compile(&wat(guest)).unwrap();
+            match backend.run(&module, &RunConfig::default()) {
+                Err(Error::InvalidModule { message, .. }) if message.contains(says) => {}
+                other => panic!("{} {guest}: {other:?}", backend.name()),
+            }
+        }
     }
 }
 

@@ -3,7 +3,8 @@
 //! ```
 //! use wasiport::{Backend, RunConfig};
 //! let backend = wasiport_wasmer::Wasmer::new()?;
-//! let module = backend.compile(&wat::parse_str("(module (func (export \"_start\")))")?)?;
+//! let wasm = wat::parse_str(r#"(module (memory (export "memory") 1) (func (export "_start")))"#)?;
+//! let module = backend.compile(&wasm)?;
 //! assert!(backend.run(&module, &RunConfig::default())?.success());
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
