@@ -3,7 +3,7 @@
 use std::any::Any;
 use std::sync::Arc;
 
-use crate::Error;
+use crate::{wasi_p1, Error, Signature, ValType};
 
 /// A module compiled by one backend, ready to run any number of times from any thread.
 ///
@@ -74,16 +74,31 @@ pub struct Import {
     pub module: String,
     /// The item name, e.g. `fd_write`.
     pub name: String,
-    /// Whether it is a function (the other kinds are tables, memories, globals and tags).
-    pub is_function: bool,
+    /// The signature, for a function (the other kinds are tables, memories, globals and tags).
+    pub signature: Option<Signature>,
 }
 
 impl Import {
-    /// Whether this is a WASI preview-1 function, which every backend provides.
+    /// Whether it is a function.
+    pub fn is_function(&self) -> bool {
+        self.signature.is_some()
+    }
+
+    /// The WASI preview-1 function it names, if any, whatever its signature.
+    pub fn wasi_p1_function(&self) -> Option<&'static wasi_p1::Function> {
+        match self.signature {
+            Some(_) if self.module == wasi_p1::MODULE => wasi_p1::function(&self.name),
+            _ => None,
+        }
+    }
+
+    /// Whether this is a WASI preview-1 function with the specification's signature, which
+    /// every backend provides.
     pub fn is_wasi_p1_function(&self) -> bool {
-        self.is_function
-            && self.module == crate::wasi_p1::MODULE
-            && crate::wasi_p1::is_function(&self.name)
+        match (self.wasi_p1_function(), &self.signature) {
+            (Some(f), Some(sig)) => f.signature() == *sig,
+            _ => false,
+        }
     }
 }
 
@@ -105,43 +120,93 @@ impl std::fmt::Display for Import {
 /// let info = ModuleInfo::parse(&wasm).map_err(|e| e.to_string())?;
 /// assert_eq!(info.initial_memory_bytes(), 2 * 65536);
 /// assert_eq!(info.imports()[0].to_string(), "wasi_snapshot_preview1::fd_write");
-/// assert!(info.exports_function("_start"));
+/// assert!(info.imports()[0].is_wasi_p1_function());
+/// assert!(info.exported_function("_start").unwrap().is_nullary());
 /// assert!(info.exports_memory("memory"));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ModuleInfo {
     imports: Vec<Import>,
-    function_exports: Vec<String>,
+    function_exports: Vec<(String, Signature)>,
     memory_exports: Vec<String>,
     initial_memory_bytes: u64,
 }
 
+fn val_type(ty: wasmparser::ValType) -> ValType {
+    match ty {
+        wasmparser::ValType::I32 => ValType::I32,
+        wasmparser::ValType::I64 => ValType::I64,
+        wasmparser::ValType::F32 => ValType::F32,
+        wasmparser::ValType::F64 => ValType::F64,
+        wasmparser::ValType::V128 => ValType::V128,
+        wasmparser::ValType::Ref(_) => ValType::Ref,
+    }
+}
+
 impl ModuleInfo {
-    /// Reads the import, memory and export sections. Does not validate the module: that is
-    /// the runtime's job.
+    /// Reads the type, import, function, memory and export sections. Does not validate the
+    /// module: that is the runtime's job.
     pub fn parse(wasm: &[u8]) -> Result<ModuleInfo, String> {
-        use wasmparser::{ExternalKind, Parser, Payload, TypeRef};
+        use wasmparser::{CompositeInnerType, ExternalKind, Parser, Payload, TypeRef};
         let mut info = ModuleInfo::default();
+        // Every type (None for GC struct and array types), and the type of every function,
+        // imported ones first.
+        let mut types: Vec<Option<Signature>> = Vec::new();
+        let mut functions: Vec<u32> = Vec::new();
+        let mut exports: Vec<(String, u32)> = Vec::new();
         let add_memory = |info: &mut ModuleInfo, ty: wasmparser::MemoryType| {
             let page = 1u64 << ty.page_size_log2.unwrap_or(16);
             info.initial_memory_bytes = info
                 .initial_memory_bytes
                 .saturating_add(ty.initial.saturating_mul(page));
         };
+        let signature = |types: &[Option<Signature>], index: u32| {
+            types
+                .get(index as usize)
+                .cloned()
+                .flatten()
+                .ok_or_else(|| format!("function type index {index} is not a function type"))
+        };
         for payload in Parser::new(0).parse_all(wasm) {
             match payload.map_err(|e| e.to_string())? {
+                Payload::TypeSection(reader) => {
+                    for group in reader {
+                        for sub in group.map_err(|e| e.to_string())?.into_types() {
+                            types.push(match &sub.composite_type.inner {
+                                CompositeInnerType::Func(f) => Some(Signature::new(
+                                    f.params().iter().copied().map(val_type),
+                                    f.results().iter().copied().map(val_type),
+                                )),
+                                _ => None,
+                            });
+                        }
+                    }
+                }
                 Payload::ImportSection(reader) => {
                     for import in reader {
                         let import = import.map_err(|e| e.to_string())?;
-                        if let TypeRef::Memory(ty) = import.ty {
-                            add_memory(&mut info, ty);
-                        }
+                        let signature = match import.ty {
+                            TypeRef::Func(index) => {
+                                functions.push(index);
+                                Some(signature(&types, index)?)
+                            }
+                            TypeRef::Memory(ty) => {
+                                add_memory(&mut info, ty);
+                                None
+                            }
+                            _ => None,
+                        };
                         info.imports.push(Import {
                             module: import.module.to_string(),
                             name: import.name.to_string(),
-                            is_function: matches!(import.ty, TypeRef::Func(_)),
+                            signature,
                         });
+                    }
+                }
+                Payload::FunctionSection(reader) => {
+                    for index in reader {
+                        functions.push(index.map_err(|e| e.to_string())?);
                     }
                 }
                 Payload::MemorySection(reader) => {
@@ -154,7 +219,7 @@ impl ModuleInfo {
                         let export = export.map_err(|e| e.to_string())?;
                         match export.kind {
                             ExternalKind::Func => {
-                                info.function_exports.push(export.name.to_string())
+                                exports.push((export.name.to_string(), export.index))
                             }
                             ExternalKind::Memory => {
                                 info.memory_exports.push(export.name.to_string())
@@ -166,6 +231,12 @@ impl ModuleInfo {
                 _ => {}
             }
         }
+        for (name, index) in exports {
+            let ty = functions.get(index as usize).ok_or_else(|| {
+                format!("export `{name}` names function {index}, which is not defined")
+            })?;
+            info.function_exports.push((name, signature(&types, *ty)?));
+        }
         Ok(info)
     }
 
@@ -174,9 +245,17 @@ impl ModuleInfo {
         &self.imports
     }
 
+    /// The signature of the exported function `name`, if there is one.
+    pub fn exported_function(&self, name: &str) -> Option<&Signature> {
+        self.function_exports
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, sig)| sig)
+    }
+
     /// Whether a function of that name is exported.
     pub fn exports_function(&self, name: &str) -> bool {
-        self.function_exports.iter().any(|e| e == name)
+        self.exported_function(name).is_some()
     }
 
     /// Whether a linear memory of that name is exported.

@@ -8,11 +8,14 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use crate::{Capabilities, CompiledModule, Error, Outcome, OutputMode, RunConfig, Termination};
+use crate::{
+    Capabilities, CompiledModule, Error, ModuleInfo, Outcome, OutputMode, RunConfig, Termination,
+};
 
 /// The checks every adapter makes before it instantiates anything: the configuration is within
-/// the backend's capabilities, the module is a WASI command (exports `_start` and `memory`), and its initial
-/// memory fits the memory limit.
+/// the backend's capabilities; the module is a WASI command (exports `_start` as `() -> ()` and
+/// a memory named `memory`); it imports nothing but WASI preview-1 functions with their
+/// specification's signatures; and its initial memory fits the memory limit.
 ///
 /// Returns `Some(outcome)` when the run ends before it starts
 /// ([`Termination::MemoryLimit`]).
@@ -33,18 +36,35 @@ pub fn preflight(
     config: &RunConfig,
 ) -> Result<Option<Outcome>, Error> {
     config.check_supported(backend, capabilities)?;
-    if !module.info().exports_function("_start") {
-        return Err(Error::InvalidModule {
+    let info = module.info();
+    let not_a_command = |message: &str| {
+        Err(Error::InvalidModule {
             backend,
-            message: "the module exports no `_start` function, so it is not a WASI command".into(),
-        });
+            message: message.to_string(),
+        })
+    };
+    match info.exported_function("_start") {
+        None => {
+            return not_a_command(
+                "the module exports no `_start` function, so it is not a WASI command",
+            )
+        }
+        Some(sig) if !sig.is_nullary() => {
+            return not_a_command(&format!("`_start` has the signature {sig}, not () -> ()"))
+        }
+        Some(_) => {}
     }
-    if !module.info().exports_memory("memory") {
-        return Err(Error::InvalidModule {
+    if !info.exports_memory("memory") {
+        return not_a_command(
+            "the module exports no memory named `memory`, which the WASI application ABI \
+             requires of a command",
+        );
+    }
+    let missing = unprovided_imports(info);
+    if !missing.is_empty() {
+        return Err(Error::MissingImports {
             backend,
-            message: "the module exports no memory named `memory`, which the WASI application \
-                      ABI requires of a command"
-                .into(),
+            imports: missing,
         });
     }
     match config.limits().max_memory_bytes {
@@ -53,6 +73,31 @@ pub fn preflight(
         }
         _ => Ok(None),
     }
+}
+
+/// Every import that is not a WASI preview-1 function with the specification's signature, as
+/// `module::name`, with the expected signature for a WASI name imported with another one.
+///
+/// ```
+/// use wasiport::{support::unprovided_imports, ModuleInfo};
+/// let info = ModuleInfo::parse(&wat::parse_str(r#"(module
+///     (import "wasi_snapshot_preview1" "fd_close" (func (param i64) (result i32)))
+///     (import "env" "log" (func (param i32))))"#)?).map_err(|e| e.to_string())?;
+/// assert_eq!(unprovided_imports(&info), [
+///     "wasi_snapshot_preview1::fd_close as (i64) -> i32, not (i32) -> i32",
+///     "env::log",
+/// ]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn unprovided_imports(info: &ModuleInfo) -> Vec<String> {
+    info.imports()
+        .iter()
+        .filter(|i| !i.is_wasi_p1_function())
+        .map(|i| match (i.wasi_p1_function(), &i.signature) {
+            (Some(wasi), Some(sig)) => format!("{i} as {sig}, not {}", wasi.signature()),
+            _ => i.to_string(),
+        })
+        .collect()
 }
 
 #[derive(Debug, Default)]
@@ -180,6 +225,57 @@ impl Write for OutputSink {
             OutputSink::Inherit(StdStream::Stdout) => io::stdout().flush(),
             OutputSink::Inherit(StdStream::Stderr) => io::stderr().flush(),
             _ => Ok(()),
+        }
+    }
+}
+
+/// The guest's stdout and stderr for one run, made from a [`RunConfig`]; at the end of the run
+/// they give the [`Outcome`].
+///
+/// ```
+/// use std::{io::Write, time::Duration};
+/// use wasiport::{support::OutputStreams, RunConfig, Termination};
+/// let streams = OutputStreams::new(&RunConfig::default());
+/// streams.stdout.clone().write_all(b"hi")?;
+/// let outcome = streams.outcome(Termination::Exited(0), Duration::from_millis(1), Some(10));
+/// assert_eq!(outcome.stdout, b"hi");
+/// assert_eq!(outcome.fuel_consumed, Some(10));
+/// # Ok::<(), std::io::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct OutputStreams {
+    /// The guest's stdout.
+    pub stdout: OutputSink,
+    /// The guest's stderr.
+    pub stderr: OutputSink,
+}
+
+impl OutputStreams {
+    /// The sinks `config` asks for.
+    pub fn new(config: &RunConfig) -> Self {
+        OutputStreams {
+            stdout: OutputSink::new(config.stdout(), StdStream::Stdout),
+            stderr: OutputSink::new(config.stderr(), StdStream::Stderr),
+        }
+    }
+
+    /// The outcome of the run, with what was captured.
+    pub fn outcome(
+        &self,
+        termination: Termination,
+        elapsed: Duration,
+        fuel_consumed: Option<u64>,
+    ) -> Outcome {
+        let (stdout, stdout_truncated) = self.stdout.captured();
+        let (stderr, stderr_truncated) = self.stderr.captured();
+        Outcome {
+            termination,
+            stdout,
+            stderr,
+            stdout_truncated,
+            stderr_truncated,
+            elapsed,
+            fuel_consumed,
         }
     }
 }

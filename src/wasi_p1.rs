@@ -1,65 +1,94 @@
-//! Names from WASI preview 1 (`wasi_snapshot_preview1`).
+//! WASI preview 1 (`wasi_snapshot_preview1`): its functions and their core Wasm signatures.
+
+use crate::{Signature, ValType};
+use ValType::{I32, I64};
 
 /// The import module name of WASI preview 1.
 pub const MODULE: &str = "wasi_snapshot_preview1";
+
+/// One preview-1 function: its name and its core Wasm signature (every function but
+/// `proc_exit` returns an `errno` as `i32`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Function {
+    /// The import name, e.g. `fd_write`.
+    pub name: &'static str,
+    /// Parameter types.
+    pub params: &'static [ValType],
+    /// Result types.
+    pub results: &'static [ValType],
+}
+
+impl Function {
+    /// The signature as a [`Signature`].
+    pub fn signature(&self) -> Signature {
+        Signature::new(self.params.iter().copied(), self.results.iter().copied())
+    }
+}
 
 /// The 46 functions of WASI preview 1, in the order of the specification's witx file's
 /// sections (args, environ, clocks, fd, path, poll, proc, sched, random, sock).
 ///
 /// ```
-/// assert_eq!(wasiport::wasi_p1::FUNCTIONS.len(), 46);
-/// assert!(wasiport::wasi_p1::is_function("fd_write"));
+/// use wasiport::wasi_p1;
+/// assert_eq!(wasi_p1::FUNCTIONS.len(), 46);
+/// assert_eq!(wasi_p1::function("fd_write").unwrap().signature().to_string(), "(i32, i32, i32, i32) -> i32");
 /// ```
-pub const FUNCTIONS: &[&str] = &[
-    "args_get",
-    "args_sizes_get",
-    "environ_get",
-    "environ_sizes_get",
-    "clock_res_get",
-    "clock_time_get",
-    "fd_advise",
-    "fd_allocate",
-    "fd_close",
-    "fd_datasync",
-    "fd_fdstat_get",
-    "fd_fdstat_set_flags",
-    "fd_fdstat_set_rights",
-    "fd_filestat_get",
-    "fd_filestat_set_size",
-    "fd_filestat_set_times",
-    "fd_pread",
-    "fd_prestat_get",
-    "fd_prestat_dir_name",
-    "fd_pwrite",
-    "fd_read",
-    "fd_readdir",
-    "fd_renumber",
-    "fd_seek",
-    "fd_sync",
-    "fd_tell",
-    "fd_write",
-    "path_create_directory",
-    "path_filestat_get",
-    "path_filestat_set_times",
-    "path_link",
-    "path_open",
-    "path_readlink",
-    "path_remove_directory",
-    "path_rename",
-    "path_symlink",
-    "path_unlink_file",
-    "poll_oneoff",
-    "proc_exit",
-    "proc_raise",
-    "sched_yield",
-    "random_get",
-    "sock_accept",
-    "sock_recv",
-    "sock_send",
-    "sock_shutdown",
+#[rustfmt::skip]
+pub const FUNCTIONS: &[Function] = &[
+    Function { name: "args_get", params: &[I32, I32], results: &[I32] },
+    Function { name: "args_sizes_get", params: &[I32, I32], results: &[I32] },
+    Function { name: "environ_get", params: &[I32, I32], results: &[I32] },
+    Function { name: "environ_sizes_get", params: &[I32, I32], results: &[I32] },
+    Function { name: "clock_res_get", params: &[I32, I32], results: &[I32] },
+    Function { name: "clock_time_get", params: &[I32, I64, I32], results: &[I32] },
+    Function { name: "fd_advise", params: &[I32, I64, I64, I32], results: &[I32] },
+    Function { name: "fd_allocate", params: &[I32, I64, I64], results: &[I32] },
+    Function { name: "fd_close", params: &[I32], results: &[I32] },
+    Function { name: "fd_datasync", params: &[I32], results: &[I32] },
+    Function { name: "fd_fdstat_get", params: &[I32, I32], results: &[I32] },
+    Function { name: "fd_fdstat_set_flags", params: &[I32, I32], results: &[I32] },
+    Function { name: "fd_fdstat_set_rights", params: &[I32, I64, I64], results: &[I32] },
+    Function { name: "fd_filestat_get", params: &[I32, I32], results: &[I32] },
+    Function { name: "fd_filestat_set_size", params: &[I32, I64], results: &[I32] },
+    Function { name: "fd_filestat_set_times", params: &[I32, I64, I64, I32], results: &[I32] },
+    Function { name: "fd_pread", params: &[I32, I32, I32, I64, I32], results: &[I32] },
+    Function { name: "fd_prestat_get", params: &[I32, I32], results: &[I32] },
+    Function { name: "fd_prestat_dir_name", params: &[I32, I32, I32], results: &[I32] },
+    Function { name: "fd_pwrite", params: &[I32, I32, I32, I64, I32], results: &[I32] },
+    Function { name: "fd_read", params: &[I32, I32, I32, I32], results: &[I32] },
+    Function { name: "fd_readdir", params: &[I32, I32, I32, I64, I32], results: &[I32] },
+    Function { name: "fd_renumber", params: &[I32, I32], results: &[I32] },
+    Function { name: "fd_seek", params: &[I32, I64, I32, I32], results: &[I32] },
+    Function { name: "fd_sync", params: &[I32], results: &[I32] },
+    Function { name: "fd_tell", params: &[I32, I32], results: &[I32] },
+    Function { name: "fd_write", params: &[I32, I32, I32, I32], results: &[I32] },
+    Function { name: "path_create_directory", params: &[I32, I32, I32], results: &[I32] },
+    Function { name: "path_filestat_get", params: &[I32, I32, I32, I32, I32], results: &[I32] },
+    Function { name: "path_filestat_set_times", params: &[I32, I32, I32, I32, I64, I64, I32], results: &[I32] },
+    Function { name: "path_link", params: &[I32, I32, I32, I32, I32, I32, I32], results: &[I32] },
+    Function { name: "path_open", params: &[I32, I32, I32, I32, I32, I64, I64, I32, I32], results: &[I32] },
+    Function { name: "path_readlink", params: &[I32, I32, I32, I32, I32, I32], results: &[I32] },
+    Function { name: "path_remove_directory", params: &[I32, I32, I32], results: &[I32] },
+    Function { name: "path_rename", params: &[I32, I32, I32, I32, I32, I32], results: &[I32] },
+    Function { name: "path_symlink", params: &[I32, I32, I32, I32, I32], results: &[I32] },
+    Function { name: "path_unlink_file", params: &[I32, I32, I32], results: &[I32] },
+    Function { name: "poll_oneoff", params: &[I32, I32, I32, I32], results: &[I32] },
+    Function { name: "proc_exit", params: &[I32], results: &[] },
+    Function { name: "proc_raise", params: &[I32], results: &[I32] },
+    Function { name: "sched_yield", params: &[], results: &[I32] },
+    Function { name: "random_get", params: &[I32, I32], results: &[I32] },
+    Function { name: "sock_accept", params: &[I32, I32, I32], results: &[I32] },
+    Function { name: "sock_recv", params: &[I32, I32, I32, I32, I32, I32], results: &[I32] },
+    Function { name: "sock_send", params: &[I32, I32, I32, I32, I32], results: &[I32] },
+    Function { name: "sock_shutdown", params: &[I32, I32], results: &[I32] },
 ];
 
-/// Whether `name` is a WASI preview-1 function.
+/// The preview-1 function called `name`.
+pub fn function(name: &str) -> Option<&'static Function> {
+    FUNCTIONS.iter().find(|f| f.name == name)
+}
+
+/// Whether `name` is a preview-1 function.
 pub fn is_function(name: &str) -> bool {
-    FUNCTIONS.contains(&name)
+    function(name).is_some()
 }

@@ -642,9 +642,55 @@ fn missing_imports_are_named() {
     for backend in common::backends() {
         let module = backend.compile(&wat("missing_import")).unwrap();
         match backend.run(&module, &RunConfig::default()) {
-            Err(Error::MissingImports { imports, .. }) => assert_eq!(imports, ["env::host_log"]),
+            Err(Error::MissingImports { imports, .. }) => assert_eq!(
+                imports,
+                [
+                    "env::host_log",
+                    "wasi_snapshot_preview1::fd_close as (i64) -> i32, not (i32) -> i32",
+                    "wasi_snapshot_preview1::no_such_call",
+                ]
+            ),
             other => panic!("{}: {other:?}", backend.name()),
         }
+    }
+}
+
+/// A module that imports every preview-1 function with the signature `wasiport::wasi_p1`
+/// gives, and calls `sched_yield` (which every backend implements) to show it linked.
+fn imports_all_of_wasi_p1() -> Vec<u8> {
+    let mut text = String::from("(module\n");
+    for f in wasiport::wasi_p1::FUNCTIONS {
+        let list = |kw: &str, types: &[wasiport::ValType]| {
+            let types: Vec<String> = types.iter().map(ToString::to_string).collect();
+            format!("({kw} {})", types.join(" "))
+        };
+        text += &format!(
+            "  (import \"wasi_snapshot_preview1\" \"{}\" (func ${} {} {}))\n",
+            f.name,
+            f.name,
+            list("param", f.params),
+            list("result", f.results)
+        );
+    }
+    text += "  (memory (export \"memory\") 1)\n";
+    text += "  (func (export \"_start\") (call $proc_exit (call $sched_yield))))";
+    wat::parse_str(&text).unwrap()
+}
+
+#[test]
+fn every_backend_links_all_46_wasi_functions_with_the_specs_signatures() {
+    let wasm = imports_all_of_wasi_p1();
+    for backend in common::backends() {
+        let outcome = backend
+            .compile_and_run(&wasm, &RunConfig::default())
+            .unwrap_or_else(|e| panic!("{}: {e}", backend.name()));
+        // sched_yield returns errno 0 (success), passed to proc_exit.
+        assert_eq!(
+            outcome.termination,
+            Termination::Exited(0),
+            "{}",
+            backend.name()
+        );
     }
 }
 

@@ -22,7 +22,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use wasiport::support::{preflight, OutputSink, StdStream, Watchdog};
+use wasiport::support::{preflight, OutputStreams, Watchdog};
 use wasiport::{
     Backend, Capabilities, Capability, CompiledModule, Error, ModuleInfo, Outcome, RunConfig,
     Stdin, Termination,
@@ -131,8 +131,7 @@ impl Wasmer {
     fn env_builder(
         &self,
         config: &RunConfig,
-        stdout: &OutputSink,
-        stderr: &OutputSink,
+        streams: &OutputStreams,
     ) -> Result<wasmer_wasix::WasiEnvBuilder, Error> {
         let mut b = WasiEnv::builder(&config.argv()[0])
             .args(&config.argv()[1..])
@@ -144,8 +143,8 @@ impl Wasmer {
             // wasix's default stdin is the host's.
             Stdin::Inherit => {}
         }
-        b.set_stdout(Box::new(SinkFile(stdout.clone())));
-        b.set_stderr(Box::new(SinkFile(stderr.clone())));
+        b.set_stdout(Box::new(SinkFile(streams.stdout.clone())));
+        b.set_stderr(Box::new(SinkFile(streams.stderr.clone())));
         let mount = MountFileSystem::new();
         for (i, p) in config.preopens().iter().enumerate() {
             let fs = CapFs::open(p.host_path(), p.is_read_only(), self.tokio.handle().clone())
@@ -211,25 +210,9 @@ impl Backend for Wasmer {
         if let Some(outcome) = preflight(NAME, &self.capabilities, compiled, config)? {
             return Ok(outcome);
         }
-        // wasix resolves every other import module (wasix_32v1, wasi_unstable, ...) too; the
-        // API promises WASI preview 1, so anything else is reported missing, as elsewhere.
-        let missing: Vec<String> = compiled
-            .info()
-            .imports()
-            .iter()
-            .filter(|i| !i.is_wasi_p1_function())
-            .map(ToString::to_string)
-            .collect();
-        if !missing.is_empty() {
-            return Err(Error::MissingImports {
-                backend: NAME,
-                imports: missing,
-            });
-        }
         let _entered = self.tokio.enter();
-        let stdout = OutputSink::new(config.stdout(), StdStream::Stdout);
-        let stderr = OutputSink::new(config.stderr(), StdStream::Stderr);
-        let builder = self.env_builder(config, &stdout, &stderr)?;
+        let streams = OutputStreams::new(config);
+        let builder = self.env_builder(config, &streams)?;
 
         // A clone shares the compiled code but has its own tunables: the memory cap is per run.
         let mut engine = native.engine.clone();
@@ -242,10 +225,7 @@ impl Backend for Wasmer {
             Ok(pair) => pair,
             Err(error) => {
                 return match start_trap(&error) {
-                    Some(trap) => Ok(Outcome {
-                        elapsed: started.elapsed(),
-                        ..Outcome::new(classify(trap))
-                    }),
+                    Some(trap) => Ok(streams.outcome(classify(trap), started.elapsed(), None)),
                     None => Err(internal(error)),
                 }
             }
@@ -257,13 +237,6 @@ impl Backend for Wasmer {
             .get_function("_start")
             .map_err(internal)?
             .clone();
-        let ty = start.ty(&store);
-        if !ty.params().is_empty() || !ty.results().is_empty() {
-            return Err(Error::InvalidModule {
-                backend: NAME,
-                message: "`_start` is not a function without parameters and results".into(),
-            });
-        }
 
         let timed_out = Arc::new(AtomicBool::new(false));
         let watchdog = match config.limits().timeout {
@@ -305,16 +278,6 @@ impl Backend for Wasmer {
         };
         // Flushes and closes the guest's files and ends its WASI process.
         wasi_env.on_exit(&mut store, Some(exit_code));
-        let (stdout, stdout_truncated) = stdout.captured();
-        let (stderr, stderr_truncated) = stderr.captured();
-        Ok(Outcome {
-            termination,
-            stdout,
-            stderr,
-            stdout_truncated,
-            stderr_truncated,
-            elapsed,
-            fuel_consumed: Some(fuel_consumed),
-        })
+        Ok(streams.outcome(termination, elapsed, Some(fuel_consumed)))
     }
 }

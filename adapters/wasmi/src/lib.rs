@@ -21,7 +21,7 @@ use std::time::Instant;
 use wasi_common::pipe::{ReadPipe, WritePipe};
 use wasi_common::sync::{ambient_authority, Dir, WasiCtxBuilder};
 use wasi_common::WasiCtx;
-use wasiport::support::{preflight, OutputSink, StdStream};
+use wasiport::support::{preflight, OutputStreams};
 use wasiport::{
     Backend, Capabilities, Capability, CompiledModule, Error, ModuleInfo, Outcome, RunConfig,
     Stdin, Termination,
@@ -93,12 +93,7 @@ impl Wasmi {
         })
     }
 
-    fn wasi_ctx(
-        &self,
-        config: &RunConfig,
-        stdout: &OutputSink,
-        stderr: &OutputSink,
-    ) -> Result<WasiCtx, Error> {
+    fn wasi_ctx(&self, config: &RunConfig, streams: &OutputStreams) -> Result<WasiCtx, Error> {
         let mut b = WasiCtxBuilder::new();
         b.args(config.argv()).map_err(internal)?;
         b.envs(config.env()).map_err(internal)?;
@@ -111,8 +106,8 @@ impl Wasmi {
                 b.inherit_stdin();
             }
         }
-        b.stdout(Box::new(WritePipe::new(stdout.clone())));
-        b.stderr(Box::new(WritePipe::new(stderr.clone())));
+        b.stdout(Box::new(WritePipe::new(streams.stdout.clone())));
+        b.stderr(Box::new(WritePipe::new(streams.stderr.clone())));
         let ctx = b.build();
         for p in config.preopens() {
             let io_error = |source| Error::Io {
@@ -165,34 +160,17 @@ impl Backend for Wasmi {
         if let Some(outcome) = preflight(NAME, &self.capabilities, compiled, config)? {
             return Ok(outcome);
         }
-        let stdout = OutputSink::new(config.stdout(), StdStream::Stdout);
-        let stderr = OutputSink::new(config.stderr(), StdStream::Stderr);
+        let streams = OutputStreams::new(config);
         let mut limits = StoreLimitsBuilder::new();
         if let Some(bytes) = config.limits().max_memory_bytes {
             limits = limits.memory_size(usize::try_from(bytes).unwrap_or(usize::MAX));
         }
         let state = State {
-            wasi: self.wasi_ctx(config, &stdout, &stderr)?,
+            wasi: self.wasi_ctx(config, &streams)?,
             limits: limits.build(),
         };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.limits);
-
-        // wasmi's `Linker::get` does not see host functions, so imports are checked by name:
-        // `wasmi_wasi` defines every preview-1 function and nothing else.
-        let missing: Vec<String> = compiled
-            .info()
-            .imports()
-            .iter()
-            .filter(|i| !i.is_wasi_p1_function())
-            .map(ToString::to_string)
-            .collect();
-        if !missing.is_empty() {
-            return Err(Error::MissingImports {
-                backend: NAME,
-                imports: missing,
-            });
-        }
 
         let budget = config.limits().fuel.unwrap_or(u64::MAX);
         let timeout = config.limits().timeout;
@@ -253,16 +231,6 @@ impl Backend for Wasmi {
         };
         let elapsed = started.elapsed();
         let consumed = granted - store.get_fuel().map_err(internal)?;
-        let (stdout, stdout_truncated) = stdout.captured();
-        let (stderr, stderr_truncated) = stderr.captured();
-        Ok(Outcome {
-            termination,
-            stdout,
-            stderr,
-            stdout_truncated,
-            stderr_truncated,
-            elapsed,
-            fuel_consumed: Some(consumed),
-        })
+        Ok(streams.outcome(termination, elapsed, Some(consumed)))
     }
 }

@@ -17,14 +17,12 @@ mod termination;
 
 use std::time::Instant;
 
-use wasiport::support::{preflight, OutputSink, StdStream, Watchdog};
+use wasiport::support::{preflight, OutputStreams, Watchdog};
 use wasiport::{
     Backend, Capabilities, Capability, CompiledModule, DirAccess, Error, ModuleInfo, Outcome,
     RunConfig, Stdin,
 };
-use wasmtime::{
-    Engine, ExternType, Linker, Module, Store, StoreLimits, StoreLimitsBuilder, UpdateDeadline,
-};
+use wasmtime::{Engine, Linker, Module, Store, StoreLimits, StoreLimitsBuilder, UpdateDeadline};
 use wasmtime_wasi::p1::WasiP1Ctx;
 use wasmtime_wasi::{FsPerms, I32Exit, WasiCtxBuilder};
 
@@ -85,12 +83,7 @@ impl Wasmtime {
         })
     }
 
-    fn wasi_ctx(
-        &self,
-        config: &RunConfig,
-        stdout: &OutputSink,
-        stderr: &OutputSink,
-    ) -> Result<WasiP1Ctx, Error> {
+    fn wasi_ctx(&self, config: &RunConfig, streams: &OutputStreams) -> Result<WasiP1Ctx, Error> {
         let mut b = WasiCtxBuilder::new();
         // File I/O on the calling thread, not through tokio's blocking pool (must precede the
         // preopens, which capture it).
@@ -116,8 +109,8 @@ impl Wasmtime {
                 b.inherit_stdin();
             }
         }
-        b.stdout(SinkStream::new(stdout.clone()));
-        b.stderr(SinkStream::new(stderr.clone()));
+        b.stdout(SinkStream::new(streams.stdout.clone()));
+        b.stderr(SinkStream::new(streams.stderr.clone()));
         Ok(b.build_p1())
     }
 }
@@ -152,41 +145,19 @@ impl Backend for Wasmtime {
         if let Some(outcome) = preflight(NAME, &self.capabilities, compiled, config)? {
             return Ok(outcome);
         }
-        match module.get_export("_start") {
-            Some(ExternType::Func(ty)) if ty.params().len() == 0 && ty.results().len() == 0 => {}
-            _ => {
-                return Err(Error::InvalidModule {
-                    backend: NAME,
-                    message: "`_start` is not a function without parameters and results".into(),
-                })
-            }
-        }
-        let stdout = OutputSink::new(config.stdout(), StdStream::Stdout);
-        let stderr = OutputSink::new(config.stderr(), StdStream::Stderr);
+        let streams = OutputStreams::new(config);
         let mut limits = StoreLimitsBuilder::new();
         if let Some(bytes) = config.limits().max_memory_bytes {
             limits = limits.memory_size(usize::try_from(bytes).unwrap_or(usize::MAX));
         }
         let state = State {
-            wasi: self.wasi_ctx(config, &stdout, &stderr)?,
+            wasi: self.wasi_ctx(config, &streams)?,
             limits: limits.build(),
         };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.limits);
         let fuel_budget = config.limits().fuel.unwrap_or(u64::MAX);
         store.set_fuel(fuel_budget).map_err(internal)?;
-
-        let missing: Vec<String> = module
-            .imports()
-            .filter(|i| self.linker.get_by_import(&mut store, i).is_none())
-            .map(|i| format!("{}::{}", i.module(), i.name()))
-            .collect();
-        if !missing.is_empty() {
-            return Err(Error::MissingImports {
-                backend: NAME,
-                imports: missing,
-            });
-        }
 
         let started = Instant::now();
         // Epochs are engine-wide: another run's watchdog may tick them too, so the callback
@@ -213,16 +184,6 @@ impl Backend for Wasmtime {
         let elapsed = started.elapsed();
         let termination = classify(result);
         let fuel_left = store.get_fuel().map_err(internal)?;
-        let (stdout, stdout_truncated) = stdout.captured();
-        let (stderr, stderr_truncated) = stderr.captured();
-        Ok(Outcome {
-            termination,
-            stdout,
-            stderr,
-            stdout_truncated,
-            stderr_truncated,
-            elapsed,
-            fuel_consumed: Some(fuel_budget - fuel_left),
-        })
+        Ok(streams.outcome(termination, elapsed, Some(fuel_budget - fuel_left)))
     }
 }
