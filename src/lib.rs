@@ -53,3 +53,8 @@ pub use outcome::{Outcome, Termination, Trap, TrapKind};
 pub use preopen::{DirAccess, Preopen};
 pub use signature::{Signature, ValType};
 pub use stdio::{OutputMode, Stdin};
+
+/// The code in `docs/guide.md`, compiled as doctests so the guide cannot go stale.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/guide.md")]
+pub struct GuideDoctests;

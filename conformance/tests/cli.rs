@@ -239,6 +239,12 @@ fn bad_input_gets_one_line_and_its_own_exit_code() {
         69,
         "env::host_log",
     );
+    // The same failure on every backend is one failure, not a difference.
+    assert_one_line_failure(
+        &wasiport(&["run", "--backend", "all", broken.to_str().unwrap()]),
+        65,
+        "invalid module",
+    );
     // clap's own usage errors: exit 2, no panic.
     let out = wasiport(&["run", "--fuel", "lots", hello]);
     assert_eq!(out.status.code(), Some(2));

@@ -72,6 +72,16 @@ fn relative(path: &Path) -> virtual_fs::Result<PathBuf> {
     Ok(out)
 }
 
+/// The `FsError` for a host error. virtual-fs's own conversion turns `ENOTEMPTY` and `ENOTDIR`
+/// into an unknown error (reported as `EIO`); they have variants of their own.
+fn fs_err(error: std::io::Error) -> FsError {
+    match error.kind() {
+        std::io::ErrorKind::DirectoryNotEmpty => FsError::DirectoryNotEmpty,
+        std::io::ErrorKind::NotADirectory => FsError::BaseNotDirectory,
+        _ => FsError::from(error),
+    }
+}
+
 fn nanos(time: std::io::Result<SystemTime>) -> u64 {
     time.ok()
         .and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok())
@@ -100,15 +110,15 @@ fn metadata(m: CapMetadata) -> Metadata {
 
 impl FileSystem for CapFs {
     fn readlink(&self, path: &Path) -> virtual_fs::Result<PathBuf> {
-        Ok(self.dir.read_link(relative(path)?)?)
+        self.dir.read_link(relative(path)?).map_err(fs_err)
     }
 
     fn read_dir(&self, path: &Path) -> virtual_fs::Result<ReadDir> {
         let rel = relative(path)?;
         let base = Path::new("/").join(&rel);
         let mut entries = Vec::new();
-        for entry in self.dir.read_dir(&rel)? {
-            let entry = entry?;
+        for entry in self.dir.read_dir(&rel).map_err(fs_err)? {
+            let entry = entry.map_err(fs_err)?;
             entries.push(DirEntry {
                 path: base.join(entry.file_name()),
                 metadata: entry.metadata().map(metadata).map_err(FsError::from),
@@ -120,12 +130,12 @@ impl FileSystem for CapFs {
 
     fn create_dir(&self, path: &Path) -> virtual_fs::Result<()> {
         self.writable()?;
-        Ok(self.dir.create_dir(relative(path)?)?)
+        self.dir.create_dir(relative(path)?).map_err(fs_err)
     }
 
     fn remove_dir(&self, path: &Path) -> virtual_fs::Result<()> {
         self.writable()?;
-        Ok(self.dir.remove_dir(relative(path)?)?)
+        self.dir.remove_dir(relative(path)?).map_err(fs_err)
     }
 
     fn rename<'a>(
@@ -135,21 +145,29 @@ impl FileSystem for CapFs {
     ) -> Pin<Box<dyn Future<Output = virtual_fs::Result<()>> + Send + 'a>> {
         Box::pin(async move {
             self.writable()?;
-            Ok(self.dir.rename(relative(from)?, &self.dir, relative(to)?)?)
+            self.dir
+                .rename(relative(from)?, &self.dir, relative(to)?)
+                .map_err(fs_err)
         })
     }
 
     fn metadata(&self, path: &Path) -> virtual_fs::Result<Metadata> {
-        Ok(metadata(self.dir.metadata(relative(path)?)?))
+        self.dir
+            .metadata(relative(path)?)
+            .map(metadata)
+            .map_err(fs_err)
     }
 
     fn symlink_metadata(&self, path: &Path) -> virtual_fs::Result<Metadata> {
-        Ok(metadata(self.dir.symlink_metadata(relative(path)?)?))
+        self.dir
+            .symlink_metadata(relative(path)?)
+            .map(metadata)
+            .map_err(fs_err)
     }
 
     fn remove_file(&self, path: &Path) -> virtual_fs::Result<()> {
         self.writable()?;
-        Ok(self.dir.remove_file(relative(path)?)?)
+        self.dir.remove_file(relative(path)?).map_err(fs_err)
     }
 
     fn new_open_options(&self) -> OpenOptions<'_> {
@@ -175,7 +193,11 @@ impl FileOpener for CapFs {
             .truncate(conf.truncate())
             .create(conf.create())
             .create_new(conf.create_new());
-        let file = self.dir.open_with(&rel, &options)?.into_std();
+        let file = self
+            .dir
+            .open_with(&rel, &options)
+            .map_err(fs_err)?
+            .into_std();
         Ok(Box::new(host_fs::File::new(
             self.handle.clone(),
             file,

@@ -61,6 +61,9 @@ impl Wasmtime {
     pub fn new() -> Result<Self, Error> {
         let mut config = wasmtime::Config::new();
         config.consume_fuel(true).epoch_interruption(true);
+        // Modules that declare a shared memory load (the threads proposal is on by default);
+        // no thread is ever spawned.
+        config.shared_memory(true);
         let engine = Engine::new(&config).map_err(|e| internal(format!("{e:#}")))?;
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |s: &mut State| &mut s.wasi)

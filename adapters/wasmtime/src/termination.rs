@@ -67,10 +67,17 @@ pub(crate) fn classify(result: wasmtime::Result<()>) -> Termination {
             }),
         };
     }
-    // Any other error was raised by a host function (WASI) and unwound the guest: a trap.
+    // Any other error was raised by a host function (WASI) and unwound the guest: a trap. Its
+    // message is the chain of causes without the backtrace, which goes to its own field.
+    let message = error
+        .chain()
+        .map(ToString::to_string)
+        .filter(|cause| !cause.starts_with("error while executing at wasm backtrace"))
+        .collect::<Vec<_>>()
+        .join(": ");
     Termination::Trap(Trapped {
         kind: TrapKind::Other,
-        message: format!("{error:#}"),
+        message,
         backtrace: backtrace(&error),
     })
 }

@@ -190,32 +190,71 @@ pub(crate) fn run(args: RunArgs) -> Result<u8, Failure> {
 fn run_all(args: &RunArgs, wasm: &[u8]) -> Result<u8, Failure> {
     let config = config(args, true)?;
     let all = backends::select("all")?;
-    let mut outcomes = Vec::new();
-    for backend in &all {
-        outcomes.push(run_on(backend.as_ref(), wasm, &config)?);
+    let results: Vec<Result<Outcome, Failure>> = all
+        .iter()
+        .map(|backend| run_on(backend.as_ref(), wasm, &config))
+        .collect();
+    // The same failure everywhere (a malformed module, say) is the input's fault: one line.
+    if let [Err(first), rest @ ..] = results.as_slice() {
+        if rest
+            .iter()
+            .all(|r| matches!(r, Err(f) if f.code == first.code))
+        {
+            let message = all
+                .iter()
+                .zip(&results)
+                .filter_map(|(_, r)| r.as_ref().err().map(|f| f.message.as_str()))
+                .collect::<Vec<_>>()
+                .join("; ");
+            return Err(Failure::new(first.code, message));
+        }
     }
-    let named: Vec<(&str, &Outcome)> = all.iter().map(|b| b.name()).zip(&outcomes).collect();
-    let diffs = report::differences(&named);
+    let mut diffs = Vec::new();
+    for (backend, result) in all.iter().zip(&results) {
+        if let Err(failure) = result {
+            diffs.push(format!(
+                "{}: could not run: {}",
+                backend.name(),
+                failure.message
+            ));
+        }
+    }
+    let named: Vec<(&str, &Outcome)> = all
+        .iter()
+        .zip(&results)
+        .filter_map(|(b, r)| r.as_ref().ok().map(|o| (b.name(), o)))
+        .collect();
+    diffs.extend(report::differences(&named));
     if args.json {
         let runs: Vec<_> = all
             .iter()
-            .zip(&outcomes)
-            .map(|(b, o)| report::outcome_json(b.as_ref(), o))
+            .zip(&results)
+            .map(|(b, r)| match r {
+                Ok(o) => report::outcome_json(b.as_ref(), o),
+                Err(f) => serde_json::json!({
+                    "backend": b.name(),
+                    "runtime_version": b.runtime_version(),
+                    "error": f.message,
+                }),
+            })
             .collect();
         println!(
             "{}",
             serde_json::json!({ "runs": runs, "agree": diffs.is_empty(), "differences": diffs })
         );
     } else {
-        for (b, o) in all.iter().zip(&outcomes) {
-            println!(
-                "{:<10} {:<30} stdout {} bytes, stderr {} bytes, {:.1} ms",
-                b.name(),
-                o.termination.to_string(),
-                o.stdout.len(),
-                o.stderr.len(),
-                o.elapsed.as_secs_f64() * 1000.0
-            );
+        for (b, r) in all.iter().zip(&results) {
+            match r {
+                Ok(o) => println!(
+                    "{:<10} {:<30} stdout {} bytes, stderr {} bytes, {:.1} ms",
+                    b.name(),
+                    o.termination.to_string(),
+                    o.stdout.len(),
+                    o.stderr.len(),
+                    o.elapsed.as_secs_f64() * 1000.0
+                ),
+                Err(f) => println!("{:<10} could not run: {}", b.name(), f.message),
+            }
         }
         if diffs.is_empty() {
             println!("all {} backends agree", all.len());
@@ -227,4 +266,35 @@ fn run_all(args: &RunArgs, wasm: &[u8]) -> Result<u8, Failure> {
         }
     }
     Ok(if diffs.is_empty() { 0 } else { exit::DIFFER })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_dir;
+
+    fn parsed(spec: &str) -> (String, String, bool) {
+        let p = parse_dir(spec).unwrap_or_else(|f| panic!("{spec}: {}", f.message));
+        (
+            p.host_path().display().to_string(),
+            p.guest_path().to_string(),
+            p.is_read_only(),
+        )
+    }
+
+    #[test]
+    fn dir_specs_name_host_guest_and_access() {
+        let own = |h: &str, g: &str, ro| (h.to_string(), g.to_string(), ro);
+        assert_eq!(parsed("data"), own("data", "data", false));
+        assert_eq!(parsed("data:ro"), own("data", "data", true));
+        assert_eq!(parsed("./in::/input"), own("./in", "/input", false));
+        assert_eq!(parsed("./in::/input:ro"), own("./in", "/input", true));
+        assert_eq!(parsed("./in::/input:rw"), own("./in", "/input", false));
+    }
+
+    #[test]
+    fn dir_specs_without_a_host_or_guest_are_refused() {
+        for bad in ["", ":ro", "::/x", "host::", "host:::ro"] {
+            assert!(parse_dir(bad).is_err(), "{bad:?} was accepted");
+        }
+    }
 }
