@@ -1,7 +1,10 @@
 //! Argument parsing and the exit codes of the `wasiport` command line.
 
 mod backends;
+mod conformance;
+mod report;
 mod run;
+mod suite;
 
 use std::process::ExitCode;
 
@@ -21,6 +24,8 @@ pub(crate) mod exit {
     pub const UNAVAILABLE: u8 = 69;
     /// The runtime failed.
     pub const SOFTWARE: u8 = 70;
+    /// An output file could not be written.
+    pub const CANT_CREATE: u8 = 73;
     /// The guest trapped (like a process killed by SIGABRT).
     pub const TRAP: u8 = 134;
     /// The guest hit the wall-clock timeout (like `timeout(1)`).
@@ -29,7 +34,8 @@ pub(crate) mod exit {
     pub const OUT_OF_FUEL: u8 = 125;
     /// The module's initial memory is larger than `--max-memory`.
     pub const MEMORY_LIMIT: u8 = 123;
-    /// `--backend all`: the backends' outcomes differ.
+    /// `--backend all`: the backends' outcomes differ; `conformance`: an unexpected failure or
+    /// pass; `suite check`: the built suite is stale.
     pub const DIFFER: u8 = 1;
 }
 
@@ -78,8 +84,9 @@ impl From<wasiport_conformance::backends::LookupError> for Failure {
     version,
     about = "Run WASI programs on any WebAssembly runtime, and compare them",
     after_help = "Exit codes: the guest's own exit code for `run` without --json; 64 bad flag value, \
-65 invalid module, 66 missing input, 69 unsupported by the backend, 70 runtime failure, \
-123 memory limit, 124 timeout, 125 out of fuel, 134 trap; 1 when `--backend all` finds differences."
+65 invalid module or suite, 66 missing input, 69 unsupported by the backend, 70 runtime failure, \
+73 cannot write output, 123 memory limit, 124 timeout, 125 out of fuel, 134 trap; 1 when \
+`--backend all` finds differences or `conformance` an unexpected result."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -92,6 +99,14 @@ enum Command {
     Run(run::RunArgs),
     /// List the compiled-in backends with their runtime versions and capabilities.
     Backends(backends::BackendsArgs),
+    /// Run the conformance suite (or any wasi-testsuite directory) on the backends.
+    Conformance(conformance::ConformanceArgs),
+    /// Work with conformance reports.
+    #[command(subcommand)]
+    Report(report::ReportCommand),
+    /// Build or check the built-in suite from its sources.
+    #[command(subcommand)]
+    Suite(suite::SuiteCommand),
 }
 
 /// Parses the command line, runs the command, and turns every failure into one line on stderr.
@@ -100,6 +115,9 @@ pub(crate) fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => run::run(args),
         Command::Backends(args) => backends::backends(args),
+        Command::Conformance(args) => conformance::conformance(args),
+        Command::Report(command) => report::report(command),
+        Command::Suite(command) => suite::suite(command),
     };
     match result {
         Ok(code) => ExitCode::from(code),

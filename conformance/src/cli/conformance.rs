@@ -1,0 +1,425 @@
+//! `wasiport conformance`: the suite on the backends, with expectations and reports.
+//!
+//! Each backend's share runs in a child process of this same binary (`--worker`), so a backend
+//! that crashes (a segfault, an abort) takes only its child down: the tests that were running
+//! are recorded as crashed and a new child carries on with the rest.
+
+use std::io::{BufRead, BufReader, IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use clap::{Args, ValueEnum};
+use serde::{Deserialize, Serialize};
+use wasiport_conformance::expectations::Expectations;
+use wasiport_conformance::matrix::{junit, Matrix};
+use wasiport_conformance::results::{Report, Status, TestResult};
+use wasiport_conformance::runner::{self, Options, TestRef};
+use wasiport_conformance::suite::Suite;
+use wasiport_conformance::{backends, default_expectations_dir, default_suite_dir};
+
+use super::{exit, Failure};
+
+/// Report formats.
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub(crate) enum Format {
+    /// A summary table (and each unexpected result).
+    Console,
+    /// wasi-testsuite's JSON result schema.
+    Json,
+    /// JUnit XML.
+    Junit,
+    /// The WASI function × backend matrix in Markdown.
+    Markdown,
+    /// The matrix as a self-contained HTML heatmap.
+    Html,
+}
+
+#[derive(Args)]
+pub(crate) struct ConformanceArgs {
+    /// Backends to run on: a comma-separated list, or `all`.
+    #[arg(long, short, default_value = "all")]
+    backend: String,
+    /// A suite directory in wasi-testsuite's layout (repeatable; default: the built-in suite).
+    #[arg(long = "suite", value_name = "DIR")]
+    suites: Vec<PathBuf>,
+    /// Where `<backend>.toml` expectation files are (default: the built-in ones).
+    #[arg(long, value_name = "DIR")]
+    expectations: Option<PathBuf>,
+    /// The report format.
+    #[arg(long, value_enum, default_value = "console")]
+    format: Format,
+    /// Write the report here instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+    /// Tests run at once per backend (default: the number of cores).
+    #[arg(long, value_name = "N")]
+    jobs: Option<usize>,
+    /// Only tests whose `suite/test` contains this.
+    #[arg(long, value_name = "PATTERN")]
+    filter: Option<String>,
+    /// The wall-clock limit of one test, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value = "10")]
+    timeout: f64,
+    /// Run in this process instead of a child per backend (a crash then ends the run).
+    #[arg(long)]
+    in_process: bool,
+    /// Internal: run the tests listed on stdin on one backend and print results as JSON lines.
+    #[arg(long, hide = true)]
+    worker: bool,
+}
+
+/// A line a worker prints.
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum Event {
+    Start(TestRef),
+    Done(TestRef, TestResult),
+}
+
+fn options(args: &ConformanceArgs) -> Result<Options, Failure> {
+    let timeout = Duration::try_from_secs_f64(args.timeout)
+        .ok()
+        .filter(|t| !t.is_zero())
+        .ok_or_else(|| {
+            Failure::new(
+                exit::USAGE,
+                format!(
+                    "bad --timeout `{}`: expected a positive number of seconds",
+                    args.timeout
+                ),
+            )
+        })?;
+    let mut options = Options {
+        timeout,
+        filter: args.filter.clone(),
+        ..Options::default()
+    };
+    if let Some(jobs) = args.jobs {
+        if jobs == 0 {
+            return Err(Failure::new(
+                exit::USAGE,
+                "bad --jobs `0`: expected at least 1",
+            ));
+        }
+        options.jobs = jobs;
+    }
+    Ok(options)
+}
+
+fn load_suites(args: &ConformanceArgs) -> Result<Vec<Suite>, Failure> {
+    let dirs = if args.suites.is_empty() {
+        vec![default_suite_dir()]
+    } else {
+        args.suites.clone()
+    };
+    let mut suites = Vec::new();
+    for dir in dirs {
+        if !dir.is_dir() {
+            return Err(Failure::new(
+                exit::NO_INPUT,
+                format!("{}: not a directory", dir.display()),
+            ));
+        }
+        suites.extend(Suite::discover(&dir).map_err(|e| Failure::new(exit::DATA, e.to_string()))?);
+    }
+    Ok(suites)
+}
+
+pub(crate) fn conformance(args: ConformanceArgs) -> Result<u8, Failure> {
+    let options = options(&args)?;
+    let suites = load_suites(&args)?;
+    let expectations_dir = args
+        .expectations
+        .clone()
+        .unwrap_or_else(default_expectations_dir);
+    let backends = backends::select(&args.backend)?;
+    if args.worker {
+        let [backend] = backends.as_slice() else {
+            return Err(Failure::new(exit::USAGE, "--worker takes one backend"));
+        };
+        return worker(backend.as_ref(), &suites, &expectations_dir, &options);
+    }
+    let selected = runner::selected(&suites, &options);
+    if selected.is_empty() {
+        return Err(Failure::new(
+            exit::USAGE,
+            "no test matches (check --filter and --suite)",
+        ));
+    }
+    let total = selected.len() * backends.len();
+    let done = AtomicUsize::new(0);
+    let progress = std::io::stderr().is_terminal() && args.out.is_some()
+        || std::io::stderr().is_terminal() && args.format == Format::Console;
+    let tick = |backend: &str, name: &str| {
+        let n = done.fetch_add(1, Ordering::SeqCst) + 1;
+        if progress {
+            eprint!("\r\x1b[K[{n}/{total}] {backend} {name}");
+        }
+    };
+    let mut report = Report::default();
+    for backend in &backends {
+        let expectations = Expectations::for_backend(&expectations_dir, backend.name())
+            .map_err(|e| Failure::new(exit::DATA, e.to_string()))?;
+        let results = if args.in_process {
+            runner::run_tests(
+                backend.as_ref(),
+                &suites,
+                &selected,
+                &expectations,
+                &options,
+                &|(s, t), _| tick(backend.name(), &suites[s].tests[t].name),
+            )
+        } else {
+            in_children(
+                &args,
+                backend.name(),
+                &suites,
+                &selected,
+                &expectations,
+                &|r| tick(backend.name(), &r.name),
+            )?
+        };
+        report
+            .results
+            .extend(runner::group(backend.as_ref(), &suites, &selected, results));
+    }
+    if progress {
+        eprint!("\r\x1b[K");
+    }
+    let text = render(&report, args.format);
+    match &args.out {
+        Some(path) => std::fs::write(path, text)
+            .map_err(|e| Failure::new(exit::CANT_CREATE, format!("{}: {e}", path.display())))?,
+        None => print!("{text}"),
+    }
+    let unexpected = report.unexpected();
+    if args.out.is_some() || args.format != Format::Console {
+        for line in &unexpected {
+            eprintln!("unexpected: {line}");
+        }
+    }
+    Ok(if unexpected.is_empty() {
+        0
+    } else {
+        exit::DIFFER
+    })
+}
+
+/// Renders a report in a format.
+pub(crate) fn render(report: &Report, format: Format) -> String {
+    let rows = wasiport::wasi_p1::FUNCTIONS
+        .iter()
+        .map(|f| f.name)
+        .collect::<Vec<_>>();
+    match format {
+        Format::Console => console(report),
+        Format::Json => {
+            let mut s = serde_json::to_string_pretty(report).unwrap_or_default();
+            s.push('\n');
+            s
+        }
+        Format::Junit => junit(report),
+        Format::Markdown => Matrix::new(report, &rows).markdown(report),
+        Format::Html => Matrix::new(report, &rows).html(report),
+    }
+}
+
+fn console(report: &Report) -> String {
+    let mut out = String::new();
+    out.push_str(&format!(
+        "{:<10} {:>6} {:>6} {:>6} {:>6} {:>6}\n",
+        "backend", "pass", "fail", "skip", "xfail", "xpass"
+    ));
+    for runtime in report.backends() {
+        let n = |s| report.count(&runtime.name, s);
+        out.push_str(&format!(
+            "{:<10} {:>6} {:>6} {:>6} {:>6} {:>6}\n",
+            runtime.name,
+            n(Status::Pass),
+            n(Status::Fail),
+            n(Status::Skip),
+            n(Status::XFail),
+            n(Status::XPass)
+        ));
+    }
+    for suite in &report.results {
+        for test in suite.tests.iter().filter(|t| t.status().is_unexpected()) {
+            out.push_str(&format!(
+                "{} {}/{}: {}",
+                suite.runtime.name,
+                suite.name,
+                test.name,
+                test.status().as_str()
+            ));
+            match test.status() {
+                Status::XPass => out.push_str(&format!(
+                    " (expected to fail: {})",
+                    test.reason.as_deref().unwrap_or("")
+                )),
+                _ => out.push_str(&format!(": {}", test.failures.join("; "))),
+            }
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// The worker: reads the tests to run from stdin (JSON), prints an event per line.
+fn worker(
+    backend: &dyn wasiport::Backend,
+    suites: &[Suite],
+    expectations_dir: &std::path::Path,
+    options: &Options,
+) -> Result<u8, Failure> {
+    let expectations = Expectations::for_backend(expectations_dir, backend.name())
+        .map_err(|e| Failure::new(exit::DATA, e.to_string()))?;
+    let tests: Vec<TestRef> = serde_json::from_reader(std::io::stdin())
+        .map_err(|e| Failure::new(exit::USAGE, format!("worker input: {e}")))?;
+    let stdout = std::sync::Mutex::new(std::io::stdout());
+    let emit = |event: &Event| {
+        if let (Ok(line), Ok(mut out)) = (serde_json::to_string(event), stdout.lock()) {
+            let _ = writeln!(out, "{line}");
+            let _ = out.flush();
+        }
+    };
+    // Start events come from a wrapper around each test: the runner reports only results.
+    let started = |test: TestRef| emit(&Event::Start(test));
+    // Fault injection for the test of crash isolation: abort when this test comes up.
+    let abort_on = std::env::var("WASIPORT_WORKER_ABORT_ON").ok();
+    for chunk in tests.chunks(1.max(options.jobs)) {
+        chunk.iter().for_each(|t| started(*t));
+        if chunk
+            .iter()
+            .any(|&(s, t)| abort_on.as_deref() == Some(suites[s].tests[t].name.as_str()))
+        {
+            std::process::abort();
+        }
+        let results = runner::run_tests(
+            backend,
+            suites,
+            chunk,
+            &expectations,
+            options,
+            &|test, result| emit(&Event::Done(test, result.clone())),
+        );
+        drop(results);
+    }
+    Ok(0)
+}
+
+/// Runs `tests` on `backend` in child processes, restarting after a crash.
+fn in_children(
+    args: &ConformanceArgs,
+    backend: &str,
+    suites: &[Suite],
+    tests: &[TestRef],
+    expectations: &Expectations,
+    on_result: &dyn Fn(&TestResult),
+) -> Result<Vec<TestResult>, Failure> {
+    let exe = std::env::current_exe()
+        .map_err(|e| Failure::new(exit::SOFTWARE, format!("this program's path: {e}")))?;
+    let mut results: Vec<Option<TestResult>> = vec![None; tests.len()];
+    loop {
+        let remaining: Vec<TestRef> = tests
+            .iter()
+            .zip(&results)
+            .filter(|(_, r)| r.is_none())
+            .map(|(t, _)| *t)
+            .collect();
+        if remaining.is_empty() {
+            break;
+        }
+        let mut cmd = Command::new(&exe);
+        cmd.args(["conformance", "--worker", "--backend", backend]);
+        let suite_dirs = if args.suites.is_empty() {
+            vec![default_suite_dir()]
+        } else {
+            args.suites.clone()
+        };
+        for dir in suite_dirs {
+            cmd.arg("--suite").arg(dir);
+        }
+        if let Some(dir) = &args.expectations {
+            cmd.arg("--expectations").arg(dir);
+        }
+        if let Some(jobs) = args.jobs {
+            cmd.arg("--jobs").arg(jobs.to_string());
+        }
+        cmd.arg("--timeout").arg(args.timeout.to_string());
+        let mut child = cmd
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .map_err(|e| Failure::new(exit::SOFTWARE, format!("starting a worker: {e}")))?;
+        if let Some(mut stdin) = child.stdin.take() {
+            let list = serde_json::to_vec(&remaining).unwrap_or_default();
+            let _ = stdin.write_all(&list);
+        }
+        let mut running: Vec<TestRef> = Vec::new();
+        if let Some(stdout) = child.stdout.take() {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                match serde_json::from_str::<Event>(&line) {
+                    Ok(Event::Start(t)) => running.push(t),
+                    Ok(Event::Done(t, result)) => {
+                        running.retain(|r| *r != t);
+                        if let Some(i) = tests.iter().position(|x| *x == t) {
+                            on_result(&result);
+                            results[i] = Some(result);
+                        }
+                    }
+                    Err(_) => {}
+                }
+            }
+        }
+        let status = child
+            .wait()
+            .map_err(|e| Failure::new(exit::SOFTWARE, format!("waiting for a worker: {e}")))?;
+        if running.is_empty() && !status.success() {
+            return Err(Failure::new(
+                exit::SOFTWARE,
+                format!("the {backend} worker failed ({status}) before running any test"),
+            ));
+        }
+        // Whatever was running when the worker died is recorded as crashed.
+        let crash = describe(status);
+        for t in running {
+            if let Some(i) = tests.iter().position(|x| *x == t) {
+                let (suite, test) = (&suites[t.0], &suites[t.0].tests[t.1]);
+                let expected = expectations.get(&suite.name, &test.name);
+                let (status, reason) = match expected {
+                    Some(wasiport_conformance::expectations::Expected::Fail { reason }) => {
+                        (Status::XFail, Some(reason.clone()))
+                    }
+                    _ => (Status::Fail, None),
+                };
+                let result = TestResult {
+                    name: test.name.clone(),
+                    executed: true,
+                    duration_s: 0.0,
+                    failures: vec![format!(
+                        "the {backend} backend crashed ({crash}) while this test (or one run beside it) was running"
+                    )],
+                    status: Some(status),
+                    reason,
+                    features: test.spec.features.clone(),
+                };
+                on_result(&result);
+                results[i] = Some(result);
+            }
+        }
+    }
+    Ok(results.into_iter().flatten().collect())
+}
+
+fn describe(status: std::process::ExitStatus) -> String {
+    use std::os::unix::process::ExitStatusExt;
+    match (status.code(), status.signal()) {
+        (_, Some(sig)) => format!("signal {sig}"),
+        (Some(code), _) => format!("exit code {code}"),
+        _ => status.to_string(),
+    }
+}

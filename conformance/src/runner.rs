@@ -1,0 +1,301 @@
+//! Runs suites on a backend: each module compiled once, tests in parallel, each on a fresh copy
+//! of its fixture directories, each with a timeout.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use wasiport::{Backend, CompiledModule, OutputMode, RunConfig, Stdin, Termination};
+
+use crate::expectations::{Expectations, Expected};
+use crate::results::{Runtime, Status, SuiteResult, TestResult};
+use crate::suite::{copy_fixture, Suite, Test};
+
+/// How to run.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Tests run at once.
+    pub jobs: usize,
+    /// The wall-clock limit of one test; past it the test fails as timed out.
+    pub timeout: Duration,
+    /// Only tests whose `suite/test` contains this.
+    pub filter: Option<String>,
+}
+
+impl Default for Options {
+    /// As many jobs as cores, 10 seconds per test, no filter.
+    fn default() -> Self {
+        Options {
+            jobs: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            timeout: Duration::from_secs(10),
+            filter: None,
+        }
+    }
+}
+
+impl Options {
+    /// Whether the filter lets `suite/test` through.
+    pub fn selects(&self, suite: &str, test: &str) -> bool {
+        match &self.filter {
+            Some(f) => format!("{suite}/{test}").contains(f.as_str()),
+            None => true,
+        }
+    }
+}
+
+/// One test to run: a suite index and a test index.
+pub type TestRef = (usize, usize);
+
+/// Every test of `suites` the filter selects, in order.
+pub fn selected(suites: &[Suite], options: &Options) -> Vec<TestRef> {
+    suites
+        .iter()
+        .enumerate()
+        .flat_map(|(s, suite)| {
+            suite
+                .tests
+                .iter()
+                .enumerate()
+                .filter(|(_, t)| options.selects(&suite.name, &t.name))
+                .map(move |(t, _)| (s, t))
+        })
+        .collect()
+}
+
+/// Runs the selected tests of `suites` on `backend`, and groups the results by suite.
+/// `on_result` sees each result as it comes (for progress and for a parent process).
+pub fn run(
+    backend: &dyn Backend,
+    suites: &[Suite],
+    expectations: &Expectations,
+    options: &Options,
+    on_result: &(dyn Fn(TestRef, &TestResult) + Sync),
+) -> Vec<SuiteResult> {
+    let tests = selected(suites, options);
+    let results = run_tests(backend, suites, &tests, expectations, options, on_result);
+    group(backend, suites, &tests, results)
+}
+
+/// Groups results (in the order of `tests`) into one [`SuiteResult`] per suite.
+pub fn group(
+    backend: &dyn Backend,
+    suites: &[Suite],
+    tests: &[TestRef],
+    results: Vec<TestResult>,
+) -> Vec<SuiteResult> {
+    let runtime = Runtime {
+        name: backend.name().to_string(),
+        version: backend.runtime_version().to_string(),
+    };
+    let mut by_suite: Vec<Vec<TestResult>> = vec![Vec::new(); suites.len()];
+    for ((s, _), result) in tests.iter().zip(results) {
+        by_suite[*s].push(result);
+    }
+    suites
+        .iter()
+        .zip(by_suite)
+        .filter(|(_, tests)| !tests.is_empty())
+        .map(|(suite, tests)| SuiteResult::new(suite.name.clone(), runtime.clone(), tests))
+        .collect()
+}
+
+/// Runs `tests` on `backend` with `options.jobs` threads; the results are in the order of
+/// `tests`.
+pub fn run_tests(
+    backend: &dyn Backend,
+    suites: &[Suite],
+    tests: &[TestRef],
+    expectations: &Expectations,
+    options: &Options,
+    on_result: &(dyn Fn(TestRef, &TestResult) + Sync),
+) -> Vec<TestResult> {
+    let next = AtomicUsize::new(0);
+    let slots: Vec<Mutex<Option<TestResult>>> = tests.iter().map(|_| Mutex::new(None)).collect();
+    let modules = ModuleCache::default();
+    std::thread::scope(|scope| {
+        for _ in 0..options.jobs.max(1) {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::SeqCst);
+                let Some(&(s, t)) = tests.get(i) else { break };
+                let (suite, test) = (&suites[s], &suites[s].tests[t]);
+                let result = run_one(
+                    backend,
+                    suite,
+                    test,
+                    expectations.get(&suite.name, &test.name),
+                    &modules,
+                    options.timeout,
+                );
+                on_result((s, t), &result);
+                if let Ok(mut slot) = slots[i].lock() {
+                    *slot = Some(result);
+                }
+            });
+        }
+    });
+    slots
+        .into_iter()
+        .zip(tests)
+        .map(|(slot, &(s, t))| {
+            slot.into_inner()
+                .ok()
+                .flatten()
+                .unwrap_or_else(|| TestResult {
+                    name: suites[s].tests[t].name.clone(),
+                    executed: false,
+                    duration_s: 0.0,
+                    failures: vec!["the runner lost this result (a worker thread panicked)".into()],
+                    status: Some(Status::Fail),
+                    reason: None,
+                    features: suites[s].tests[t].spec.features.clone(),
+                })
+        })
+        .collect()
+}
+
+/// One module's compilation, done once whoever asks first.
+type Compilation = std::sync::Arc<std::sync::OnceLock<Result<CompiledModule, String>>>;
+
+/// Compiled modules by path: each module is compiled once per backend, even when several
+/// threads ask for it at once.
+#[derive(Default)]
+struct ModuleCache {
+    modules: Mutex<HashMap<std::path::PathBuf, Compilation>>,
+}
+
+impl ModuleCache {
+    fn get(&self, backend: &dyn Backend, path: &Path) -> Result<CompiledModule, String> {
+        let cell = match self.modules.lock() {
+            Ok(mut map) => map.entry(path.to_path_buf()).or_default().clone(),
+            Err(_) => return Err("module cache poisoned".into()),
+        };
+        cell.get_or_init(|| {
+            let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            let wasm = if bytes.starts_with(b"\0asm") {
+                bytes
+            } else {
+                wat::parse_bytes(&bytes)
+                    .map_err(|e| format!("{}: not WebAssembly: {e}", path.display()))?
+                    .into_owned()
+            };
+            backend.compile(&wasm).map_err(|e| e.to_string())
+        })
+        .clone()
+    }
+}
+
+fn run_one(
+    backend: &dyn Backend,
+    suite: &Suite,
+    test: &Test,
+    expected: Option<&Expected>,
+    modules: &ModuleCache,
+    timeout: Duration,
+) -> TestResult {
+    let started = Instant::now();
+    let mut result = TestResult {
+        name: test.name.clone(),
+        executed: false,
+        duration_s: 0.0,
+        failures: Vec::new(),
+        status: None,
+        reason: None,
+        features: test.spec.features.clone(),
+    };
+    if let Some(Expected::Skip { reason }) = expected {
+        result.status = Some(Status::Skip);
+        result.reason = Some(reason.clone());
+        return result;
+    }
+    result.executed = true;
+    result.failures = match execute(backend, suite, test, modules, timeout) {
+        Ok(failures) => failures,
+        Err(failure) => vec![failure],
+    };
+    result.duration_s = started.elapsed().as_secs_f64();
+    let passed = result.failures.is_empty();
+    result.status = Some(match (expected, passed) {
+        (Some(Expected::Fail { reason }), true) => {
+            result.reason = Some(reason.clone());
+            Status::XPass
+        }
+        (Some(Expected::Fail { reason }), false) => {
+            result.reason = Some(reason.clone());
+            Status::XFail
+        }
+        (_, true) => Status::Pass,
+        (_, false) => Status::Fail,
+    });
+    result
+}
+
+/// Runs one test; `Ok` holds the failed checks (none when it passed), `Err` a failure to run.
+fn execute(
+    backend: &dyn Backend,
+    suite: &Suite,
+    test: &Test,
+    modules: &ModuleCache,
+    timeout: Duration,
+) -> Result<Vec<String>, String> {
+    let module = modules.get(backend, &test.module)?;
+    let scratch = tempfile::tempdir().map_err(|e| format!("a scratch directory: {e}"))?;
+    let program = test
+        .module
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "test.wasm".into());
+    let mut config = RunConfig::builder()
+        .program_name(program)
+        .args(test.spec.args.iter().cloned())
+        .stdin(Stdin::Empty)
+        .stdout(OutputMode::default())
+        .stderr(OutputMode::default())
+        .timeout(timeout);
+    for (k, v) in &test.spec.env {
+        config = config.env(k, v);
+    }
+    for (i, (fixture, guest, read_only)) in test.spec.preopens().into_iter().enumerate() {
+        // Each test gets a fresh copy: the source tree is never changed.
+        let copy = scratch.path().join(i.to_string()).join(&fixture);
+        copy_fixture(&suite.dir.join(&fixture), &copy)
+            .map_err(|e| format!("copying fixture {fixture}: {e}"))?;
+        config = if read_only {
+            config.preopen_read_only(copy, guest)
+        } else {
+            config.preopen_read_write(copy, guest)
+        };
+    }
+    let config = config.build().map_err(|e| e.to_string())?;
+    let outcome = backend.run(&module, &config).map_err(|e| e.to_string())?;
+    let mut failures = Vec::new();
+    let stderr = String::from_utf8_lossy(&outcome.stderr);
+    match &outcome.termination {
+        Termination::Exited(code) if *code == test.spec.exit_code => {}
+        Termination::Exited(code) => failures.push(format!(
+            "exit code {code}, expected {}{}",
+            test.spec.exit_code,
+            if stderr.is_empty() {
+                String::new()
+            } else {
+                format!("; stderr: {}", stderr.trim_end())
+            }
+        )),
+        other => failures.push(format!("{other}; stderr: {}", stderr.trim_end())),
+    }
+    for (stream, expected, actual) in [
+        ("stdout", &test.spec.stdout, &outcome.stdout),
+        ("stderr", &test.spec.stderr, &outcome.stderr),
+    ] {
+        if let Some(expected) = expected {
+            if expected.as_bytes() != actual.as_slice() {
+                failures.push(format!(
+                    "{stream} {:?}, expected {expected:?}",
+                    String::from_utf8_lossy(actual)
+                ));
+            }
+        }
+    }
+    Ok(failures)
+}

@@ -1,0 +1,200 @@
+//! Test suites in wasi-testsuite's directory layout.
+//!
+//! A suite is a directory of tests: `NAME.wasm` (or `NAME.wat`) with an optional `NAME.json`
+//! spec beside it, an optional `manifest.json` (`{"name": ...}`) and the fixture directories the
+//! specs name. A directory without tests of its own whose subdirectories are suites (the built-in
+//! suite is one such, a suite per WASI area) is read as all of them.
+
+use std::path::{Path, PathBuf};
+
+use crate::spec::{Spec, SpecError};
+
+/// One test: its module and its spec.
+#[derive(Debug, Clone)]
+pub struct Test {
+    /// The file name without its extension.
+    pub name: String,
+    /// The `.wasm` or `.wat` file.
+    pub module: PathBuf,
+    /// What to run and expect (the default spec when there is no `NAME.json`).
+    pub spec: Spec,
+}
+
+/// One suite: a name and its tests, sorted by name.
+#[derive(Debug, Clone)]
+pub struct Suite {
+    /// The manifest's name, or the directory's path when there is no manifest.
+    pub name: String,
+    /// The directory.
+    pub dir: PathBuf,
+    /// The tests.
+    pub tests: Vec<Test>,
+}
+
+/// Why a suite could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum SuiteError {
+    /// A spec or manifest is malformed or names something that is not there.
+    #[error(transparent)]
+    Spec(#[from] SpecError),
+    /// A directory or file could not be read.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The path.
+        path: PathBuf,
+        /// The error.
+        source: std::io::Error,
+    },
+    /// The directory holds no tests, and no suites either.
+    #[error("{}: no tests here (no *.wasm or *.wat files, and no suites below)", path.display())]
+    Empty {
+        /// The directory.
+        path: PathBuf,
+    },
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> SuiteError + '_ {
+    move |source| SuiteError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+fn is_module(path: &Path) -> bool {
+    matches!(
+        path.extension().and_then(|e| e.to_str()),
+        Some("wasm") | Some("wat")
+    )
+}
+
+impl Suite {
+    /// Reads the suite, or the suites, in `dir`.
+    ///
+    /// ```
+    /// let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/suite");
+    /// let suites = wasiport_conformance::suite::Suite::discover(dir.as_ref())?;
+    /// assert!(suites.iter().any(|s| s.name == "args_env"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn discover(dir: &Path) -> Result<Vec<Suite>, SuiteError> {
+        let entries = sorted_entries(dir).map_err(io(dir))?;
+        if entries.iter().any(|p| is_module(p) && p.is_file()) {
+            return Ok(vec![Suite::load(dir)?]);
+        }
+        let mut suites = Vec::new();
+        for sub in entries.iter().filter(|p| p.is_dir()) {
+            match Suite::discover(sub) {
+                Ok(mut found) => suites.append(&mut found),
+                Err(SuiteError::Empty { .. }) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        if suites.is_empty() {
+            return Err(SuiteError::Empty {
+                path: dir.to_path_buf(),
+            });
+        }
+        Ok(suites)
+    }
+
+    /// Reads the suite in `dir` (its own tests only).
+    pub fn load(dir: &Path) -> Result<Suite, SuiteError> {
+        let manifest = dir.join("manifest.json");
+        let name = if manifest.exists() {
+            read_manifest(&manifest)?
+        } else {
+            dir.display().to_string()
+        };
+        let modules: Vec<PathBuf> = sorted_entries(dir)
+            .map_err(io(dir))?
+            .into_iter()
+            .filter(|p| is_module(p) && p.is_file())
+            .collect();
+        let mut tests = Vec::new();
+        for module in modules {
+            let name = module
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let spec_path = module.with_extension("json");
+            let spec = if spec_path.exists() {
+                Spec::read(&spec_path)?
+            } else {
+                Spec::default()
+            };
+            for (fixture, _, _) in spec.preopens() {
+                if Path::new(&fixture).is_absolute()
+                    || fixture.split('/').any(|c| c == "..")
+                    || !dir.join(&fixture).is_dir()
+                {
+                    return Err(SpecError {
+                        path: spec_path,
+                        message: format!(
+                            "names fixture directory `{fixture}`, which is not a directory beside the test"
+                        ),
+                    }
+                    .into());
+                }
+            }
+            tests.push(Test { name, module, spec });
+        }
+        if tests.is_empty() {
+            return Err(SuiteError::Empty {
+                path: dir.to_path_buf(),
+            });
+        }
+        Ok(Suite {
+            name,
+            dir: dir.to_path_buf(),
+            tests,
+        })
+    }
+}
+
+fn read_manifest(path: &Path) -> Result<String, SuiteError> {
+    #[derive(serde::Deserialize)]
+    struct Manifest {
+        name: String,
+        #[allow(dead_code)]
+        #[serde(default)]
+        version: Option<serde_json::Value>,
+    }
+    let text = std::fs::read_to_string(path).map_err(io(path))?;
+    let manifest: Manifest = serde_json::from_str(&text).map_err(|e| SpecError {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })?;
+    Ok(manifest.name)
+}
+
+/// The paths in `dir`, sorted.
+pub fn sorted_entries(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut entries = std::fs::read_dir(dir)?
+        .map(|e| e.map(|e| e.path()))
+        .collect::<std::io::Result<Vec<_>>>()?;
+    entries.sort();
+    Ok(entries)
+}
+
+/// Copies the directory tree `from` to `to`, keeping symlinks as symlinks and leaving out
+/// `*.cleanup` files (artifacts of earlier runs).
+pub fn copy_fixture(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let name = entry.file_name();
+        if name.to_string_lossy().ends_with(".cleanup") {
+            continue;
+        }
+        let (src, dst) = (entry.path(), to.join(&name));
+        let ty = entry.file_type()?;
+        if ty.is_symlink() {
+            std::os::unix::fs::symlink(std::fs::read_link(&src)?, &dst)?;
+        } else if ty.is_dir() {
+            copy_fixture(&src, &dst)?;
+        } else {
+            std::fs::copy(&src, &dst)?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,92 @@
+/* args_get, args_sizes_get, environ_get, environ_sizes_get. argv[0] is the runner's choice,
+ * so only argv[1..] is compared. */
+#include "check.h"
+
+/* An address where any write runs past the end of linear memory. */
+static uint8_t *past_end(void) {
+    return (uint8_t *)(__builtin_wasm_memory_size(0) * 65536 - 2);
+}
+
+//! args_sizes_get_counts {"args": ["a", "bc"]}
+CASE(args_sizes_get_counts, "args_sizes_get args_get") {
+    __wasi_size_t argc, size;
+    EXPECT_OK(__wasi_args_sizes_get(&argc, &size));
+    EXPECT_EQ(argc, 3);
+    uint8_t *argv[3], buf[512];
+    EXPECT_OK(__wasi_args_get(argv, buf));
+    EXPECT_EQ(size, strlen((char *)argv[0]) + 1 + 2 + 3);
+}
+
+//! args_get_values {"args": ["a", "b c", "", "-x=y"]}
+CASE(args_get_values, "args_get args_sizes_get") {
+    __wasi_size_t argc, size;
+    EXPECT_OK(__wasi_args_sizes_get(&argc, &size));
+    EXPECT_EQ(argc, 5);
+    uint8_t *argv[5], buf[512];
+    if (argc != 5 || size > sizeof buf) return;
+    EXPECT_OK(__wasi_args_get(argv, buf));
+    EXPECT(strcmp((char *)argv[1], "a") == 0);
+    EXPECT(strcmp((char *)argv[2], "b c") == 0);
+    EXPECT(strcmp((char *)argv[3], "") == 0);
+    EXPECT(strcmp((char *)argv[4], "-x=y") == 0);
+}
+
+CASE(args_sizes_get_without_args, "args_sizes_get") {
+    __wasi_size_t argc, size;
+    EXPECT_OK(__wasi_args_sizes_get(&argc, &size));
+    EXPECT_EQ(argc, 1);
+}
+
+CASE(args_get_out_of_bounds_is_efault, "args_get") {
+    uint8_t *argv[1];
+    EXPECT_ERRNO(__wasi_args_get(argv, past_end()), __WASI_ERRNO_FAULT);
+}
+
+CASE(args_sizes_get_out_of_bounds_is_efault, "args_sizes_get") {
+    __wasi_size_t argc;
+    EXPECT_ERRNO(__wasi_args_sizes_get(&argc, (__wasi_size_t *)past_end()), __WASI_ERRNO_FAULT);
+}
+
+//! environ_sizes_get_counts {"env": {"A": "1", "BB": "22"}}
+CASE(environ_sizes_get_counts, "environ_sizes_get") {
+    __wasi_size_t count, size;
+    EXPECT_OK(__wasi_environ_sizes_get(&count, &size));
+    EXPECT_EQ(count, 2);
+    EXPECT_EQ(size, 4 + 6);
+}
+
+//! environ_get_values {"env": {"A": "1", "EMPTY": "", "EQ": "x=y"}}
+CASE(environ_get_values, "environ_get environ_sizes_get") {
+    __wasi_size_t count, size;
+    EXPECT_OK(__wasi_environ_sizes_get(&count, &size));
+    EXPECT_EQ(count, 3);
+    uint8_t *env[3], buf[256];
+    if (count != 3 || size > sizeof buf) return;
+    EXPECT_OK(__wasi_environ_get(env, buf));
+    int seen = 0;
+    for (int i = 0; i < 3; i++) {
+        if (strcmp((char *)env[i], "A=1") == 0) seen |= 1;
+        if (strcmp((char *)env[i], "EMPTY=") == 0) seen |= 2;
+        if (strcmp((char *)env[i], "EQ=x=y") == 0) seen |= 4;
+    }
+    EXPECT_EQ(seen, 7);
+}
+
+CASE(environ_is_empty_by_default, "environ_sizes_get environ_get") {
+    __wasi_size_t count, size;
+    EXPECT_OK(__wasi_environ_sizes_get(&count, &size));
+    EXPECT_EQ(count, 0);
+    EXPECT_EQ(size, 0);
+}
+
+//! environ_get_out_of_bounds_is_efault {"env": {"A": "1"}}
+CASE(environ_get_out_of_bounds_is_efault, "environ_get") {
+    uint8_t *env[1];
+    EXPECT_ERRNO(__wasi_environ_get(env, past_end()), __WASI_ERRNO_FAULT);
+}
+
+CASE(environ_sizes_get_out_of_bounds_is_efault, "environ_sizes_get") {
+    __wasi_size_t count;
+    EXPECT_ERRNO(__wasi_environ_sizes_get(&count, (__wasi_size_t *)past_end()),
+                 __WASI_ERRNO_FAULT);
+}

@@ -1,0 +1,44 @@
+/* clock_res_get, clock_time_get. */
+#include "check.h"
+
+CASE(clock_res_get_realtime, "clock_res_get") {
+    __wasi_timestamp_t res = 0;
+    EXPECT_OK(__wasi_clock_res_get(__WASI_CLOCKID_REALTIME, &res));
+    EXPECT(res > 0 && res <= 1000000000ull);
+}
+
+CASE(clock_res_get_monotonic, "clock_res_get") {
+    __wasi_timestamp_t res = 0;
+    EXPECT_OK(__wasi_clock_res_get(__WASI_CLOCKID_MONOTONIC, &res));
+    EXPECT(res > 0 && res <= 1000000000ull);
+}
+
+CASE(clock_res_get_unknown_clock_is_einval, "clock_res_get") {
+    __wasi_timestamp_t res;
+    EXPECT_ERRNO(__wasi_clock_res_get(99, &res), __WASI_ERRNO_INVAL);
+}
+
+CASE(clock_time_get_realtime_is_after_2020, "clock_time_get") {
+    __wasi_timestamp_t t = 0;
+    EXPECT_OK(__wasi_clock_time_get(__WASI_CLOCKID_REALTIME, 1, &t));
+    EXPECT(t > 1577836800ull * 1000000000ull);
+}
+
+CASE(clock_time_get_monotonic_does_not_go_back, "clock_time_get") {
+    __wasi_timestamp_t a = 0, b = 0;
+    EXPECT_OK(__wasi_clock_time_get(__WASI_CLOCKID_MONOTONIC, 1, &a));
+    for (volatile int i = 0; i < 100000; i++) {
+    }
+    EXPECT_OK(__wasi_clock_time_get(__WASI_CLOCKID_MONOTONIC, 1, &b));
+    EXPECT(b >= a);
+}
+
+CASE(clock_time_get_unknown_clock_is_einval, "clock_time_get") {
+    __wasi_timestamp_t t;
+    EXPECT_ERRNO(__wasi_clock_time_get(99, 1, &t), __WASI_ERRNO_INVAL);
+}
+
+CASE(clock_time_get_out_of_bounds_is_efault, "clock_time_get") {
+    __wasi_timestamp_t *p = (__wasi_timestamp_t *)(__builtin_wasm_memory_size(0) * 65536 - 4);
+    EXPECT_ERRNO(__wasi_clock_time_get(__WASI_CLOCKID_REALTIME, 1, p), __WASI_ERRNO_FAULT);
+}

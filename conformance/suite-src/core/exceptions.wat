@@ -1,0 +1,13 @@
+;;! {"features": ["core:exceptions"]}
+;; throw and try_table/catch of a tag carrying an i32.
+(module
+  (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+  (memory (export "memory") 1)
+  (tag $oops (param i32))
+  (func $thrower (throw $oops (i32.const 17)))
+  (func (export "_start")
+    (block $caught (result i32)
+      (try_table (catch $oops $caught) (call $thrower))
+      (call $exit (i32.const 2))
+      (unreachable))
+    (call $exit (i32.ne (i32.const 17)))))

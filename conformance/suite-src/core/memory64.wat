@@ -1,0 +1,9 @@
+;;! {"features": ["core:memory64"]}
+;; A 64-bit memory besides the exported 32-bit one, stored to and loaded from with i64 addresses.
+(module
+  (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+  (memory (export "memory") 1)
+  (memory $m64 i64 1)
+  (func (export "_start")
+    (i32.store $m64 (i64.const 65532) (i32.const 9))
+    (call $exit (i32.ne (i32.load $m64 (i64.const 65532)) (i32.const 9)))))

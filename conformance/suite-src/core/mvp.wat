@@ -1,0 +1,12 @@
+;;! {"features": ["core:mvp", "proc_exit"]}
+;; The baseline every engine must run: a loop summing 1..100.
+(module
+  (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+  (memory (export "memory") 1)
+  (func (export "_start")
+    (local $i i32) (local $sum i32)
+    (loop $next
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (local.set $sum (i32.add (local.get $sum) (local.get $i)))
+      (br_if $next (i32.lt_u (local.get $i) (i32.const 100))))
+    (call $exit (i32.ne (local.get $sum) (i32.const 5050)))))

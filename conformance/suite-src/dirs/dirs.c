@@ -1,0 +1,113 @@
+/* path_create_directory, path_remove_directory, fd_readdir. fs.dir: file.txt, dir/inner.txt,
+ * link, abs_link, up_link. */
+#include "check.h"
+
+//! * {"dirs": ["fs.dir"]}
+
+#define FOLLOW __WASI_LOOKUPFLAGS_SYMLINK_FOLLOW
+
+CASE(path_create_directory_makes_a_directory, "path_create_directory path_filestat_get") {
+    EXPECT_OK(__wasi_path_create_directory(fs(), "made"));
+    __wasi_filestat_t st;
+    EXPECT_OK(__wasi_path_filestat_get(fs(), FOLLOW, "made", &st));
+    EXPECT_EQ(st.filetype, __WASI_FILETYPE_DIRECTORY);
+}
+
+CASE(path_create_directory_existing_is_eexist, "path_create_directory") {
+    EXPECT_ERRNO(__wasi_path_create_directory(fs(), "dir"), __WASI_ERRNO_EXIST);
+}
+
+CASE(path_create_directory_over_a_file_is_eexist, "path_create_directory") {
+    EXPECT_ERRNO(__wasi_path_create_directory(fs(), "file.txt"), __WASI_ERRNO_EXIST);
+}
+
+CASE(path_create_directory_missing_parent_is_enoent, "path_create_directory") {
+    EXPECT_ERRNO(__wasi_path_create_directory(fs(), "no/such"), __WASI_ERRNO_NOENT);
+}
+
+CASE(path_create_directory_bad_fd_is_ebadf, "path_create_directory") {
+    EXPECT_ERRNO(__wasi_path_create_directory(BAD_FD, "x"), __WASI_ERRNO_BADF);
+}
+
+CASE(path_remove_directory_removes_an_empty_directory, "path_remove_directory") {
+    EXPECT_OK(__wasi_path_create_directory(fs(), "gone"));
+    EXPECT_OK(__wasi_path_remove_directory(fs(), "gone"));
+    __wasi_filestat_t st;
+    EXPECT_ERRNO(__wasi_path_filestat_get(fs(), FOLLOW, "gone", &st), __WASI_ERRNO_NOENT);
+}
+
+CASE(path_remove_directory_not_empty_is_enotempty, "path_remove_directory") {
+    EXPECT_ERRNO(__wasi_path_remove_directory(fs(), "dir"), __WASI_ERRNO_NOTEMPTY);
+}
+
+CASE(path_remove_directory_on_a_file_is_enotdir, "path_remove_directory") {
+    EXPECT_ERRNO(__wasi_path_remove_directory(fs(), "file.txt"), __WASI_ERRNO_NOTDIR);
+}
+
+CASE(path_remove_directory_missing_is_enoent, "path_remove_directory") {
+    EXPECT_ERRNO(__wasi_path_remove_directory(fs(), "missing"), __WASI_ERRNO_NOENT);
+}
+
+/* Calls fd_readdir from `cookie` into buf; returns the bytes used. */
+static size_t readdir_at(__wasi_fd_t fd, uint8_t *buf, size_t len, __wasi_dircookie_t cookie) {
+    __wasi_size_t used = 0;
+    EXPECT_OK(__wasi_fd_readdir(fd, buf, len, cookie, &used));
+    return used;
+}
+
+/* Whether the entries in buf[..used] include `name` with type `type`; sets *next to the
+ * cookie after it. */
+static int has_entry(const uint8_t *buf, size_t used, const char *name, __wasi_filetype_t type,
+                     __wasi_dircookie_t *next) {
+    size_t off = 0, len = strlen(name);
+    while (off + sizeof(__wasi_dirent_t) <= used) {
+        __wasi_dirent_t d;
+        memcpy(&d, buf + off, sizeof d);
+        const uint8_t *n = buf + off + sizeof d;
+        if (off + sizeof d + d.d_namlen > used) break;
+        if (d.d_namlen == len && memcmp(n, name, len) == 0 && d.d_type == type) {
+            if (next) *next = d.d_next;
+            return 1;
+        }
+        off += sizeof d + d.d_namlen;
+    }
+    return 0;
+}
+
+CASE(fd_readdir_lists_names_and_types, "fd_readdir") {
+    static uint8_t buf[4096];
+    size_t used = readdir_at(fs(), buf, sizeof buf, __WASI_DIRCOOKIE_START);
+    EXPECT(has_entry(buf, used, "file.txt", __WASI_FILETYPE_REGULAR_FILE, 0));
+    EXPECT(has_entry(buf, used, "dir", __WASI_FILETYPE_DIRECTORY, 0));
+    EXPECT(has_entry(buf, used, "link", __WASI_FILETYPE_SYMBOLIC_LINK, 0));
+}
+
+CASE(fd_readdir_resumes_from_a_cookie, "fd_readdir") {
+    static uint8_t buf[4096], rest[4096];
+    size_t used = readdir_at(fs(), buf, sizeof buf, __WASI_DIRCOOKIE_START);
+    __wasi_dircookie_t next = 0;
+    EXPECT(has_entry(buf, used, "file.txt", __WASI_FILETYPE_REGULAR_FILE, &next));
+    size_t more = readdir_at(fs(), rest, sizeof rest, next);
+    EXPECT(!has_entry(rest, more, "file.txt", __WASI_FILETYPE_REGULAR_FILE, 0));
+}
+
+CASE(fd_readdir_fills_a_small_buffer, "fd_readdir") {
+    uint8_t buf[8];
+    EXPECT_EQ(readdir_at(fs(), buf, sizeof buf, __WASI_DIRCOOKIE_START), sizeof buf);
+}
+
+CASE(fd_readdir_bad_fd_is_ebadf, "fd_readdir") {
+    uint8_t buf[64];
+    __wasi_size_t used;
+    EXPECT_ERRNO(__wasi_fd_readdir(BAD_FD, buf, sizeof buf, 0, &used), __WASI_ERRNO_BADF);
+}
+
+/* POSIX says ENOTDIR, the rights model EBADF (a file has no FD_READDIR right): either. */
+CASE(fd_readdir_of_a_file_is_an_error, "fd_readdir") {
+    __wasi_fd_t fd;
+    EXPECT_OK(open_at(fs(), "file.txt", 0, 0, &fd));
+    uint8_t buf[64];
+    __wasi_size_t used;
+    __wasi_errno_t e = __wasi_fd_readdir(fd, buf, sizeof buf, 0, &used);
+    EXPECT(e == __WASI_ERRNO_NOTDIR || e == __WASI_ERRNO_BADF);
+}

@@ -1,0 +1,113 @@
+/* fd_fdstat_get, fd_fdstat_set_flags, fd_fdstat_set_rights, fd_advise, fd_allocate,
+ * fd_datasync, fd_sync. */
+#include "check.h"
+
+//! * {"dirs": ["fs.dir"]}
+
+static __wasi_fd_t open_file(const char *path) {
+    __wasi_fd_t fd = BAD_FD;
+    EXPECT_OK(open_at(fs(), path, 0, 0, &fd));
+    return fd;
+}
+
+CASE(fd_fdstat_get_of_a_file, "fd_fdstat_get") {
+    __wasi_fdstat_t st;
+    EXPECT_OK(__wasi_fd_fdstat_get(open_file("file.txt"), &st));
+    EXPECT_EQ(st.fs_filetype, __WASI_FILETYPE_REGULAR_FILE);
+    EXPECT(st.fs_rights_base & __WASI_RIGHTS_FD_READ);
+}
+
+CASE(fd_fdstat_get_of_a_preopen, "fd_fdstat_get") {
+    __wasi_fdstat_t st;
+    EXPECT_OK(__wasi_fd_fdstat_get(fs(), &st));
+    EXPECT_EQ(st.fs_filetype, __WASI_FILETYPE_DIRECTORY);
+}
+
+CASE(fd_fdstat_get_shows_append, "fd_fdstat_get path_open") {
+    __wasi_fd_t fd;
+    EXPECT_OK(open_at(fs(), "file.txt", 0, __WASI_FDFLAGS_APPEND, &fd));
+    __wasi_fdstat_t st;
+    EXPECT_OK(__wasi_fd_fdstat_get(fd, &st));
+    EXPECT(st.fs_flags & __WASI_FDFLAGS_APPEND);
+}
+
+CASE(fd_fdstat_get_bad_fd_is_ebadf, "fd_fdstat_get") {
+    __wasi_fdstat_t st;
+    EXPECT_ERRNO(__wasi_fd_fdstat_get(BAD_FD, &st), __WASI_ERRNO_BADF);
+}
+
+CASE(fd_fdstat_set_flags_append_writes_at_the_end, "fd_fdstat_set_flags fd_write fd_pread") {
+    make_file(fs(), "a.txt", "abc");
+    __wasi_fd_t fd = open_file("a.txt");
+    EXPECT_OK(__wasi_fd_fdstat_set_flags(fd, __WASI_FDFLAGS_APPEND));
+    __wasi_ciovec_t iov = {(const uint8_t *)"Z", 1};
+    __wasi_size_t n;
+    EXPECT_OK(__wasi_fd_write(fd, &iov, 1, &n));
+    char buf[8] = {0};
+    __wasi_iovec_t r = {(uint8_t *)buf, sizeof buf};
+    EXPECT_OK(__wasi_fd_pread(fd, &r, 1, 0, &n));
+    EXPECT_EQ(n, 4);
+    EXPECT_BYTES(buf, "abcZ", 4);
+}
+
+CASE(fd_fdstat_set_flags_bad_fd_is_ebadf, "fd_fdstat_set_flags") {
+    EXPECT_ERRNO(__wasi_fd_fdstat_set_flags(BAD_FD, 0), __WASI_ERRNO_BADF);
+}
+
+CASE(fd_fdstat_set_rights_drops_rights, "fd_fdstat_set_rights fd_fdstat_get") {
+    __wasi_fd_t fd = open_file("file.txt");
+    EXPECT_OK(__wasi_fd_fdstat_set_rights(fd, __WASI_RIGHTS_FD_READ, 0));
+    __wasi_fdstat_t st;
+    EXPECT_OK(__wasi_fd_fdstat_get(fd, &st));
+    EXPECT_EQ(st.fs_rights_base & __WASI_RIGHTS_FD_WRITE, 0);
+    __wasi_ciovec_t iov = {(const uint8_t *)"x", 1};
+    __wasi_size_t n;
+    EXPECT(__wasi_fd_write(fd, &iov, 1, &n) != 0);
+}
+
+CASE(fd_fdstat_set_rights_bad_fd_is_ebadf, "fd_fdstat_set_rights") {
+    EXPECT_ERRNO(__wasi_fd_fdstat_set_rights(BAD_FD, 0, 0), __WASI_ERRNO_BADF);
+}
+
+CASE(fd_advise_normal, "fd_advise") {
+    EXPECT_OK(__wasi_fd_advise(open_file("file.txt"), 0, 12, __WASI_ADVICE_NORMAL));
+}
+
+CASE(fd_advise_bad_fd_is_ebadf, "fd_advise") {
+    EXPECT_ERRNO(__wasi_fd_advise(BAD_FD, 0, 1, __WASI_ADVICE_NORMAL), __WASI_ERRNO_BADF);
+}
+
+CASE(fd_advise_unknown_advice_is_einval, "fd_advise") {
+    EXPECT_ERRNO(__wasi_fd_advise(open_file("file.txt"), 0, 1, 99), __WASI_ERRNO_INVAL);
+}
+
+CASE(fd_allocate_grows_a_file, "fd_allocate fd_filestat_get") {
+    make_file(fs(), "alloc.txt", "ab");
+    __wasi_fd_t fd = open_file("alloc.txt");
+    EXPECT_OK(__wasi_fd_allocate(fd, 0, 100));
+    __wasi_filestat_t st;
+    EXPECT_OK(__wasi_fd_filestat_get(fd, &st));
+    EXPECT_EQ(st.size, 100);
+}
+
+CASE(fd_allocate_bad_fd_is_ebadf, "fd_allocate") {
+    EXPECT_ERRNO(__wasi_fd_allocate(BAD_FD, 0, 1), __WASI_ERRNO_BADF);
+}
+
+CASE(fd_datasync_after_a_write, "fd_datasync") {
+    make_file(fs(), "d.txt", "data");
+    EXPECT_OK(__wasi_fd_datasync(open_file("d.txt")));
+}
+
+CASE(fd_datasync_bad_fd_is_ebadf, "fd_datasync") {
+    EXPECT_ERRNO(__wasi_fd_datasync(BAD_FD), __WASI_ERRNO_BADF);
+}
+
+CASE(fd_sync_after_a_write, "fd_sync") {
+    make_file(fs(), "s.txt", "data");
+    EXPECT_OK(__wasi_fd_sync(open_file("s.txt")));
+}
+
+CASE(fd_sync_bad_fd_is_ebadf, "fd_sync") {
+    EXPECT_ERRNO(__wasi_fd_sync(BAD_FD), __WASI_ERRNO_BADF);
+}

@@ -1,0 +1,75 @@
+/* path_symlink, path_readlink, path_link. fs.dir: file.txt, dir/, link -> file.txt. */
+#include "check.h"
+
+//! * {"dirs": ["fs.dir"]}
+
+#define FOLLOW __WASI_LOOKUPFLAGS_SYMLINK_FOLLOW
+
+CASE(path_readlink_reads_a_symlink, "path_readlink") {
+    char buf[32] = {0};
+    __wasi_size_t used = 0;
+    EXPECT_OK(__wasi_path_readlink(fs(), "link", (uint8_t *)buf, sizeof buf, &used));
+    EXPECT_EQ(used, 8);
+    EXPECT_BYTES(buf, "file.txt", 8);
+}
+
+CASE(path_readlink_truncates_to_the_buffer, "path_readlink") {
+    char buf[4] = {0};
+    __wasi_size_t used = 0;
+    EXPECT_OK(__wasi_path_readlink(fs(), "link", (uint8_t *)buf, sizeof buf, &used));
+    EXPECT_EQ(used, 4);
+    EXPECT_BYTES(buf, "file", 4);
+}
+
+CASE(path_readlink_of_a_file_is_einval, "path_readlink") {
+    char buf[32];
+    __wasi_size_t used;
+    EXPECT_ERRNO(__wasi_path_readlink(fs(), "file.txt", (uint8_t *)buf, sizeof buf, &used),
+                 __WASI_ERRNO_INVAL);
+}
+
+CASE(path_readlink_missing_is_enoent, "path_readlink") {
+    char buf[32];
+    __wasi_size_t used;
+    EXPECT_ERRNO(__wasi_path_readlink(fs(), "missing", (uint8_t *)buf, sizeof buf, &used),
+                 __WASI_ERRNO_NOENT);
+}
+
+CASE(path_symlink_creates_a_symlink, "path_symlink path_readlink path_open") {
+    EXPECT_OK(__wasi_path_symlink("dir/inner.txt", fs(), "to_inner"));
+    char buf[32] = {0};
+    __wasi_size_t used = 0;
+    EXPECT_OK(__wasi_path_readlink(fs(), "to_inner", (uint8_t *)buf, sizeof buf, &used));
+    EXPECT_EQ(used, 13);
+    EXPECT_BYTES(buf, "dir/inner.txt", 13);
+    __wasi_fd_t fd;
+    EXPECT_OK(open_at(fs(), "to_inner", 0, 0, &fd));
+    char text[8] = {0};
+    EXPECT_EQ(read_some(fd, text, sizeof text), 6);
+}
+
+CASE(path_symlink_over_an_existing_file_is_eexist, "path_symlink") {
+    EXPECT_ERRNO(__wasi_path_symlink("dir", fs(), "file.txt"), __WASI_ERRNO_EXIST);
+}
+
+CASE(path_symlink_bad_fd_is_ebadf, "path_symlink") {
+    EXPECT_ERRNO(__wasi_path_symlink("file.txt", BAD_FD, "x"), __WASI_ERRNO_BADF);
+}
+
+CASE(path_link_makes_a_hard_link, "path_link path_filestat_get") {
+    EXPECT_OK(__wasi_path_link(fs(), 0, "file.txt", fs(), "hard.txt"));
+    __wasi_filestat_t a, b;
+    EXPECT_OK(__wasi_path_filestat_get(fs(), 0, "file.txt", &a));
+    EXPECT_OK(__wasi_path_filestat_get(fs(), 0, "hard.txt", &b));
+    EXPECT_EQ(a.nlink, 2);
+    EXPECT_EQ(a.ino, b.ino);
+}
+
+CASE(path_link_over_an_existing_file_is_eexist, "path_link") {
+    make_file(fs(), "other.txt", "x");
+    EXPECT_ERRNO(__wasi_path_link(fs(), 0, "file.txt", fs(), "other.txt"), __WASI_ERRNO_EXIST);
+}
+
+CASE(path_link_missing_source_is_enoent, "path_link") {
+    EXPECT_ERRNO(__wasi_path_link(fs(), 0, "missing", fs(), "new.txt"), __WASI_ERRNO_NOENT);
+}

@@ -1,0 +1,36 @@
+/* proc_exit, proc_raise. */
+#include "check.h"
+
+//! proc_exit_sets_the_exit_code {"exit_code": 42}
+CASE(proc_exit_sets_the_exit_code, "proc_exit") {
+    __wasi_proc_exit(42);
+}
+
+CASE(proc_exit_zero, "proc_exit") {
+    __wasi_proc_exit(0);
+}
+
+//! proc_exit_does_not_return {"exit_code": 7}
+CASE(proc_exit_does_not_return, "proc_exit") {
+    __wasi_proc_exit(7);
+    say("proc_exit returned\n");
+    failures++;
+}
+
+/* wasi-libc no longer declares proc_raise. */
+__attribute__((import_module("wasi_snapshot_preview1"), import_name("proc_raise")))
+int32_t raw_proc_raise(int32_t signal);
+
+/* SIGUSR1 in WASI's numbering. */
+#define WASI_SIGUSR1 10
+
+/* proc_raise is gone from later WASI versions and no sandboxed runtime delivers signals: the
+ * portable answer is "not supported", ENOSYS or ENOTSUP. */
+CASE(proc_raise_is_not_supported_is_enosys, "proc_raise") {
+    int32_t e = raw_proc_raise(WASI_SIGUSR1);
+    if (e != __WASI_ERRNO_NOSYS && e != __WASI_ERRNO_NOTSUP) {
+        fail_at(__LINE__, "proc_raise: expected ENOSYS or ENOTSUP, got ");
+        say_num(e);
+        say("\n");
+    }
+}

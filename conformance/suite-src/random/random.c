@@ -1,0 +1,22 @@
+/* random_get. */
+#include "check.h"
+
+CASE(random_get_fills_the_buffer, "random_get") {
+    uint8_t a[64] = {0}, b[64] = {0};
+    EXPECT_OK(__wasi_random_get(a, sizeof a));
+    EXPECT_OK(__wasi_random_get(b, sizeof b));
+    EXPECT(memcmp(a, b, sizeof a) != 0);
+    int zeros = 0;
+    for (unsigned i = 0; i < sizeof a; i++) zeros += a[i] == 0;
+    EXPECT(zeros < 16);
+}
+
+CASE(random_get_of_nothing_succeeds, "random_get") {
+    uint8_t a[1];
+    EXPECT_OK(__wasi_random_get(a, 0));
+}
+
+CASE(random_get_out_of_bounds_is_efault, "random_get") {
+    uint8_t *p = (uint8_t *)(__builtin_wasm_memory_size(0) * 65536 - 8);
+    EXPECT_ERRNO(__wasi_random_get(p, 64), __WASI_ERRNO_FAULT);
+}

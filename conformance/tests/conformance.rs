@@ -1,0 +1,429 @@
+//! `wasiport conformance` and the built-in suite, run as a user and CI would.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+use serde_json::Value;
+use wasiport_conformance::results::{Report, Status};
+use wasiport_conformance::suite::Suite;
+
+fn wasiport(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_wasiport"))
+        .args(args)
+        .output()
+        .expect("run wasiport")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// One run of the whole built-in suite on every backend, as JSON, shared by the tests.
+fn full_run() -> &'static (Output, Report) {
+    static RUN: OnceLock<(Output, Report)> = OnceLock::new();
+    RUN.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("report.json");
+        let output = wasiport(&[
+            "conformance",
+            "--format",
+            "json",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        let report = std::fs::read_to_string(&out)
+            .map(|t| serde_json::from_str(&t).expect("a JSON report"))
+            .unwrap_or_else(|e| panic!("no report ({e}); stderr: {}", text(&output.stderr)));
+        (output, report)
+    })
+}
+
+#[test]
+fn the_suite_passes_on_every_backend_as_the_expectation_files_say() {
+    let (output, report) = full_run();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "unexpected results:\n{}",
+        text(&output.stderr)
+    );
+    let backends: Vec<&str> = report.backends().iter().map(|r| r.name.as_str()).collect();
+    assert_eq!(backends, ["wasmtime", "wasmer", "wasmi"]);
+    for backend in backends {
+        assert!(
+            report.count(backend, Status::Pass) >= 100,
+            "{backend} passes only {}",
+            report.count(backend, Status::Pass)
+        );
+    }
+}
+
+#[test]
+fn the_report_is_in_wasi_testsuites_result_schema() {
+    let (_, report) = full_run();
+    let json: Value = serde_json::to_value(report).unwrap();
+    let first = &json["results"][0];
+    for key in ["name", "runtime", "passed", "failed", "skipped", "tests"] {
+        assert!(first.get(key).is_some(), "no `{key}` in {first}");
+    }
+    assert!(first["runtime"]["version"].is_string());
+    let test = &first["tests"][0];
+    for key in ["name", "executed", "duration_s", "failures"] {
+        assert!(test.get(key).is_some(), "no `{key}` in {test}");
+    }
+}
+
+/// Error-path tests are named `..._is_e<errno>` or say what is refused.
+fn is_error_path(name: &str) -> bool {
+    name.contains("_is_e") || name.contains("refuse") || name.contains("_is_an_error")
+}
+
+#[test]
+fn every_wasi_function_has_success_and_error_tests() {
+    let suites = Suite::discover(&root().join("suite")).unwrap();
+    let tests: Vec<_> = suites.iter().flat_map(|s| &s.tests).collect();
+    assert!(tests.len() >= 120, "only {} tests", tests.len());
+    // Functions whose one path cannot be reached from a WASI command: no error is defined for
+    // sched_yield and proc_exit; proc_raise has no portable success; sockets need a preopened
+    // socket, which RunConfig does not grant.
+    let no_error_path = ["sched_yield", "proc_exit"];
+    let no_success_path = [
+        "proc_raise",
+        "sock_accept",
+        "sock_recv",
+        "sock_send",
+        "sock_shutdown",
+    ];
+    let mut missing = Vec::new();
+    for f in wasiport::wasi_p1::FUNCTIONS {
+        let of: Vec<&str> = tests
+            .iter()
+            .filter(|t| t.spec.features.iter().any(|x| x == f.name))
+            .map(|t| t.name.as_str())
+            .collect();
+        if !no_success_path.contains(&f.name) && !of.iter().any(|n| !is_error_path(n)) {
+            missing.push(format!("{}: no success-path test", f.name));
+        }
+        if !no_error_path.contains(&f.name) && !of.iter().any(|n| is_error_path(n)) {
+            missing.push(format!("{}: no error-path test", f.name));
+        }
+    }
+    assert!(missing.is_empty(), "{missing:#?}");
+}
+
+#[test]
+fn the_committed_suite_is_built_from_its_sources() {
+    let out = wasiport(&["suite", "check"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+}
+
+/// The full run's report rendered by `wasiport report merge` with extra arguments.
+fn merged(extra: &[&str]) -> Output {
+    let (_, report) = full_run();
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("report.json");
+    std::fs::write(&json, serde_json::to_string(report).unwrap()).unwrap();
+    let mut args = vec!["report", "merge", json.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    wasiport(&args)
+}
+
+#[test]
+fn docs_matrix_is_up_to_date() {
+    let out = merged(&["--format", "markdown"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let committed = std::fs::read_to_string(root().join("../docs/matrix.md")).unwrap_or_default();
+    assert!(
+        text(&out.stdout) == committed,
+        "docs/matrix.md is stale: regenerate it with \
+         `cargo run --bin wasiport -- conformance --format markdown --out docs/matrix.md`"
+    );
+}
+
+/// A suite in wasi-testsuite's own layout: manifest, a test with a legacy spec and a fixture
+/// directory holding a `*.cleanup` left over from an earlier run.
+fn upstream_layout(dir: &Path) {
+    std::fs::write(dir.join("manifest.json"), r#"{"name": "upstream"}"#).unwrap();
+    let fixture = dir.join("fs-tests.dir");
+    std::fs::create_dir_all(&fixture).unwrap();
+    std::fs::write(fixture.join("keep.txt"), "kept").unwrap();
+    std::fs::write(fixture.join("old.cleanup"), "stale").unwrap();
+    // Writes "ok" to stdout and creates fs-tests.dir/new.txt (in its copy).
+    let wasm = wat::parse_str(
+        r#"(module
+        (import "wasi_snapshot_preview1" "fd_write" (func $write (param i32 i32 i32 i32) (result i32)))
+        (import "wasi_snapshot_preview1" "path_open" (func $open (param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)))
+        (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+        (memory (export "memory") 1)
+        (data (i32.const 16) "ok")
+        (data (i32.const 32) "new.txt")
+        (func $preopen (result i32) (local $fd i32)
+          ;; the first fd from 3 that path_open accepts as a directory
+          (local.set $fd (i32.const 3))
+          (block $done (loop $try
+            (br_if $done (i32.eqz (call $open (local.get $fd) (i32.const 0) (i32.const 32) (i32.const 7)
+              (i32.const 1) (i64.const 0x3fffffff) (i64.const 0x3fffffff) (i32.const 0) (i32.const 64))))
+            (local.set $fd (i32.add (local.get $fd) (i32.const 1)))
+            (br_if $try (i32.lt_u (local.get $fd) (i32.const 10)))))
+          (local.get $fd))
+        (func (export "_start")
+          (i32.store (i32.const 0) (i32.const 16))
+          (i32.store (i32.const 4) (i32.const 2))
+          (drop (call $write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))
+          (call $exit (i32.ge_u (call $preopen) (i32.const 10)))))"#,
+    )
+    .unwrap();
+    std::fs::write(dir.join("creates.wasm"), wasm).unwrap();
+    std::fs::write(
+        dir.join("creates.json"),
+        r#"{"dirs": ["fs-tests.dir"], "args": ["fs-tests.dir"], "exit_code": 0, "stdout": "ok"}"#,
+    )
+    .unwrap();
+    std::fs::write(dir.join("broken.wasm"), "not wasm at all").unwrap();
+}
+
+#[test]
+fn a_wasi_testsuite_directory_runs_unchanged() {
+    let dir = tempfile::tempdir().unwrap();
+    upstream_layout(dir.path());
+    let before = wasiport_conformance::build::tree(dir.path()).unwrap();
+    let out = wasiport(&[
+        "conformance",
+        "--suite",
+        dir.path().to_str().unwrap(),
+        "--format",
+        "json",
+        "--expectations",
+        dir.path().to_str().unwrap(),
+    ]);
+    // broken.wasm fails, unexpectedly: exit 1, and the report says why.
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let report: Report = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report.results.len(), 3, "one entry per backend");
+    for suite in &report.results {
+        assert_eq!(suite.name, "upstream");
+        let creates = suite.tests.iter().find(|t| t.name == "creates").unwrap();
+        assert_eq!(
+            creates.status(),
+            Status::Pass,
+            "{}: {:?}",
+            suite.runtime.name,
+            creates.failures
+        );
+        let broken = suite.tests.iter().find(|t| t.name == "broken").unwrap();
+        assert_eq!(broken.status(), Status::Fail);
+        assert!(
+            broken.failures[0].contains("invalid module")
+                || broken.failures[0].contains("not WebAssembly"),
+            "{:?}",
+            broken.failures
+        );
+    }
+    // The source tree is untouched: no new.txt, the *.cleanup file still there.
+    assert_eq!(
+        wasiport_conformance::build::tree(dir.path()).unwrap(),
+        before
+    );
+}
+
+#[test]
+fn an_unexpected_pass_and_an_expected_failure_are_told_apart() {
+    let dir = tempfile::tempdir().unwrap();
+    upstream_layout(dir.path());
+    std::fs::write(
+        dir.path().join("wasmi.toml"),
+        r#"version = 1
+[[suite]]
+name = "upstream"
+[[suite.test]]
+name = "creates"
+expected = "fail"
+reason = "pretend it fails"
+[[suite.test]]
+name = "broken"
+expected = "fail"
+reason = "not a module"
+"#,
+    )
+    .unwrap();
+    let out = wasiport(&[
+        "conformance",
+        "--backend",
+        "wasmi",
+        "--suite",
+        dir.path().to_str().unwrap(),
+        "--expectations",
+        dir.path().to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "an xpass must fail the run");
+    let report: Report = serde_json::from_slice(&out.stdout).unwrap();
+    let status = |name: &str| {
+        report.results[0]
+            .tests
+            .iter()
+            .find(|t| t.name == name)
+            .unwrap()
+            .status()
+    };
+    assert_eq!(status("creates"), Status::XPass);
+    assert_eq!(status("broken"), Status::XFail);
+}
+
+#[test]
+fn bad_specs_are_one_line_naming_the_file() {
+    let cases: &[(&str, &str)] = &[
+        ("{not json", "bad.json"),
+        (r#"{"exitcode": 1}"#, "unknown field"),
+        (r#"{"dirs": ["missing.dir"]}"#, "missing.dir"),
+    ];
+    for (spec, needle) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("bad.wasm"),
+            wat::parse_str("(module (memory (export \"memory\") 1) (func (export \"_start\")))")
+                .unwrap(),
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("bad.json"), spec).unwrap();
+        let out = wasiport(&["conformance", "--suite", dir.path().to_str().unwrap()]);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(65), "{spec}: {err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(
+            err.contains("bad.json") && err.contains(needle),
+            "{spec}: {err}"
+        );
+    }
+}
+
+#[test]
+fn a_crashing_backend_is_recorded_against_the_test_and_the_run_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    upstream_layout(dir.path());
+    let out = Command::new(env!("CARGO_BIN_EXE_wasiport"))
+        .args([
+            "conformance",
+            "--backend",
+            "wasmtime",
+            "--jobs",
+            "1",
+            "--suite",
+            dir.path().to_str().unwrap(),
+            "--format",
+            "json",
+        ])
+        .env("WASIPORT_WORKER_ABORT_ON", "broken")
+        .output()
+        .unwrap();
+    let report: Report = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", text(&out.stderr)));
+    let tests = &report.results[0].tests;
+    let broken = tests.iter().find(|t| t.name == "broken").unwrap();
+    assert!(
+        broken.failures[0].contains("crashed"),
+        "{:?}",
+        broken.failures
+    );
+    let creates = tests.iter().find(|t| t.name == "creates").unwrap();
+    assert_eq!(
+        creates.status(),
+        Status::Pass,
+        "the run went on after the crash"
+    );
+}
+
+#[test]
+fn every_format_renders_the_same_report() {
+    let (_, report) = full_run();
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("report.json");
+    std::fs::write(&json, serde_json::to_string(report).unwrap()).unwrap();
+    let render = |format: &str| {
+        let out = wasiport(&[
+            "report",
+            "merge",
+            json.to_str().unwrap(),
+            "--format",
+            format,
+        ]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{format}: {}",
+            text(&out.stderr)
+        );
+        text(&out.stdout)
+    };
+    let junit = render("junit");
+    assert!(junit.starts_with("<?xml") && junit.contains("<testsuite name=\"wasmer."));
+    let md = render("markdown");
+    for f in wasiport::wasi_p1::FUNCTIONS {
+        assert!(
+            md.contains(&format!("| `{}` |", f.name)),
+            "no row for {}",
+            f.name
+        );
+    }
+    let html = render("html");
+    assert!(html.contains("<table id=\"matrix\">"));
+}
+
+/// The HTML page in a real headless browser: it loads, its script runs without an error, and
+/// it shows a column for every backend.
+#[test]
+fn the_html_matrix_loads_in_a_headless_browser() {
+    let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
+        .into_iter()
+        .find(|p| Path::new(p).exists())
+        .expect("Debian's chromium is needed for this test: apt-get install chromium");
+    let dir = tempfile::tempdir().unwrap();
+    let html = dir.path().join("matrix.html");
+    let out = merged(&["--format", "html", "--out", html.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0));
+    let profile = dir.path().join("profile");
+    let out = Command::new(chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--enable-logging=stderr",
+            "--v=0",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg("--dump-dom")
+        .arg(format!("file://{}", html.display()))
+        .output()
+        .expect("run chromium");
+    let dom = text(&out.stdout);
+    let log = text(&out.stderr);
+    assert!(
+        dom.contains("data-backends=\"3\""),
+        "the page's script did not run to the end; log:\n{log}"
+    );
+    for backend in ["wasmtime", "wasmer", "wasmi"] {
+        assert!(dom.contains(&format!("<th class=\"backend\">{backend} ")));
+    }
+    let console_errors: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("CONSOLE") && (l.contains("Uncaught") || l.contains("rror")))
+        .collect();
+    assert!(console_errors.is_empty(), "{console_errors:#?}");
+}
