@@ -1,0 +1,181 @@
+//! The worker: the child process in which one run happens.
+//!
+//! WasmEdge's WASI reads and writes the process's own file descriptors 0, 1 and 2, with no way
+//! to give it others. Redirecting those in the host process would capture every thread's output
+//! and is not sound in a library, so each run happens in a child process whose 0, 1 and 2 are
+//! the run's own pipes (or the host's, or `/dev/null`). The child is the host's own executable
+//! started again: a constructor that runs before `main` in every program linking this crate
+//! sees the job variable, runs the job and exits, so the host's `main` never starts.
+
+use std::ffi::{CString, OsStr};
+use std::sync::OnceLock;
+
+use crate::capi::{code, Configure, Executor, ModuleInstance, Source, Statistics, Store};
+use crate::job::{End, Job, Report};
+
+/// The variable naming the job file of a worker.
+pub(crate) const JOB_VAR: &str = "WASIPORT_WASMEDGE_JOB";
+
+/// The exit status of a worker that could not read its job or write its report.
+pub(crate) const WORKER_FAILED: i32 = 121;
+
+#[ctor::ctor(unsafe)]
+fn serve_job_if_a_worker() {
+    let Some(job) = std::env::var_os(JOB_VAR) else {
+        return;
+    };
+    let status = match serve(&job) {
+        Ok(()) => 0,
+        Err(message) => {
+            eprintln!("wasiport-wasmedge worker: {message}");
+            WORKER_FAILED
+        }
+    };
+    // `_exit`: nothing of the host program (its `main`, its destructors) runs in a worker.
+    // SAFETY: ends the process.
+    unsafe { libc::_exit(status) }
+}
+
+/// Makes sure the constructor above is linked into every program that uses the backend.
+pub(crate) fn linked() -> fn() {
+    serve_job_if_a_worker
+}
+
+/// What the worker's heap may hold besides the guest's linear memory: WasmEdge itself and the
+/// interpreter's stacks.
+const HEAP_HEADROOM: u64 = 1 << 30;
+
+/// The largest linear memory of a wasm32 module.
+const MAX_MEMORY_BYTES: u64 = 4 << 30;
+
+/// The report written when the heap runs out, and where: prepared before the run, because the
+/// moment it is needed nothing can be allocated.
+static HEAP_EXHAUSTED: OnceLock<(CString, Vec<u8>)> = OnceLock::new();
+
+/// Called by C++'s `operator new` when an allocation fails: writes the prepared report with
+/// plain system calls and ends the worker.
+extern "C" fn heap_exhausted() {
+    if let Some((path, report)) = HEAP_EXHAUSTED.get() {
+        // SAFETY: open/write/close on a NUL-terminated path and a live buffer; nothing allocates.
+        unsafe {
+            let fd = libc::open(
+                path.as_ptr(),
+                libc::O_WRONLY | libc::O_CREAT | libc::O_TRUNC,
+                0o600,
+            );
+            if fd >= 0 {
+                libc::write(fd, report.as_ptr().cast(), report.len());
+                libc::close(fd);
+            }
+        }
+    }
+    // SAFETY: ends the process.
+    unsafe { libc::_exit(0) }
+}
+
+/// Caps the worker's heap, so that a guest recursing without end fails an allocation within
+/// seconds instead of taking the machine's memory, and reports that failure as
+/// [`End::HeapExhausted`] through C++'s new-handler (looked up at run time in the libstdc++ that
+/// libwasmedge loaded, so nothing links against it).
+fn bound_the_heap(job: &Job) -> Result<(), String> {
+    let memory = job
+        .max_memory_pages
+        .map_or(MAX_MEMORY_BYTES, |pages| u64::from(pages) * 65536);
+    let limit = libc::rlimit {
+        rlim_cur: memory + HEAP_HEADROOM,
+        rlim_max: memory + HEAP_HEADROOM,
+    };
+    let report = Report {
+        end: End::HeapExhausted,
+        fuel_consumed: None,
+    };
+    let json = serde_json::to_vec(&report).map_err(|e| e.to_string())?;
+    let path = CString::new(job.report.as_str()).map_err(|e| e.to_string())?;
+    let _ = HEAP_EXHAUSTED.set((path, json));
+    // SAFETY: setrlimit on this process; dlsym with a NUL-terminated name; the symbol found is
+    // libstdc++'s `std::set_new_handler(void (*)())`, called with a function of that type.
+    unsafe {
+        if libc::setrlimit(libc::RLIMIT_DATA, &limit) != 0 {
+            return Err(format!("setrlimit: {}", std::io::Error::last_os_error()));
+        }
+        let symbol = libc::dlsym(libc::RTLD_DEFAULT, c"_ZSt15set_new_handlerPFvvE".as_ptr());
+        if !symbol.is_null() {
+            let set_new_handler: extern "C" fn(extern "C" fn()) -> *const libc::c_void =
+                std::mem::transmute(symbol);
+            set_new_handler(heap_exhausted);
+        }
+    }
+    Ok(())
+}
+
+fn serve(job_path: &OsStr) -> Result<(), String> {
+    let text =
+        std::fs::read(job_path).map_err(|e| format!("{}: {e}", job_path.to_string_lossy()))?;
+    let job: Job = serde_json::from_slice(&text).map_err(|e| format!("bad job: {e}"))?;
+    bound_the_heap(&job)?;
+    let report = run(&job);
+    let json = serde_json::to_vec(&report).map_err(|e| e.to_string())?;
+    std::fs::write(&job.report, json).map_err(|e| format!("{}: {e}", job.report))
+}
+
+fn run(job: &Job) -> Report {
+    let failed = |message: String| Report {
+        end: End::Failed { message },
+        fuel_consumed: None,
+    };
+    crate::capi::log_off();
+    let mut config = match Configure::new(job.max_memory_pages) {
+        Ok(config) => config,
+        Err(e) => return failed(e.message),
+    };
+    // Cost is always counted, as fuel is on the other backends, so that every outcome says
+    // how much work the guest did; without a budget the limit is never reached.
+    config.measure_cost();
+    let stat = match Statistics::new() {
+        Ok(stat) => stat,
+        Err(e) => return failed(e.message),
+    };
+    let setup = || -> Result<_, crate::capi::Failure> {
+        let module = config.load(Source::File(&job.module))?;
+        let executor = Executor::new(&config, Some(&stat))?;
+        // After the executor: creating one resets the limit to its configuration's.
+        stat.set_cost_limit(job.fuel.unwrap_or(u64::MAX));
+        let store = Store::new()?;
+        let wasi = ModuleInstance::wasi(&job.argv, &job.env, &job.preopens)?;
+        executor.register_import(&store, &wasi)?;
+        Ok((module, executor, store, wasi))
+    };
+    let (module, executor, store, wasi) = match setup() {
+        Ok(parts) => parts,
+        Err(e) => return failed(e.message),
+    };
+    // Instantiation runs the module's start function, which may trap or exit like `_start`.
+    let result = executor
+        .instantiate(&store, &module)
+        .and_then(|instance| executor.call_nullary(&instance, "_start"));
+    // `proc_exit` unwinds the guest with "terminated", which the executor may already have
+    // turned into success: either way the WASI module holds the code (0 unless it was called).
+    let end = match result {
+        Ok(()) => End::Exited {
+            code: wasi.wasi_exit_code() as i32,
+        },
+        Err(e) if e.code == code::TERMINATED => End::Exited {
+            code: wasi.wasi_exit_code() as i32,
+        },
+        Err(e) if e.code == code::COST_LIMIT_EXCEEDED => End::OutOfFuel,
+        // Errors of the execution phase (0x4xx) are traps; earlier phases failed to start.
+        Err(e) if e.code & 0xF00 == 0x400 => End::Trap {
+            code: e.code,
+            message: e.message,
+        },
+        Err(e) => End::Failed { message: e.message },
+    };
+    let report = Report {
+        end,
+        fuel_consumed: Some(stat.total_cost()),
+    };
+    // The process ends right after the report is written: WasmEdge's contexts are left to it
+    // rather than torn down one by one.
+    std::mem::forget((module, executor, store, wasi, stat));
+    report
+}
