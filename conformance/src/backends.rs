@@ -14,13 +14,30 @@ pub const NAMES: &[&str] = &[
     "wasmer",
     #[cfg(feature = "wasmi")]
     "wasmi",
+    #[cfg(feature = "wasmedge")]
+    "wasmedge",
+];
+
+/// Backends this build could have had, each with how to get it.
+///
+/// ```
+/// for (name, how) in wasiport_conformance::backends::NOT_BUILT {
+///     assert!(!wasiport_conformance::backends::NAMES.contains(name), "{how}");
+/// }
+/// ```
+pub const NOT_BUILT: &[(&str, &str)] = &[
+    #[cfg(not(feature = "wasmedge"))]
+    (
+        "wasmedge",
+        "needs libwasmedge: run scripts/install-wasmedge, then build with --features wasmedge",
+    ),
 ];
 
 /// Why a backend could not be had.
 #[derive(Debug, thiserror::Error)]
 pub enum LookupError {
     /// No compiled-in backend has that name.
-    #[error("unknown backend `{name}` (compiled in: {})", NAMES.join(", "))]
+    #[error("unknown backend `{name}` (compiled in: {}){}", NAMES.join(", "), not_built_hint(name))]
     Unknown {
         /// The name asked for.
         name: String,
@@ -28,6 +45,14 @@ pub enum LookupError {
     /// The backend is compiled in but could not start.
     #[error(transparent)]
     Failed(#[from] Error),
+}
+
+fn not_built_hint(name: &str) -> String {
+    NOT_BUILT
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(n, how)| format!("; {n} is not built in: it {how}"))
+        .unwrap_or_default()
 }
 
 /// Creates the compiled-in backend called `name`.
@@ -46,6 +71,8 @@ pub fn by_name(name: &str) -> Result<Box<dyn Backend>, LookupError> {
         "wasmer" => Ok(Box::new(wasiport_wasmer::Wasmer::new()?)),
         #[cfg(feature = "wasmi")]
         "wasmi" => Ok(Box::new(wasiport_wasmi::Wasmi::new()?)),
+        #[cfg(feature = "wasmedge")]
+        "wasmedge" => Ok(Box::new(wasiport_wasmedge::Wasmedge::new()?)),
         _ => Err(LookupError::Unknown {
             name: name.to_string(),
         }),

@@ -7,13 +7,10 @@ use std::sync::OnceLock;
 
 use wasiport::Backend;
 
-/// Every embedded backend, each created fresh.
+/// Every backend compiled into the conformance crate (wasmtime, wasmer and wasmi; WasmEdge too
+/// with `--all-features`), each created fresh.
 pub fn backends() -> Vec<Box<dyn Backend>> {
-    vec![
-        Box::new(wasiport_wasmtime::Wasmtime::new().expect("wasmtime")),
-        Box::new(wasiport_wasmer::Wasmer::new().expect("wasmer")),
-        Box::new(wasiport_wasmi::Wasmi::new().expect("wasmi")),
-    ]
+    wasiport_conformance::backends::select("all").expect("every compiled-in backend starts")
 }
 
 /// The backend called `name`.

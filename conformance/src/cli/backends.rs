@@ -21,10 +21,16 @@ pub(crate) fn backends(args: BackendsArgs) -> Result<u8, Failure> {
             .map(|b| {
                 json!({
                     "name": b.name(),
+                    "built": true,
                     "runtime_version": b.runtime_version(),
                     "capabilities": b.capabilities().iter().map(|c| c.as_str()).collect::<Vec<_>>(),
                 })
             })
+            .chain(
+                backends::NOT_BUILT
+                    .iter()
+                    .map(|(name, how)| json!({"name": name, "built": false, "how_to_build": how})),
+            )
             .collect();
         println!("{}", serde_json::Value::Array(list));
     } else {
@@ -35,6 +41,9 @@ pub(crate) fn backends(args: BackendsArgs) -> Result<u8, Failure> {
                 b.runtime_version(),
                 b.capabilities()
             );
+        }
+        for (name, how) in backends::NOT_BUILT {
+            println!("{name:<10} {:<8} not built in: {how}", "-");
         }
     }
     Ok(0)
