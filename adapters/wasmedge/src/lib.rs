@@ -136,7 +136,7 @@ impl Backend for Wasmedge {
     }
 
     fn compile(&self, wasm: &[u8]) -> Result<CompiledModule, Error> {
-        let config = Configure::new(None).map_err(internal)?;
+        let mut config = Configure::new(None).map_err(internal)?;
         config.load(Source::Bytes(wasm)).map_err(invalid)?;
         let info = ModuleInfo::parse(wasm).map_err(|message| Error::InvalidModule {
             backend: NAME,
@@ -160,7 +160,6 @@ impl Backend for Wasmedge {
             }
             Mode::Aot => {
                 // Compiled-in counting, so that a fuel budget holds for native code too.
-                let mut config = Configure::new(None).map_err(internal)?;
                 config.measure_cost();
                 let path = temp(".so")?.into_temp_path();
                 let out = path
