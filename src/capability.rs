@@ -36,6 +36,8 @@ pub enum Capability {
     ReadOnlyPreopens,
     /// Reports the Wasm call stack of a trap.
     TrapBacktrace,
+    /// Links [`HostFunction`](crate::HostFunction)s given in the configuration.
+    HostFunctions,
 }
 
 impl Capability {
@@ -52,6 +54,7 @@ impl Capability {
         Capability::Preopens,
         Capability::ReadOnlyPreopens,
         Capability::TrapBacktrace,
+        Capability::HostFunctions,
     ];
 
     /// The capability's stable name, as printed by `wasiport backends`.
@@ -68,6 +71,7 @@ impl Capability {
             Capability::Preopens => "preopens",
             Capability::ReadOnlyPreopens => "read-only-preopens",
             Capability::TrapBacktrace => "trap-backtrace",
+            Capability::HostFunctions => "host-functions",
         }
     }
 }

@@ -3,7 +3,9 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::{Capabilities, Capability, DirAccess, Error, Limits, OutputMode, Preopen, Stdin};
+use crate::{
+    Capabilities, Capability, DirAccess, Error, HostFunction, Limits, OutputMode, Preopen, Stdin,
+};
 
 /// How to run a module once: what the guest sees (argv, environment, preopened directories,
 /// stdin), where its output goes, and its [`Limits`].
@@ -37,6 +39,7 @@ pub struct RunConfig {
     stdout: OutputMode,
     stderr: OutputMode,
     limits: Limits,
+    host_functions: Vec<HostFunction>,
 }
 
 impl Default for RunConfig {
@@ -51,6 +54,7 @@ impl Default for RunConfig {
             stdout: OutputMode::default(),
             stderr: OutputMode::default(),
             limits: Limits::default(),
+            host_functions: Vec::new(),
         }
     }
 }
@@ -101,6 +105,11 @@ impl RunConfig {
         &self.limits
     }
 
+    /// The host functions the guest may import, besides WASI.
+    pub fn host_functions(&self) -> &[HostFunction] {
+        &self.host_functions
+    }
+
     /// The capabilities a backend needs to honour every setting of this configuration.
     ///
     /// ```
@@ -137,6 +146,9 @@ impl RunConfig {
         }
         if self.limits.max_memory_bytes.is_some() {
             needed.push(Capability::MemoryLimit);
+        }
+        if !self.host_functions.is_empty() {
+            needed.push(Capability::HostFunctions);
         }
         needed.sort();
         needed.dedup();
@@ -271,11 +283,17 @@ impl RunConfigBuilder {
         self
     }
 
+    /// Adds a host function the guest may import.
+    pub fn host_function(mut self, function: HostFunction) -> Self {
+        self.config.host_functions.push(function);
+        self
+    }
+
     /// Checks the settings and returns the configuration.
     ///
     /// Fails with [`Error::InvalidConfig`] for an empty program name, an argument or variable
     /// holding a NUL byte, an empty variable name or one holding `=`, an empty or duplicate guest
-    /// path, or a zero timeout; and with [`Error::Io`] when a preopened host directory does not
+    /// path, a zero timeout, or two host functions of the same name; and with [`Error::Io`] when a preopened host directory does not
     /// exist or is not a directory. Preopened host paths are made canonical.
     pub fn build(self) -> Result<RunConfig, Error> {
         let mut config = self.config;
@@ -298,6 +316,16 @@ impl RunConfigBuilder {
         }
         if config.limits.timeout == Some(Duration::ZERO) {
             return invalid("the timeout is zero".into());
+        }
+        let mut names = std::collections::HashSet::new();
+        for f in &config.host_functions {
+            if !names.insert((f.module(), f.name())) {
+                return invalid(format!(
+                    "host function {}::{} is given twice",
+                    f.module(),
+                    f.name()
+                ));
+            }
         }
         let mut seen = std::collections::HashSet::new();
         for preopen in &mut config.preopens {

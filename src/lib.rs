@@ -10,6 +10,8 @@
 //!   directories, [`Stdin`], [`OutputMode`] for stdout and stderr, and [`Limits`];
 //! * [`Outcome`] — the normalized result: a [`Termination`] (exit code, [`Trap`] with its
 //!   [`TrapKind`], timeout, out of fuel, memory limit), captured output, elapsed time, fuel used;
+//! * [`HostFunction`] — a function the host gives the guest, written once for every backend,
+//!   with a [`Caller`] that reads and writes the guest's memory;
 //! * [`Error`] — the one error type.
 //!
 //! Adapters live in their own crates (`wasiport-wasmtime`, `wasiport-wasmer`, `wasiport-wasmi`,
@@ -34,6 +36,7 @@ mod backend;
 mod capability;
 mod config;
 mod error;
+pub mod host;
 mod limits;
 mod module;
 mod outcome;
@@ -47,6 +50,7 @@ pub use backend::Backend;
 pub use capability::{Capabilities, Capability};
 pub use config::{RunConfig, RunConfigBuilder};
 pub use error::Error;
+pub use host::{Caller, HostError, HostFunction, HostValue};
 pub use limits::Limits;
 pub use module::{CompiledModule, Import, ModuleInfo};
 pub use outcome::{Outcome, Termination, Trap, TrapKind};

@@ -9,7 +9,8 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use crate::{
-    Capabilities, CompiledModule, Error, ModuleInfo, Outcome, OutputMode, RunConfig, Termination,
+    Capabilities, CompiledModule, Error, HostFunction, Import, ModuleInfo, Outcome, OutputMode,
+    RunConfig, Termination,
 };
 
 /// The checks every adapter makes before it instantiates anything: the configuration is within
@@ -60,7 +61,7 @@ pub fn preflight(
              requires of a command",
         );
     }
-    let missing = unprovided_imports(info);
+    let missing = unprovided_imports_given(info, config.host_functions());
     if !missing.is_empty() {
         return Err(Error::MissingImports {
             backend,
@@ -90,13 +91,39 @@ pub fn preflight(
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn unprovided_imports(info: &ModuleInfo) -> Vec<String> {
+    unprovided_imports_given(info, &[])
+}
+
+/// [`unprovided_imports`], where `host` functions also provide imports (of their signature).
+///
+/// ```
+/// use wasiport::{support::unprovided_imports_given, HostFunction, ModuleInfo, Signature, ValType};
+/// let info = ModuleInfo::parse(&wat::parse_str(r#"(module
+///     (import "env" "log" (func (param i32)))
+///     (import "env" "now" (func (result i64))))"#)?).map_err(|e| e.to_string())?;
+/// let log = HostFunction::new("env", "log", Signature::new([ValType::I32], []), |_, _| Ok(vec![]))?;
+/// let now = HostFunction::new("env", "now", Signature::new([], [ValType::I32]), |_, _| Ok(vec![]))?;
+/// assert_eq!(unprovided_imports_given(&info, &[log, now]), ["env::now as () -> i64, not () -> i32"]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn unprovided_imports_given(info: &ModuleInfo, host: &[HostFunction]) -> Vec<String> {
+    let host_function = |i: &Import| {
+        host.iter()
+            .find(|f| f.module() == i.module && f.name() == i.name)
+    };
     info.imports()
         .iter()
         .filter(|i| !i.is_wasi_p1_function())
-        .map(|i| match (i.wasi_p1_function(), &i.signature) {
-            (Some(wasi), Some(sig)) => format!("{i} as {sig}, not {}", wasi.signature()),
-            _ => i.to_string(),
-        })
+        .filter_map(
+            |i| match (i.wasi_p1_function(), host_function(i), &i.signature) {
+                (Some(wasi), _, Some(sig)) => {
+                    Some(format!("{i} as {sig}, not {}", wasi.signature()))
+                }
+                (None, Some(f), Some(sig)) if sig == f.signature() => None,
+                (None, Some(f), Some(sig)) => Some(format!("{i} as {sig}, not {}", f.signature())),
+                _ => Some(i.to_string()),
+            },
+        )
         .collect()
 }
 

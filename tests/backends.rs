@@ -828,3 +828,144 @@ fn runtime_versions_match_cargo_lock() {
         assert!(lock.contains(&entry), "Cargo.lock has no `{entry}`");
     }
 }
+
+/// `env.add`, `env.upcase` and `env.fail` for the `host_call` guest, defined once.
+fn host_functions() -> Vec<wasiport::HostFunction> {
+    use wasiport::{HostError, HostFunction, HostValue, Signature, ValType::I32};
+    let add = HostFunction::new(
+        "env",
+        "add",
+        Signature::new([I32, I32], [I32]),
+        |_, args| {
+            let sum = args[0].as_i32().unwrap() + args[1].as_i32().unwrap();
+            Ok(vec![HostValue::I32(sum)])
+        },
+    );
+    let upcase = HostFunction::new(
+        "env",
+        "upcase",
+        Signature::new([I32, I32], []),
+        |caller, args| {
+            let (at, len) = (
+                args[0].as_i32().unwrap() as u64,
+                args[1].as_i32().unwrap() as usize,
+            );
+            let mut text = vec![0u8; len];
+            caller.read(at, &mut text)?;
+            text.make_ascii_uppercase();
+            caller.write(at, &text)?;
+            Ok(vec![])
+        },
+    );
+    let fail = HostFunction::new(
+        "env",
+        "fail",
+        Signature::new([I32], []),
+        |caller, args| match args[0].as_i32() {
+            Some(1) => Err(HostError::new("the host says no")),
+            _ => {
+                let mut buf = [0u8; 8];
+                caller.read(caller.memory_size() - 4, &mut buf)?;
+                Ok(vec![])
+            }
+        },
+    );
+    vec![add.unwrap(), upcase.unwrap(), fail.unwrap()]
+}
+
+fn host_call_config(extra_args: &[&str]) -> RunConfig {
+    host_functions()
+        .into_iter()
+        .fold(RunConfig::builder(), RunConfigBuilder::host_function)
+        .args(extra_args.iter().copied())
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn a_host_function_defined_once_is_called_from_the_guest_on_every_backend() {
+    for backend in common::backends() {
+        let module = backend.compile(&wat("host_call")).unwrap();
+        let result = backend.run(&module, &host_call_config(&[]));
+        if !backend
+            .capabilities()
+            .contains(wasiport::Capability::HostFunctions)
+        {
+            assert!(
+                matches!(
+                    result,
+                    Err(Error::Unsupported {
+                        feature: wasiport::Capability::HostFunctions,
+                        ..
+                    })
+                ),
+                "{}: {result:?}",
+                backend.name()
+            );
+            continue;
+        }
+        let outcome = result.unwrap_or_else(|e| panic!("{}: {e}", backend.name()));
+        assert_eq!(outcome.termination, exited(42), "{}", backend.name());
+        assert_eq!(outcome.stdout, b"HELLO", "{}", backend.name());
+    }
+}
+
+#[test]
+fn a_host_function_error_traps_the_guest_with_its_message() {
+    for backend in common::backends().into_iter().filter(|b| {
+        b.capabilities()
+            .contains(wasiport::Capability::HostFunctions)
+    }) {
+        let module = backend.compile(&wat("host_call")).unwrap();
+        for (args, says) in [
+            (&["fail"][..], "the host says no"),
+            (
+                &["fail", "past the end"][..],
+                "memory access out of bounds: 8 bytes at 65532",
+            ),
+        ] {
+            let outcome = backend.run(&module, &host_call_config(args)).unwrap();
+            match &outcome.termination {
+                Termination::Trap(trap) => {
+                    assert_eq!(trap.kind, TrapKind::Other, "{}", backend.name());
+                    assert!(
+                        trap.message.contains(says),
+                        "{}: {}",
+                        backend.name(),
+                        trap.message
+                    );
+                }
+                other => panic!("{}: {other}", backend.name()),
+            }
+        }
+    }
+}
+
+#[test]
+fn a_host_import_of_another_signature_is_named_as_missing() {
+    use wasiport::{HostFunction, Signature, ValType::I64};
+    let wrong = HostFunction::new("env", "add", Signature::new([I64, I64], [I64]), |_, _| {
+        Ok(vec![])
+    })
+    .unwrap();
+    let config = RunConfig::builder().host_function(wrong).build().unwrap();
+    for backend in common::backends().into_iter().filter(|b| {
+        b.capabilities()
+            .contains(wasiport::Capability::HostFunctions)
+    }) {
+        let module = backend.compile(&wat("host_call")).unwrap();
+        match backend.run(&module, &config) {
+            Err(Error::MissingImports { imports, .. }) => assert_eq!(
+                imports,
+                [
+                    "env::add as (i32, i32) -> i32, not (i64, i64) -> i64",
+                    "env::upcase",
+                    "env::fail",
+                ],
+                "{}",
+                backend.name()
+            ),
+            other => panic!("{}: {other:?}", backend.name()),
+        }
+    }
+}

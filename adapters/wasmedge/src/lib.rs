@@ -106,7 +106,9 @@ impl Wasmedge {
             capabilities: Capability::ALL
                 .iter()
                 .copied()
-                .filter(|c| *c != Capability::TrapBacktrace)
+                // No backtraces in WasmEdge's errors; host closures live in the host process,
+                // not in the worker where the guest runs.
+                .filter(|c| !matches!(c, Capability::TrapBacktrace | Capability::HostFunctions))
                 .collect(),
         })
     }

@@ -14,6 +14,7 @@
 
 mod exit;
 mod fs;
+mod host;
 mod stdio;
 mod termination;
 mod tunables;
@@ -32,12 +33,14 @@ use wasmer::{Engine, Module, Store};
 use wasmer_middlewares::metering::{get_remaining_points, set_remaining_points, MeteringPoints};
 use wasmer_middlewares::Metering;
 use wasmer_wasix::runtime::task_manager::tokio::TokioTaskManager;
+use wasmer_wasix::runtime::OverriddenRuntime;
 use wasmer_wasix::virtual_fs::{MountFileSystem, StaticFile};
 use wasmer_wasix::wasmer_wasix_types::wasi::{ExitCode, Signal};
 use wasmer_wasix::{PluggableRuntime, UnsupportedVirtualNetworking, WasiEnv, WasiRuntimeError};
 
 use crate::exit::FullExitCodes;
 use crate::fs::CapFs;
+use crate::host::HostImports;
 use crate::stdio::SinkFile;
 use crate::termination::classify;
 use crate::tunables::LimitingTunables;
@@ -128,6 +131,17 @@ impl Wasmer {
         })
     }
 
+    /// The shared runtime, or, for a run with host functions, one over it that adds them.
+    fn runtime_for(&self, config: &RunConfig) -> Arc<dyn wasmer_wasix::Runtime + Send + Sync> {
+        if config.host_functions().is_empty() {
+            return self.wasix.clone();
+        }
+        Arc::new(
+            OverriddenRuntime::new(self.wasix.clone())
+                .with_instantiation_hook(HostImports::new(config.host_functions())),
+        )
+    }
+
     fn env_builder(
         &self,
         config: &RunConfig,
@@ -136,7 +150,7 @@ impl Wasmer {
         let mut b = WasiEnv::builder(&config.argv()[0])
             .args(&config.argv()[1..])
             .envs(config.env().iter().map(|(k, v)| (k, v)))
-            .runtime(self.wasix.clone());
+            .runtime(self.runtime_for(config));
         match config.stdin() {
             Stdin::Empty => b.set_stdin(Box::new(StaticFile::new(Vec::new()))),
             Stdin::Bytes(bytes) => b.set_stdin(Box::new(StaticFile::new(bytes.clone()))),

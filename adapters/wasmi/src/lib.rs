@@ -13,6 +13,7 @@
 //! What it normalizes, and what wasmi cannot do, is written down in the crate's README.
 #![warn(missing_docs)]
 
+mod host;
 mod readonly;
 mod termination;
 
@@ -185,8 +186,17 @@ impl Backend for Wasmi {
 
         let started = Instant::now();
         let deadline = timeout.map(|t| started + t);
-        let start = self
-            .linker
+        // Host functions are the run's own: they go into a copy of the shared linker.
+        let with_host_functions;
+        let linker = if config.host_functions().is_empty() {
+            &self.linker
+        } else {
+            let mut linker = self.linker.clone();
+            host::define(&mut linker, config.host_functions()).map_err(internal)?;
+            with_host_functions = linker;
+            &with_host_functions
+        };
+        let start = linker
             .instantiate_and_start(&mut store, module)
             .map_err(|e| (e, true))
             .and_then(|instance| {

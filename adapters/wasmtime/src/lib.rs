@@ -12,6 +12,7 @@
 //! What it normalizes, and what wasmtime cannot do, is written down in the crate's README.
 #![warn(missing_docs)]
 
+mod host;
 mod stdio;
 mod termination;
 
@@ -179,8 +180,17 @@ impl Backend for Wasmtime {
             None => None,
         };
 
-        let result = self
-            .linker
+        // Host functions are the run's own: they go into a copy of the shared linker.
+        let with_host_functions;
+        let linker = if config.host_functions().is_empty() {
+            &self.linker
+        } else {
+            let mut linker = self.linker.clone();
+            host::define(&mut linker, &self.engine, config.host_functions()).map_err(internal)?;
+            with_host_functions = linker;
+            &with_host_functions
+        };
+        let result = linker
             .instantiate(&mut store, module)
             .and_then(|instance| instance.get_typed_func::<(), ()>(&mut store, "_start"))
             .and_then(|start| start.call(&mut store, ()));
