@@ -309,11 +309,10 @@ impl ModuleInstance {
 }
 
 impl Executor {
-    /// An executor with `config` and, if given, `stat` (which must outlive it).
-    pub(crate) fn new(config: &Configure, stat: Option<&Statistics>) -> Result<Self, Failure> {
-        let stat = stat.map_or(ptr::null_mut(), |s| s.0.as_ptr());
+    /// An executor with `config` and `stat` (which must outlive it).
+    pub(crate) fn new(config: &Configure, stat: &Statistics) -> Result<Self, Failure> {
         // SAFETY: both contexts are valid; the caller keeps `stat` alive.
-        let ctx = unsafe { ffi::WasmEdge_ExecutorCreate(config.0.as_ptr(), stat) };
+        let ctx = unsafe { ffi::WasmEdge_ExecutorCreate(config.0.as_ptr(), stat.0.as_ptr()) };
         Ok(Executor(non_null(ctx, "an executor")?))
     }
 

@@ -70,7 +70,7 @@ fn invalid(e: capi::Failure) -> Error {
     }
 }
 
-fn internal(message: impl std::fmt::Display) -> Error {
+pub(crate) fn internal(message: impl std::fmt::Display) -> Error {
     Error::Internal {
         backend: NAME,
         message: message.to_string(),

@@ -15,14 +15,7 @@ use wasiport::{Error, Outcome, OutputMode, RunConfig, Stdin, Termination, Trap, 
 use crate::job::{End, Job, Report};
 use crate::termination::trap_kind;
 use crate::worker::{JOB_VAR, WORKER_FAILED};
-use crate::NAME;
-
-fn internal(message: impl std::fmt::Display) -> Error {
-    Error::Internal {
-        backend: NAME,
-        message: message.to_string(),
-    }
-}
+use crate::{internal, NAME};
 
 /// The job for `config`, in WasmEdge's own terms.
 fn job(module: &Path, config: &RunConfig, report: &Path) -> Result<Job, Error> {

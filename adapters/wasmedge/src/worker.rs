@@ -137,7 +137,7 @@ fn run(job: &Job) -> Report {
     };
     let setup = || -> Result<_, crate::capi::Failure> {
         let module = config.load(Source::File(&job.module))?;
-        let executor = Executor::new(&config, Some(&stat))?;
+        let executor = Executor::new(&config, &stat)?;
         // After the executor: creating one resets the limit to its configuration's.
         stat.set_cost_limit(job.fuel.unwrap_or(u64::MAX));
         let store = Store::new()?;
@@ -153,22 +153,20 @@ fn run(job: &Job) -> Report {
     let result = executor
         .instantiate(&store, &module)
         .and_then(|instance| executor.call_nullary(&instance, "_start"));
-    // `proc_exit` unwinds the guest with "terminated", which the executor may already have
-    // turned into success: either way the WASI module holds the code (0 unless it was called).
     let end = match result {
-        Ok(()) => End::Exited {
-            code: wasi.wasi_exit_code() as i32,
-        },
-        Err(e) if e.code == code::TERMINATED => End::Exited {
-            code: wasi.wasi_exit_code() as i32,
-        },
         Err(e) if e.code == code::COST_LIMIT_EXCEEDED => End::OutOfFuel,
         // Errors of the execution phase (0x4xx) are traps; earlier phases failed to start.
         Err(e) if e.code & 0xF00 == 0x400 => End::Trap {
             code: e.code,
             message: e.message,
         },
-        Err(e) => End::Failed { message: e.message },
+        Err(e) if e.code != code::TERMINATED => End::Failed { message: e.message },
+        // `proc_exit` unwinds the guest with "terminated", which the executor may already have
+        // turned into success: either way the WASI module holds the code (0 unless it was
+        // called).
+        _ => End::Exited {
+            code: wasi.wasi_exit_code() as i32,
+        },
     };
     let report = Report {
         end,
