@@ -38,6 +38,9 @@ pub enum Capability {
     TrapBacktrace,
     /// Links [`HostFunction`](crate::HostFunction)s given in the configuration.
     HostFunctions,
+    /// Runs the [portable WASI](crate::portable) ([`WasiImpl::Portable`](crate::WasiImpl)),
+    /// which needs nothing of the runtime but host functions.
+    PortableWasi,
 }
 
 impl Capability {
@@ -55,6 +58,7 @@ impl Capability {
         Capability::ReadOnlyPreopens,
         Capability::TrapBacktrace,
         Capability::HostFunctions,
+        Capability::PortableWasi,
     ];
 
     /// The capability's stable name, as printed by `wasiport backends`.
@@ -72,6 +76,7 @@ impl Capability {
             Capability::ReadOnlyPreopens => "read-only-preopens",
             Capability::TrapBacktrace => "trap-backtrace",
             Capability::HostFunctions => "host-functions",
+            Capability::PortableWasi => "portable-wasi",
         }
     }
 }

@@ -5,7 +5,11 @@ use std::time::Duration;
 
 use crate::{
     Capabilities, Capability, DirAccess, Error, HostFunction, Limits, OutputMode, Preopen, Stdin,
+    WasiImpl,
 };
+
+const TRACE_NEEDS_PORTABLE: &str =
+    "a trace records the portable WASI's calls; native WASI cannot be traced";
 
 /// How to run a module once: what the guest sees (argv, environment, preopened directories,
 /// stdin), where its output goes, and its [`Limits`].
@@ -40,6 +44,8 @@ pub struct RunConfig {
     stderr: OutputMode,
     limits: Limits,
     host_functions: Vec<HostFunction>,
+    wasi: Option<WasiImpl>,
+    trace: bool,
 }
 
 impl Default for RunConfig {
@@ -55,6 +61,8 @@ impl Default for RunConfig {
             stderr: OutputMode::default(),
             limits: Limits::default(),
             host_functions: Vec::new(),
+            wasi: None,
+            trace: false,
         }
     }
 }
@@ -108,6 +116,77 @@ impl RunConfig {
     /// The host functions the guest may import, besides WASI.
     pub fn host_functions(&self) -> &[HostFunction] {
         &self.host_functions
+    }
+
+    /// The WASI implementation asked for, `None` for the backend's default (see
+    /// [`RunConfig::wasi_for`]).
+    pub fn wasi(&self) -> Option<WasiImpl> {
+        self.wasi
+    }
+
+    /// This configuration with `wasi` as its WASI implementation. Fails with
+    /// [`Error::InvalidConfig`] for native WASI on a traced configuration.
+    ///
+    /// ```
+    /// use wasiport::{RunConfig, WasiImpl};
+    /// let config = RunConfig::default().with_wasi(WasiImpl::Portable)?;
+    /// assert_eq!(config.wasi(), Some(WasiImpl::Portable));
+    /// # Ok::<(), wasiport::Error>(())
+    /// ```
+    pub fn with_wasi(mut self, wasi: WasiImpl) -> Result<Self, Error> {
+        if self.trace && wasi == WasiImpl::Native {
+            return Err(Error::InvalidConfig(TRACE_NEEDS_PORTABLE.into()));
+        }
+        self.wasi = Some(wasi);
+        Ok(self)
+    }
+
+    /// The WASI implementation a backend with `capabilities` uses for this run: the one asked
+    /// for, else its own WASI where it has one ([`Capability::WasiPreview1`]), else the portable
+    /// one.
+    ///
+    /// ```
+    /// use wasiport::{Capabilities, Capability, RunConfig, WasiImpl};
+    /// let native: Capabilities = [Capability::WasiPreview1, Capability::PortableWasi].into_iter().collect();
+    /// let portable_only: Capabilities = [Capability::PortableWasi].into_iter().collect();
+    /// let config = RunConfig::default();
+    /// assert_eq!(config.wasi_for(&native), WasiImpl::Native);
+    /// assert_eq!(config.wasi_for(&portable_only), WasiImpl::Portable);
+    /// ```
+    pub fn wasi_for(&self, capabilities: &Capabilities) -> WasiImpl {
+        match self.wasi {
+            Some(chosen) => chosen,
+            None if capabilities.contains(Capability::WasiPreview1) => WasiImpl::Native,
+            None => WasiImpl::Portable,
+        }
+    }
+
+    /// Whether every WASI call is recorded ([`Outcome::trace`](crate::Outcome::trace)).
+    pub fn trace(&self) -> bool {
+        self.trace
+    }
+
+    /// The capabilities this configuration needs of a backend whose WASI is `wasi`. With the
+    /// portable WASI, the standard streams and preopens are its own, not the runtime's.
+    pub fn required_capabilities_with(&self, wasi: WasiImpl) -> Vec<Capability> {
+        let mut needed = self.required_capabilities();
+        if wasi == WasiImpl::Portable {
+            needed.retain(|c| {
+                !matches!(
+                    c,
+                    Capability::WasiPreview1
+                        | Capability::StdinBytes
+                        | Capability::StdinInherit
+                        | Capability::CaptureOutput
+                        | Capability::InheritOutput
+                        | Capability::Preopens
+                        | Capability::ReadOnlyPreopens
+                )
+            });
+            needed.push(Capability::PortableWasi);
+            needed.sort();
+        }
+        needed
     }
 
     /// The capabilities a backend needs to honour every setting of this configuration.
@@ -172,7 +251,7 @@ impl RunConfig {
         capabilities: &Capabilities,
     ) -> Result<(), Error> {
         match self
-            .required_capabilities()
+            .required_capabilities_with(self.wasi_for(capabilities))
             .into_iter()
             .find(|c| !capabilities.contains(*c))
         {
@@ -289,11 +368,25 @@ impl RunConfigBuilder {
         self
     }
 
+    /// Chooses the WASI implementation (by default, the backend's own where it has one).
+    pub fn wasi(mut self, wasi: WasiImpl) -> Self {
+        self.config.wasi = Some(wasi);
+        self
+    }
+
+    /// Records every WASI call of the run in [`Outcome::trace`](crate::Outcome::trace). The
+    /// trace is the portable WASI's: a traced run uses it unless native WASI is asked for,
+    /// which [`build`](Self::build) refuses.
+    pub fn trace(mut self, trace: bool) -> Self {
+        self.config.trace = trace;
+        self
+    }
+
     /// Checks the settings and returns the configuration.
     ///
     /// Fails with [`Error::InvalidConfig`] for an empty program name, an argument or variable
     /// holding a NUL byte, an empty variable name or one holding `=`, an empty or duplicate guest
-    /// path, a zero timeout, or two host functions of the same name; and with [`Error::Io`] when a preopened host directory does not
+    /// path, a zero timeout, two host functions of the same name, or a trace with native WASI; and with [`Error::Io`] when a preopened host directory does not
     /// exist or is not a directory. Preopened host paths are made canonical.
     pub fn build(self) -> Result<RunConfig, Error> {
         let mut config = self.config;
@@ -312,6 +405,12 @@ impl RunConfigBuilder {
                 return invalid(format!(
                     "environment variable {k:?} has `=` or a NUL byte in its name, or a NUL in its value"
                 ));
+            }
+        }
+        if config.trace {
+            match config.wasi {
+                Some(WasiImpl::Native) => return invalid(TRACE_NEEDS_PORTABLE.into()),
+                _ => config.wasi = Some(WasiImpl::Portable),
             }
         }
         if config.limits.timeout == Some(Duration::ZERO) {

@@ -71,21 +71,43 @@ impl HostValue {
     }
 }
 
-/// Why a host function failed. The guest traps with this message
-/// ([`TrapKind::Other`](crate::TrapKind::Other)).
+/// Why a host function ended the guest: an error, which traps with this message
+/// ([`TrapKind::Other`](crate::TrapKind::Other)), or an exit (WASI's `proc_exit`), which ends
+/// the run with [`Termination::Exited`](crate::Termination::Exited).
 ///
 /// ```
-/// let e = wasiport::HostError::new("no such key");
-/// assert_eq!(e.to_string(), "no such key");
+/// use wasiport::HostError;
+/// let e = HostError::new("no such key");
+/// assert_eq!((e.to_string().as_str(), e.exit_code()), ("no such key", None));
+/// assert_eq!(HostError::exit(3).exit_code(), Some(3));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct HostError(String);
+#[error("{message}")]
+pub struct HostError {
+    message: String,
+    exit: Option<i32>,
+}
 
 impl HostError {
     /// An error with this message.
     pub fn new(message: impl Into<String>) -> Self {
-        HostError(message.into())
+        HostError {
+            message: message.into(),
+            exit: None,
+        }
+    }
+
+    /// Ends the guest as if it returned from `_start` with exit code `code`.
+    pub fn exit(code: i32) -> Self {
+        HostError {
+            message: format!("exit with code {code}"),
+            exit: Some(code),
+        }
+    }
+
+    /// The exit code, when this error is an exit.
+    pub fn exit_code(&self) -> Option<i32> {
+        self.exit
     }
 }
 
@@ -183,6 +205,23 @@ impl HostFunction {
             signature,
             func: Arc::new(func),
         })
+    }
+
+    /// A function of WASI preview 1 itself: only the [portable WASI](crate::portable) makes them.
+    pub(crate) fn wasi(
+        name: &'static str,
+        signature: Signature,
+        func: impl Fn(&mut dyn Caller, &[HostValue]) -> Result<Vec<HostValue>, HostError>
+            + Send
+            + Sync
+            + 'static,
+    ) -> Self {
+        HostFunction {
+            module: crate::wasi_p1::MODULE.to_string(),
+            name: name.to_string(),
+            signature,
+            func: Arc::new(func),
+        }
     }
 
     /// The import module name.

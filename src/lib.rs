@@ -12,6 +12,8 @@
 //!   [`TrapKind`], timeout, out of fuel, memory limit), captured output, elapsed time, fuel used;
 //! * [`HostFunction`] — a function the host gives the guest, written once for every backend,
 //!   with a [`Caller`] that reads and writes the guest's memory;
+//! * [`portable`] — WASI preview 1 written once on host functions, chosen per run with
+//!   [`WasiImpl`]; a traced run records each call as a [`TraceEvent`];
 //! * [`Error`] — the one error type.
 //!
 //! Adapters live in their own crates (`wasiport-wasmtime`, `wasiport-wasmer`, `wasiport-wasmi`,
@@ -40,10 +42,13 @@ pub mod host;
 mod limits;
 mod module;
 mod outcome;
+pub mod portable;
 mod preopen;
 mod signature;
 mod stdio;
 pub mod support;
+mod trace;
+mod wasi_impl;
 pub mod wasi_p1;
 
 pub use backend::Backend;
@@ -57,6 +62,8 @@ pub use outcome::{Outcome, Termination, Trap, TrapKind};
 pub use preopen::{DirAccess, Preopen};
 pub use signature::{Signature, ValType};
 pub use stdio::{OutputMode, Stdin};
+pub use trace::{TraceEvent, TraceLog};
+pub use wasi_impl::WasiImpl;
 
 /// The code in `docs/guide.md`, compiled as doctests so the guide cannot go stale.
 #[cfg(doctest)]

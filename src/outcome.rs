@@ -11,7 +11,7 @@ use std::time::Duration;
 /// assert!(outcome.success());
 /// assert!(outcome.stdout.is_empty());
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Outcome {
     /// How the guest ended.
     pub termination: Termination,
@@ -27,6 +27,9 @@ pub struct Outcome {
     pub elapsed: Duration,
     /// Fuel consumed, where the backend counts it.
     pub fuel_consumed: Option<u64>,
+    /// Every WASI call, in order, when the run was traced
+    /// ([`RunConfigBuilder::trace`](crate::RunConfigBuilder::trace)); empty otherwise.
+    pub trace: Vec<crate::TraceEvent>,
 }
 
 impl Outcome {
@@ -40,6 +43,7 @@ impl Outcome {
             stderr_truncated: false,
             elapsed: Duration::ZERO,
             fuel_consumed: None,
+            trace: Vec::new(),
         }
     }
 

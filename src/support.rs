@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use crate::{
     Capabilities, CompiledModule, Error, HostFunction, Import, ModuleInfo, Outcome, OutputMode,
-    RunConfig, Termination,
+    RunConfig, Termination, TraceLog, WasiImpl,
 };
 
 /// The checks every adapter makes before it instantiates anything: the configuration is within
@@ -125,6 +125,29 @@ pub fn unprovided_imports_given(info: &ModuleInfo, host: &[HostFunction]) -> Vec
             },
         )
         .collect()
+}
+
+/// The host functions a run links: the configuration's own, and with the portable WASI its 46
+/// functions (sharing `streams`).
+///
+/// ```
+/// use wasiport::{support::{host_functions, OutputStreams}, RunConfig, WasiImpl};
+/// let config = RunConfig::default();
+/// let streams = OutputStreams::new(&config);
+/// assert_eq!(host_functions(&config, WasiImpl::Native, &streams)?.len(), 0);
+/// assert_eq!(host_functions(&config, WasiImpl::Portable, &streams)?.len(), 46);
+/// # Ok::<(), wasiport::Error>(())
+/// ```
+pub fn host_functions(
+    config: &RunConfig,
+    wasi: WasiImpl,
+    streams: &OutputStreams,
+) -> Result<Vec<HostFunction>, Error> {
+    let mut functions = config.host_functions().to_vec();
+    if wasi == WasiImpl::Portable {
+        functions.extend(crate::portable::functions(config, streams)?);
+    }
+    Ok(functions)
 }
 
 #[derive(Debug, Default)]
@@ -275,6 +298,8 @@ pub struct OutputStreams {
     pub stdout: OutputSink,
     /// The guest's stderr.
     pub stderr: OutputSink,
+    /// Where the WASI calls go when the run is traced.
+    pub trace: Option<TraceLog>,
 }
 
 impl OutputStreams {
@@ -283,6 +308,7 @@ impl OutputStreams {
         OutputStreams {
             stdout: OutputSink::new(config.stdout(), StdStream::Stdout),
             stderr: OutputSink::new(config.stderr(), StdStream::Stderr),
+            trace: config.trace().then(TraceLog::new),
         }
     }
 
@@ -303,6 +329,11 @@ impl OutputStreams {
             stderr_truncated,
             elapsed,
             fuel_consumed,
+            trace: self
+                .trace
+                .as_ref()
+                .map(TraceLog::events)
+                .unwrap_or_default(),
         }
     }
 }

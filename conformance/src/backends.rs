@@ -1,6 +1,10 @@
-//! The backends compiled into this build, one cargo feature each.
+//! The backends compiled into this build, one cargo feature each, and the targets the suite
+//! runs on: each backend with its own WASI, and each that links host functions with the
+//! portable WASI too (`wasmtime-portable`, ...).
 
-use wasiport::{Backend, Error};
+use wasiport::{
+    Backend, Capabilities, Capability, CompiledModule, Error, Outcome, RunConfig, WasiImpl,
+};
 
 /// The names of the compiled-in backends, in a stable order.
 ///
@@ -17,6 +21,91 @@ pub const NAMES: &[&str] = &[
     #[cfg(feature = "wasmedge")]
     "wasmedge",
 ];
+
+/// The backends run with the [portable WASI](wasiport::portable), by target name; each is the
+/// backend of that name with `-portable` after it.
+///
+/// ```
+/// use wasiport_conformance::backends::{PORTABLE, TARGETS};
+/// assert!(PORTABLE.contains(&"wasmi-portable"));
+/// assert_eq!(TARGETS.len(), wasiport_conformance::backends::NAMES.len() + PORTABLE.len());
+/// ```
+pub const PORTABLE: &[&str] = &[
+    #[cfg(feature = "wasmtime")]
+    "wasmtime-portable",
+    #[cfg(feature = "wasmer")]
+    "wasmer-portable",
+    #[cfg(feature = "wasmi")]
+    "wasmi-portable",
+];
+
+/// Every target `all` selects: the backends with their own WASI, then with the portable one.
+pub const TARGETS: &[&str] = &[
+    #[cfg(feature = "wasmtime")]
+    "wasmtime",
+    #[cfg(feature = "wasmer")]
+    "wasmer",
+    #[cfg(feature = "wasmi")]
+    "wasmi",
+    #[cfg(feature = "wasmedge")]
+    "wasmedge",
+    #[cfg(feature = "wasmtime")]
+    "wasmtime-portable",
+    #[cfg(feature = "wasmer")]
+    "wasmer-portable",
+    #[cfg(feature = "wasmi")]
+    "wasmi-portable",
+];
+
+/// A backend that runs every configuration with the portable WASI: a target of its own, with
+/// its own expectations and its own column in the matrix.
+pub struct Portable {
+    inner: Box<dyn Backend>,
+    name: &'static str,
+    capabilities: Capabilities,
+}
+
+impl Portable {
+    /// `inner` with the portable WASI, named `name`. Fails with [`Error::Unsupported`] when the
+    /// backend cannot run it.
+    pub fn new(inner: Box<dyn Backend>, name: &'static str) -> Result<Self, Error> {
+        if !inner.capabilities().contains(Capability::PortableWasi) {
+            return Err(Error::Unsupported {
+                backend: inner.name(),
+                feature: Capability::PortableWasi,
+            });
+        }
+        let capabilities = inner.capabilities().clone();
+        Ok(Portable {
+            inner,
+            name,
+            capabilities,
+        })
+    }
+}
+
+impl Backend for Portable {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+
+    fn runtime_version(&self) -> &'static str {
+        self.inner.runtime_version()
+    }
+
+    fn capabilities(&self) -> &Capabilities {
+        &self.capabilities
+    }
+
+    fn compile(&self, wasm: &[u8]) -> Result<CompiledModule, Error> {
+        self.inner.compile(wasm)
+    }
+
+    fn run(&self, module: &CompiledModule, config: &RunConfig) -> Result<Outcome, Error> {
+        self.inner
+            .run(module, &config.clone().with_wasi(WasiImpl::Portable)?)
+    }
+}
 
 /// Backends this build could have had, each with how to get it.
 ///
@@ -64,6 +153,10 @@ fn not_built_hint(name: &str) -> String {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn by_name(name: &str) -> Result<Box<dyn Backend>, LookupError> {
+    if let Some(&target) = PORTABLE.iter().find(|t| **t == name) {
+        let engine = target.trim_end_matches("-portable");
+        return Ok(Box::new(Portable::new(by_name(engine)?, target)?));
+    }
     match name {
         #[cfg(feature = "wasmtime")]
         "wasmtime" => Ok(Box::new(wasiport_wasmtime::Wasmtime::new()?)),
@@ -89,7 +182,7 @@ pub fn by_name(name: &str) -> Result<Box<dyn Backend>, LookupError> {
 /// ```
 pub fn select(list: &str) -> Result<Vec<Box<dyn Backend>>, LookupError> {
     if list == "all" {
-        return NAMES.iter().map(|n| by_name(n)).collect();
+        return TARGETS.iter().map(|n| by_name(n)).collect();
     }
     list.split(',').map(|n| by_name(n.trim())).collect()
 }

@@ -106,9 +106,16 @@ impl Wasmedge {
             capabilities: Capability::ALL
                 .iter()
                 .copied()
-                // No backtraces in WasmEdge's errors; host closures live in the host process,
-                // not in the worker where the guest runs.
-                .filter(|c| !matches!(c, Capability::TrapBacktrace | Capability::HostFunctions))
+                // No backtraces in WasmEdge's errors; host closures (the portable WASI's too)
+                // live in the host process, not in the worker where the guest runs.
+                .filter(|c| {
+                    !matches!(
+                        c,
+                        Capability::TrapBacktrace
+                            | Capability::HostFunctions
+                            | Capability::PortableWasi
+                    )
+                })
                 .collect(),
         })
     }

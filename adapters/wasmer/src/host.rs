@@ -11,6 +11,8 @@ use wasmer::{
 };
 use wasmer_wasix::runtime::{InstantiationHook, InstantiationState};
 
+use crate::exit::GuestExit;
+
 /// The guest's exported memory, known once the instance exists.
 type MemorySlot = Arc<Mutex<Option<Memory>>>;
 
@@ -114,7 +116,10 @@ impl InstantiationHook for HostImports {
                     let mut caller = ViewCaller(memory.as_ref().map(|m| m.view(&store)));
                     let values = f
                         .call(&mut caller, &args)
-                        .map_err(|e| RuntimeError::new(e.to_string()))?;
+                        .map_err(|e| match e.exit_code() {
+                            Some(code) => RuntimeError::user(Box::new(GuestExit(code))),
+                            None => RuntimeError::new(e.to_string()),
+                        })?;
                     Ok(values.into_iter().map(to_value).collect())
                 },
             );

@@ -23,17 +23,17 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use wasiport::support::{preflight, OutputStreams, Watchdog};
+use wasiport::support::{host_functions, preflight, OutputStreams, Watchdog};
 use wasiport::{
-    Backend, Capabilities, Capability, CompiledModule, Error, ModuleInfo, Outcome, RunConfig,
-    Stdin, Termination,
+    Backend, Capabilities, Capability, CompiledModule, Error, HostFunction, ModuleInfo, Outcome,
+    RunConfig, Stdin, Termination, WasiImpl,
 };
 use wasmer::sys::{CompilerConfig, Cranelift, EngineBuilder, NativeEngineExt};
-use wasmer::{Engine, Module, Store};
+use wasmer::{AsStoreMut, Engine, Instance, Module, Store};
 use wasmer_middlewares::metering::{get_remaining_points, set_remaining_points, MeteringPoints};
 use wasmer_middlewares::Metering;
 use wasmer_wasix::runtime::task_manager::tokio::TokioTaskManager;
-use wasmer_wasix::runtime::OverriddenRuntime;
+use wasmer_wasix::runtime::{InstantiationHook, InstantiationState, OverriddenRuntime};
 use wasmer_wasix::virtual_fs::{MountFileSystem, StaticFile};
 use wasmer_wasix::wasmer_wasix_types::wasi::{ExitCode, Signal};
 use wasmer_wasix::{PluggableRuntime, UnsupportedVirtualNetworking, WasiEnv, WasiRuntimeError};
@@ -193,6 +193,31 @@ impl Wasmer {
     }
 }
 
+/// Instantiates `module` with `functions` as its imports and nothing else (no wasix), the way
+/// wasix's instantiation hooks would.
+fn instantiate_plain(
+    module: &Module,
+    store: &mut Store,
+    functions: &[HostFunction],
+) -> Result<Instance, WasiRuntimeError> {
+    let hook = HostImports::new(functions);
+    let anyhow = |e: anyhow::Error| WasiRuntimeError::Anyhow(Arc::new(e));
+    let (imports, _) = hook
+        .additional_imports(module, &mut store.as_store_mut())
+        .map_err(anyhow)?;
+    let instance =
+        Instance::new(store, module, &imports).map_err(WasiRuntimeError::Instantiation)?;
+    hook.configure_new_instance(
+        module,
+        &mut store.as_store_mut(),
+        &instance,
+        None,
+        InstantiationState::empty(),
+    )
+    .map_err(anyhow)?;
+    Ok(instance)
+}
+
 impl Backend for Wasmer {
     fn name(&self) -> &'static str {
         NAME
@@ -226,7 +251,7 @@ impl Backend for Wasmer {
         }
         let _entered = self.tokio.enter();
         let streams = OutputStreams::new(config);
-        let builder = self.env_builder(config, &streams)?;
+        let wasi = config.wasi_for(&self.capabilities);
 
         // A clone shares the compiled code but has its own tunables: the memory cap is per run.
         let mut engine = native.engine.clone();
@@ -235,7 +260,19 @@ impl Backend for Wasmer {
         }
         let mut store = Store::new(engine);
         let started = Instant::now();
-        let (instance, wasi_env) = match builder.instantiate(native.module.clone(), &mut store) {
+        let instantiated = match wasi {
+            WasiImpl::Native => self
+                .env_builder(config, &streams)?
+                .instantiate(native.module.clone(), &mut store)
+                .map(|(instance, env)| (instance, Some(env))),
+            // The portable WASI needs no wasix: its functions are the module's only imports.
+            WasiImpl::Portable => {
+                let functions = host_functions(config, wasi, &streams)?;
+                instantiate_plain(&native.module, &mut store, &functions)
+                    .map(|instance| (instance, None))
+            }
+        };
+        let (instance, wasi_env) = match instantiated {
             Ok(pair) => pair,
             Err(error) => {
                 return match start_trap(&error) {
@@ -256,7 +293,9 @@ impl Backend for Wasmer {
         let watchdog = match config.limits().timeout {
             Some(timeout) => {
                 let interrupter = store.interrupter();
-                let process = wasi_env.data(&store).process.clone();
+                let process = wasi_env
+                    .as_ref()
+                    .map(|env| env.data(&store).process.clone());
                 let flag = timed_out.clone();
                 // The interrupt is lost while the guest is in a host call, so it is repeated;
                 // SIGKILL to the WASI process wakes a guest blocked in a syscall.
@@ -264,7 +303,9 @@ impl Backend for Wasmer {
                     Watchdog::start_repeating(timeout, INTERRUPT_RETRY, move || {
                         flag.store(true, Ordering::SeqCst);
                         interrupter.interrupt();
-                        process.signal_process(Signal::Sigkill);
+                        if let Some(process) = &process {
+                            process.signal_process(Signal::Sigkill);
+                        }
                     })
                     .map_err(internal)?,
                 )
@@ -291,7 +332,9 @@ impl Backend for Wasmer {
             _ => ExitCode::from(1),
         };
         // Flushes and closes the guest's files and ends its WASI process.
-        wasi_env.on_exit(&mut store, Some(exit_code));
+        if let Some(env) = wasi_env {
+            env.on_exit(&mut store, Some(exit_code));
+        }
         Ok(streams.outcome(termination, elapsed, Some(fuel_consumed)))
     }
 }

@@ -60,7 +60,10 @@ pub(crate) fn define<T: 'static>(
                 };
                 let values = function
                     .call(&mut SliceCaller(bytes), &args)
-                    .map_err(|e| wasmi::Error::new(e.to_string()))?;
+                    .map_err(|e| match e.exit_code() {
+                        Some(code) => wasmi::Error::i32_exit(code),
+                        None => wasmi::Error::new(e.to_string()),
+                    })?;
                 for (slot, value) in results.iter_mut().zip(values) {
                     *slot = to_val(value);
                 }

@@ -22,10 +22,10 @@ use std::time::Instant;
 use wasi_common::pipe::{ReadPipe, WritePipe};
 use wasi_common::sync::{ambient_authority, Dir, WasiCtxBuilder};
 use wasi_common::WasiCtx;
-use wasiport::support::{preflight, OutputStreams};
+use wasiport::support::{host_functions, preflight, OutputStreams};
 use wasiport::{
     Backend, Capabilities, Capability, CompiledModule, Error, ModuleInfo, Outcome, RunConfig,
-    Stdin, Termination,
+    Stdin, Termination, WasiImpl,
 };
 use wasmi::{Engine, Linker, Module, Store, StoreLimits, StoreLimitsBuilder, TypedResumableCall};
 
@@ -47,7 +47,10 @@ const FUEL_SLICE: u64 = 1_000_000;
 /// and checking the clock between them (wasmi has no epochs and no interrupt).
 pub struct Wasmi {
     engine: Engine,
+    /// wasmi_wasi's preview 1 (wasi-common).
     linker: Linker<State>,
+    /// Nothing linked: the portable WASI's runs add its functions to a copy.
+    bare_linker: Linker<State>,
     capabilities: Capabilities,
 }
 
@@ -88,6 +91,7 @@ impl Wasmi {
             .filter(|c| *c != Capability::TrapBacktrace)
             .collect();
         Ok(Wasmi {
+            bare_linker: Linker::new(&engine),
             engine,
             linker,
             capabilities,
@@ -162,12 +166,18 @@ impl Backend for Wasmi {
             return Ok(outcome);
         }
         let streams = OutputStreams::new(config);
+        let wasi = config.wasi_for(&self.capabilities);
+        let functions = host_functions(config, wasi, &streams)?;
         let mut limits = StoreLimitsBuilder::new();
         if let Some(bytes) = config.limits().max_memory_bytes {
             limits = limits.memory_size(usize::try_from(bytes).unwrap_or(usize::MAX));
         }
         let state = State {
-            wasi: self.wasi_ctx(config, &streams)?,
+            wasi: match wasi {
+                WasiImpl::Native => self.wasi_ctx(config, &streams)?,
+                // Never called: the portable WASI's functions take the linker's WASI names.
+                WasiImpl::Portable => WasiCtxBuilder::new().build(),
+            },
             limits: limits.build(),
         };
         let mut store = Store::new(&self.engine, state);
@@ -186,13 +196,18 @@ impl Backend for Wasmi {
 
         let started = Instant::now();
         let deadline = timeout.map(|t| started + t);
-        // Host functions are the run's own: they go into a copy of the shared linker.
+        // Host functions (the portable WASI's among them) are the run's own: they go into a
+        // copy of the shared linker.
+        let base = match wasi {
+            WasiImpl::Native => &self.linker,
+            WasiImpl::Portable => &self.bare_linker,
+        };
         let with_host_functions;
-        let linker = if config.host_functions().is_empty() {
-            &self.linker
+        let linker = if functions.is_empty() {
+            base
         } else {
-            let mut linker = self.linker.clone();
-            host::define(&mut linker, config.host_functions()).map_err(internal)?;
+            let mut linker = base.clone();
+            host::define(&mut linker, &functions).map_err(internal)?;
             with_host_functions = linker;
             &with_host_functions
         };

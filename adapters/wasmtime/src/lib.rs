@@ -18,10 +18,10 @@ mod termination;
 
 use std::time::Instant;
 
-use wasiport::support::{preflight, OutputStreams, Watchdog};
+use wasiport::support::{host_functions, preflight, OutputStreams, Watchdog};
 use wasiport::{
     Backend, Capabilities, Capability, CompiledModule, DirAccess, Error, ModuleInfo, Outcome,
-    RunConfig, Stdin,
+    RunConfig, Stdin, WasiImpl,
 };
 use wasmtime::{Engine, Linker, Module, Store, StoreLimits, StoreLimitsBuilder, UpdateDeadline};
 use wasmtime_wasi::p1::WasiP1Ctx;
@@ -41,7 +41,10 @@ pub const RUNTIME_VERSION: &str = "48.0.0";
 /// a timeout; the engine and the WASI linker are made once and shared by every run.
 pub struct Wasmtime {
     engine: Engine,
+    /// wasmtime-wasi's preview 1.
     linker: Linker<State>,
+    /// Nothing linked: the portable WASI's runs add its functions to a copy.
+    bare_linker: Linker<State>,
     capabilities: Capabilities,
 }
 
@@ -81,6 +84,7 @@ impl Wasmtime {
             .map_err(|e| internal(format!("{e:#}")))?;
         linker.allow_shadowing(false);
         Ok(Wasmtime {
+            bare_linker: Linker::new(&engine),
             engine,
             linker,
             capabilities: Capability::ALL.iter().copied().collect(),
@@ -150,12 +154,18 @@ impl Backend for Wasmtime {
             return Ok(outcome);
         }
         let streams = OutputStreams::new(config);
+        let wasi = config.wasi_for(&self.capabilities);
+        let functions = host_functions(config, wasi, &streams)?;
         let mut limits = StoreLimitsBuilder::new();
         if let Some(bytes) = config.limits().max_memory_bytes {
             limits = limits.memory_size(usize::try_from(bytes).unwrap_or(usize::MAX));
         }
         let state = State {
-            wasi: self.wasi_ctx(config, &streams)?,
+            wasi: match wasi {
+                WasiImpl::Native => self.wasi_ctx(config, &streams)?,
+                // Never called: the portable WASI's functions take the linker's WASI names.
+                WasiImpl::Portable => WasiCtxBuilder::new().build_p1(),
+            },
             limits: limits.build(),
         };
         let mut store = Store::new(&self.engine, state);
@@ -180,13 +190,18 @@ impl Backend for Wasmtime {
             None => None,
         };
 
-        // Host functions are the run's own: they go into a copy of the shared linker.
+        // Host functions (the portable WASI's among them) are the run's own: they go into a
+        // copy of the shared linker.
+        let base = match wasi {
+            WasiImpl::Native => &self.linker,
+            WasiImpl::Portable => &self.bare_linker,
+        };
         let with_host_functions;
-        let linker = if config.host_functions().is_empty() {
-            &self.linker
+        let linker = if functions.is_empty() {
+            base
         } else {
-            let mut linker = self.linker.clone();
-            host::define(&mut linker, &self.engine, config.host_functions()).map_err(internal)?;
+            let mut linker = base.clone();
+            host::define(&mut linker, &self.engine, &functions).map_err(internal)?;
             with_host_functions = linker;
             &with_host_functions
         };

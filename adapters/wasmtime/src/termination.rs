@@ -53,6 +53,12 @@ pub(crate) fn classify(result: wasmtime::Result<()>) -> Termination {
     if let Some(exit) = error.downcast_ref::<I32Exit>() {
         return Termination::Exited(exit.0);
     }
+    if let Some(code) = error
+        .downcast_ref::<wasiport::HostError>()
+        .and_then(wasiport::HostError::exit_code)
+    {
+        return Termination::Exited(code);
+    }
     if error.downcast_ref::<TimedOut>().is_some() {
         return Termination::Timeout;
     }

@@ -1,0 +1,234 @@
+//! The state of one run of the portable WASI, and the dispatch of each call by name.
+
+use std::time::{Instant, SystemTime};
+
+use crate::support::OutputStreams;
+use crate::{
+    Caller, DirAccess, Error, HostError, HostValue, RunConfig, Stdin, TraceEvent, TraceLog,
+};
+
+use super::abi::{clock, rights, Memory};
+use super::errno::Errno;
+use super::table::{Directory, Entry, FdTable, Kind, StdinSource};
+
+/// One run's WASI: its arguments, environment, fds and clocks.
+pub(crate) struct WasiCtx {
+    pub args: Vec<String>,
+    pub env: Vec<String>,
+    pub fds: FdTable,
+    started: Instant,
+    trace: Option<TraceLog>,
+}
+
+impl WasiCtx {
+    /// The context `config` describes: fds 0-2 as configured, then each preopen in order.
+    pub fn new(config: &RunConfig, streams: &OutputStreams) -> Result<Self, Error> {
+        let mut fds = FdTable::default();
+        let stdin = match config.stdin() {
+            Stdin::Empty => StdinSource::Empty,
+            Stdin::Bytes(b) => StdinSource::Bytes(std::io::Cursor::new(b.clone())),
+            Stdin::Inherit => StdinSource::Inherit,
+        };
+        let stdio = [
+            Kind::Stdin(stdin),
+            Kind::Output(streams.stdout.clone()),
+            Kind::Output(streams.stderr.clone()),
+        ];
+        for kind in stdio {
+            fds.insert(Entry::new(kind, rights::STDIO, 0))
+                .map_err(|_| Error::InvalidConfig("too many fds".into()))?;
+        }
+        for p in config.preopens() {
+            let dir =
+                cap_std::fs::Dir::open_ambient_dir(p.host_path(), cap_std::ambient_authority())
+                    .map_err(|source| Error::Io {
+                        path: p.host_path().to_path_buf(),
+                        source,
+                    })?;
+            // A read-only preopen holds no right that changes anything, and rights only shrink
+            // from a directory to what is opened under it.
+            let allowed = match p.access() {
+                DirAccess::ReadOnly => !rights::WRITING,
+                DirAccess::ReadWrite => rights::ALL,
+            };
+            let directory = Directory {
+                dir,
+                preopen: Some(p.guest_path().to_string()),
+            };
+            let entry = Entry::new(
+                Kind::Dir(directory),
+                rights::DIRECTORY & allowed,
+                (rights::DIRECTORY | rights::FILE) & allowed,
+            );
+            fds.insert(entry)
+                .map_err(|_| Error::InvalidConfig("too many preopens".into()))?;
+        }
+        Ok(WasiCtx {
+            args: config.argv().to_vec(),
+            env: config
+                .env()
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect(),
+            fds,
+            started: Instant::now(),
+            trace: streams.trace.clone(),
+        })
+    }
+
+    /// Calls the preview-1 function `name` with the guest's `args`: an errno for the guest, or
+    /// a [`HostError`] that ends it (`proc_exit`, a value of the wrong type).
+    pub fn call(
+        &mut self,
+        name: &'static str,
+        caller: &mut dyn Caller,
+        args: &[HostValue],
+    ) -> Result<Vec<HostValue>, HostError> {
+        if name == "proc_exit" {
+            let code = args.first().and_then(HostValue::as_i32).unwrap_or(0);
+            if let Some(trace) = &self.trace {
+                trace.push(TraceEvent::new(name, args, None));
+            }
+            return Err(HostError::exit(code));
+        }
+        let raw: Vec<u64> = args
+            .iter()
+            .map(|v| match *v {
+                HostValue::I32(x) => u64::from(x as u32),
+                HostValue::I64(x) => x as u64,
+                HostValue::F32(x) => u64::from(x.to_bits()),
+                HostValue::F64(x) => x.to_bits(),
+            })
+            .collect();
+        let errno = match self.dispatch(name, &mut Memory(caller), &raw) {
+            Ok(()) => Errno::SUCCESS,
+            Err(e) => e,
+        };
+        if let Some(trace) = &self.trace {
+            trace.push(TraceEvent::new(name, args, Some((errno.0, errno.name()))));
+        }
+        Ok(vec![HostValue::I32(i32::from(errno.0))])
+    }
+
+    fn dispatch(&mut self, name: &str, m: &mut Memory<'_>, a: &[u64]) -> Result<(), Errno> {
+        // Every argument but the 64-bit ones (offsets, sizes, times, rights) is an i32.
+        let p = |i: usize| a.get(i).copied().unwrap_or(0) as u32;
+        let w = |i: usize| a.get(i).copied().unwrap_or(0);
+        match name {
+            "args_get" => write_strings(m, &self.args, p(0), p(1)),
+            "args_sizes_get" => write_sizes(m, &self.args, p(0), p(1)),
+            "environ_get" => write_strings(m, &self.env, p(0), p(1)),
+            "environ_sizes_get" => write_sizes(m, &self.env, p(0), p(1)),
+            "clock_res_get" => {
+                let res = self.clock_res(p(0))?;
+                m.write_u64(p(1), res)
+            }
+            "clock_time_get" => {
+                let now = self.now(p(0))?;
+                m.write_u64(p(2), now)
+            }
+            "fd_advise" => self.fd_advise(p(0), w(1), w(2), p(3)),
+            "fd_allocate" => self.fd_allocate(p(0), w(1), w(2)),
+            "fd_close" => self.fds.remove(p(0)).map(drop),
+            "fd_datasync" => self.fd_sync(p(0), true),
+            "fd_fdstat_get" => self.fd_fdstat_get(m, p(0), p(1)),
+            "fd_fdstat_set_flags" => self.fd_fdstat_set_flags(p(0), p(1)),
+            "fd_fdstat_set_rights" => self.fd_fdstat_set_rights(p(0), w(1), w(2)),
+            "fd_filestat_get" => self.fd_filestat_get(m, p(0), p(1)),
+            "fd_filestat_set_size" => self.fd_filestat_set_size(p(0), w(1)),
+            "fd_filestat_set_times" => self.fd_filestat_set_times(p(0), w(1), w(2), p(3)),
+            "fd_pread" => self.fd_pread(m, p(0), p(1), p(2), w(3), p(4)),
+            "fd_prestat_get" => self.fd_prestat_get(m, p(0), p(1)),
+            "fd_prestat_dir_name" => self.fd_prestat_dir_name(m, p(0), p(1), p(2)),
+            "fd_pwrite" => self.fd_pwrite(m, p(0), p(1), p(2), w(3), p(4)),
+            "fd_read" => self.fd_read(m, p(0), p(1), p(2), p(3)),
+            "fd_readdir" => self.fd_readdir(m, p(0), p(1), p(2), w(3), p(4)),
+            "fd_renumber" => self.fds.renumber(p(0), p(1)),
+            "fd_seek" => self.fd_seek(m, p(0), w(1) as i64, p(2), p(3)),
+            "fd_sync" => self.fd_sync(p(0), false),
+            "fd_tell" => self.fd_seek(m, p(0), 0, u32::from(super::abi::whence::CUR), p(1)),
+            "fd_write" => self.fd_write(m, p(0), p(1), p(2), p(3)),
+            "path_create_directory" => self.path_create_directory(m, p(0), p(1), p(2)),
+            "path_filestat_get" => self.path_filestat_get(m, p(0), p(1), p(2), p(3), p(4)),
+            "path_filestat_set_times" => {
+                self.path_filestat_set_times(m, p(0), p(1), p(2), p(3), w(4), w(5), p(6))
+            }
+            "path_link" => self.path_link(m, p(0), p(1), p(2), p(3), p(4), p(5), p(6)),
+            "path_open" => {
+                self.path_open(m, [p(0), p(1), p(2), p(3), p(4)], w(5), w(6), p(7), p(8))
+            }
+            "path_readlink" => self.path_readlink(m, p(0), p(1), p(2), p(3), p(4), p(5)),
+            "path_remove_directory" => self.path_remove_directory(m, p(0), p(1), p(2)),
+            "path_rename" => self.path_rename(m, p(0), p(1), p(2), p(3), p(4), p(5)),
+            "path_symlink" => self.path_symlink(m, p(0), p(1), p(2), p(3), p(4)),
+            "path_unlink_file" => self.path_unlink_file(m, p(0), p(1), p(2)),
+            "poll_oneoff" => self.poll_oneoff(m, p(0), p(1), p(2), p(3)),
+            // Raising a signal in the guest would end the host: refused, as the spec allows.
+            "proc_raise" => Err(Errno::NOSYS),
+            "sched_yield" => {
+                std::thread::yield_now();
+                Ok(())
+            }
+            "random_get" => {
+                let mut buf = vec![0; p(1) as usize];
+                getrandom::fill(&mut buf).map_err(|_| Errno::IO)?;
+                m.write(p(0), &buf)
+            }
+            "sock_accept" | "sock_recv" | "sock_send" | "sock_shutdown" => self.sock(p(0)),
+            _ => Err(Errno::NOSYS),
+        }
+    }
+
+    fn clock_res(&self, id: u32) -> Result<u64, Errno> {
+        match id {
+            clock::REALTIME | clock::MONOTONIC | clock::PROCESS_CPUTIME | clock::THREAD_CPUTIME => {
+                Ok(1)
+            }
+            _ => Err(Errno::INVAL),
+        }
+    }
+
+    /// The time on clock `id`, in nanoseconds. The CPU-time clocks are the time since the run
+    /// started (the guest has one thread, which runs or waits in a host call).
+    pub fn now(&self, id: u32) -> Result<u64, Errno> {
+        match id {
+            clock::REALTIME => {
+                let since = SystemTime::now()
+                    .duration_since(SystemTime::UNIX_EPOCH)
+                    .map_err(|_| Errno::OVERFLOW)?;
+                u64::try_from(since.as_nanos()).map_err(|_| Errno::OVERFLOW)
+            }
+            clock::MONOTONIC | clock::PROCESS_CPUTIME | clock::THREAD_CPUTIME => {
+                u64::try_from(self.started.elapsed().as_nanos()).map_err(|_| Errno::OVERFLOW)
+            }
+            _ => Err(Errno::INVAL),
+        }
+    }
+
+    /// No socket is ever handed to the guest: every fd is either unknown or not a socket.
+    fn sock(&self, fd: u32) -> Result<(), Errno> {
+        self.fds.get(fd)?;
+        Err(Errno::NOTSOCK)
+    }
+}
+
+/// `args_get` / `environ_get`: a pointer per string, and the NUL-terminated strings.
+fn write_strings(m: &mut Memory<'_>, strings: &[String], ptrs: u32, buf: u32) -> Result<(), Errno> {
+    let mut at = buf;
+    for (i, s) in strings.iter().enumerate() {
+        let slot = ptrs.checked_add(4 * i as u32).ok_or(Errno::FAULT)?;
+        m.write_u32(slot, at)?;
+        let mut bytes = s.as_bytes().to_vec();
+        bytes.push(0);
+        m.write(at, &bytes)?;
+        at = at.checked_add(bytes.len() as u32).ok_or(Errno::FAULT)?;
+    }
+    Ok(())
+}
+
+/// `args_sizes_get` / `environ_sizes_get`: the count, and the bytes with their NULs.
+fn write_sizes(m: &mut Memory<'_>, strings: &[String], count: u32, size: u32) -> Result<(), Errno> {
+    let bytes: usize = strings.iter().map(|s| s.len() + 1).sum();
+    m.write_u32(count, strings.len() as u32)?;
+    m.write_u32(size, bytes as u32)
+}

@@ -1,0 +1,56 @@
+//! The portable WASI: all 46 functions of WASI preview 1, written once over the
+//! [`HostFunction`] API, so that they run the same on every engine that links host functions.
+//!
+//! The filesystem is cap-std's: each preopen is a [`cap_std::fs::Dir`], every path is resolved
+//! under its directory fd (no `..`, absolute path or symlink leads out), and a read-only preopen
+//! holds no right that changes anything — rights only shrink from a directory to what is opened
+//! under it. Clocks and randomness come from the host; the standard streams are the
+//! [`RunConfig`]'s. Sockets: no socket is ever handed to the guest, so the `sock_*` functions
+//! answer `EBADF` or `ENOTSOCK`.
+//!
+//! Adapters link [`functions`] instead of their runtime's own WASI when
+//! [`RunConfig::wasi`](crate::RunConfig::wasi) is [`WasiImpl::Portable`](crate::WasiImpl);
+//! `proc_exit` ends the guest with a [`HostError::exit_code`](crate::HostError::exit_code).
+//!
+//! ```
+//! use wasiport::{support::OutputStreams, RunConfig};
+//! let config = RunConfig::default();
+//! let functions = wasiport::portable::functions(&config, &OutputStreams::new(&config))?;
+//! assert_eq!(functions.len(), 46);
+//! # Ok::<(), wasiport::Error>(())
+//! ```
+
+mod abi;
+mod ctx;
+mod errno;
+mod fd;
+mod filestat;
+mod path;
+mod poll;
+mod table;
+
+use std::sync::{Arc, Mutex, PoisonError};
+
+use crate::support::OutputStreams;
+use crate::{wasi_p1, Error, HostFunction, RunConfig};
+
+/// The 46 `wasi_snapshot_preview1` functions for one run of `config`, sharing one state (its
+/// fds, preopens, arguments and clocks). Output goes to `streams`, and each call to its trace
+/// log when the run is traced.
+///
+/// Fails with [`Error::Io`] when a preopened directory cannot be opened.
+pub fn functions(config: &RunConfig, streams: &OutputStreams) -> Result<Vec<HostFunction>, Error> {
+    let ctx = Arc::new(Mutex::new(ctx::WasiCtx::new(config, streams)?));
+    Ok(wasi_p1::FUNCTIONS
+        .iter()
+        .map(|f| {
+            let ctx = Arc::clone(&ctx);
+            let name = f.name;
+            HostFunction::wasi(name, f.signature(), move |caller, args| {
+                ctx.lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .call(name, caller, args)
+            })
+        })
+        .collect())
+}
