@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use common::{probe, Fixture};
 use wasiport::{
-    Backend, CompiledModule, Error, OutputMode, RunConfig, RunConfigBuilder, Stdin, Termination,
-    Trap, TrapKind,
+    Backend, Capability, CompiledModule, Error, OutputMode, RunConfig, RunConfigBuilder, Stdin,
+    Termination, Trap, TrapKind, WasiImpl,
 };
 
 /// Which guest a case runs.
@@ -620,6 +620,21 @@ fn wasmi_gives_the_expected_outcome_in_every_case() {
 }
 
 #[test]
+fn wasmtime_with_the_portable_wasi_gives_the_expected_outcome_in_every_case() {
+    assert_all_cases("wasmtime-portable");
+}
+
+#[test]
+fn wasmer_with_the_portable_wasi_gives_the_expected_outcome_in_every_case() {
+    assert_all_cases("wasmer-portable");
+}
+
+#[test]
+fn wasmi_with_the_portable_wasi_gives_the_expected_outcome_in_every_case() {
+    assert_all_cases("wasmi-portable");
+}
+
+#[test]
 #[cfg_attr(
     not(feature = "wasmedge"),
     ignore = "built without WasmEdge (scripts/install-wasmedge, then --features wasmedge)"
@@ -630,7 +645,7 @@ fn wasmedge_gives_the_expected_outcome_in_every_case() {
 
 #[test]
 fn malformed_modules_are_invalid_module_errors_with_the_runtimes_message() {
-    for backend in common::backends() {
+    for backend in common::engines() {
         for bytes in [&b"not wasm at all"[..], b"\0asm\x01\0\0\0\x01\xff", b""] {
             match backend.compile(bytes) {
                 Err(Error::InvalidModule {
@@ -718,7 +733,7 @@ fn a_module_without_start_or_memory_is_not_a_command() {
 
 #[test]
 fn a_module_compiled_by_one_backend_is_refused_by_another() {
-    let backends = common::backends();
+    let backends = common::engines();
     let module = backends[0].compile(&wat("return")).unwrap();
     for other in &backends[1..] {
         match other.run(&module, &RunConfig::default()) {
@@ -814,7 +829,7 @@ fn a_timeout_on_one_run_does_not_stop_another_run_on_the_same_backend() {
 #[test]
 fn runtime_versions_match_cargo_lock() {
     let lock = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.lock")).unwrap();
-    for backend in common::backends() {
+    for backend in common::engines() {
         // WasmEdge is a C++ library, not a crate: its version is the loaded library's, and the
         // crate pinned is wasmedge-sys, whose bindings are generated from that library's header.
         let (krate, version) = match backend.name() {
@@ -968,4 +983,66 @@ fn a_host_import_of_another_signature_is_named_as_missing() {
             other => panic!("{}: {other:?}", backend.name()),
         }
     }
+}
+
+#[test]
+fn a_traced_run_records_the_same_wasi_calls_on_every_engine() {
+    let fixture = Fixture::new();
+    let config = || {
+        ro(&fixture, &["read", "/data/hello.txt"])
+            .trace(true)
+            .build()
+            .expect("config")
+    };
+    let mut traces: Vec<(&str, Vec<String>)> = Vec::new();
+    for backend in common::engines() {
+        if !backend.capabilities().contains(Capability::PortableWasi) {
+            let refused = backend.run(&backend.compile(probe()).unwrap(), &config());
+            assert!(
+                matches!(refused, Err(Error::Unsupported { .. })),
+                "{}: {refused:?}",
+                backend.name()
+            );
+            continue;
+        }
+        let module = backend.compile(probe()).unwrap();
+        let outcome = backend.run(&module, &config()).unwrap();
+        assert_eq!(
+            outcome.stdout,
+            b"hello from the host\n",
+            "{}",
+            backend.name()
+        );
+        let calls: Vec<String> = outcome.trace.iter().map(ToString::to_string).collect();
+        assert!(
+            calls.iter().any(|c| c.starts_with("path_open(")),
+            "{}: {calls:#?}",
+            backend.name()
+        );
+        // The guest returns from `_start` after writing what it read to stdout.
+        assert!(
+            calls.last().is_some_and(|c| c.starts_with("fd_write(1, ")),
+            "{calls:#?}"
+        );
+        traces.push((backend.name(), calls));
+    }
+    let (first, expected) = &traces[0];
+    for (name, calls) in &traces[1..] {
+        assert_eq!(calls, expected, "{name} and {first} trace differently");
+    }
+}
+
+#[test]
+fn an_untraced_run_has_no_trace_and_native_wasi_cannot_be_traced() {
+    let backend = common::backend("wasmtime");
+    let module = backend.compile(probe()).unwrap();
+    let outcome = backend
+        .run(&module, &probe_args(&["print", "x", ""]).build().unwrap())
+        .unwrap();
+    assert!(outcome.trace.is_empty());
+    let native_traced = probe_args(&[]).wasi(WasiImpl::Native).trace(true).build();
+    assert!(
+        matches!(native_traced, Err(Error::InvalidConfig(ref m)) if m.contains("native WASI cannot be traced")),
+        "{native_traced:?}"
+    );
 }

@@ -39,22 +39,23 @@ pub const PORTABLE: &[&str] = &[
     "wasmi-portable",
 ];
 
-/// Every target `all` selects: the backends with their own WASI, then with the portable one.
+/// Every target `all` selects: each backend with its own WASI, then (where it links host
+/// functions) with the portable one, side by side.
 pub const TARGETS: &[&str] = &[
     #[cfg(feature = "wasmtime")]
     "wasmtime",
-    #[cfg(feature = "wasmer")]
-    "wasmer",
-    #[cfg(feature = "wasmi")]
-    "wasmi",
-    #[cfg(feature = "wasmedge")]
-    "wasmedge",
     #[cfg(feature = "wasmtime")]
     "wasmtime-portable",
     #[cfg(feature = "wasmer")]
+    "wasmer",
+    #[cfg(feature = "wasmer")]
     "wasmer-portable",
     #[cfg(feature = "wasmi")]
+    "wasmi",
+    #[cfg(feature = "wasmi")]
     "wasmi-portable",
+    #[cfg(feature = "wasmedge")]
+    "wasmedge",
 ];
 
 /// A backend that runs every configuration with the portable WASI: a target of its own, with

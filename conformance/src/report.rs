@@ -33,6 +33,7 @@ pub fn outcome_json(backend: &dyn Backend, outcome: &Outcome) -> Value {
         "stderr_truncated": outcome.stderr_truncated,
         "elapsed_ms": outcome.elapsed.as_secs_f64() * 1000.0,
         "fuel_consumed": outcome.fuel_consumed,
+        "trace": outcome.trace.iter().map(ToString::to_string).collect::<Vec<_>>(),
     })
 }
 
@@ -70,6 +71,21 @@ pub fn differences(outcomes: &[(&str, &Outcome)]) -> Vec<String> {
                     String::from_utf8_lossy(b)
                 ));
             }
+        }
+        // Traced runs: the first call where the traces part.
+        let calls = outcome.trace.len().max(first.trace.len());
+        if let Some(i) = (0..calls).find(|&i| outcome.trace.get(i) != first.trace.get(i)) {
+            let call = |o: &Outcome| {
+                o.trace
+                    .get(i)
+                    .map_or_else(|| "(no more calls)".to_string(), ToString::to_string)
+            };
+            diffs.push(format!(
+                "{name}: WASI call {} {}, {first_name}: {}",
+                i + 1,
+                call(outcome),
+                call(first)
+            ));
         }
     }
     diffs

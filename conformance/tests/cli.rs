@@ -5,7 +5,7 @@ mod common;
 use std::path::PathBuf;
 use std::process::Output;
 
-use serde_json::Value;
+use serde_json::{json, Value};
 use wasiport_conformance::backends;
 
 fn wat(name: &str) -> PathBuf {
@@ -100,7 +100,7 @@ fn json_reports_traps_and_limits_alike_on_every_backend() {
         ),
     ];
     for (guest, flags, termination, trap_kind) in cases {
-        for &backend in backends::NAMES {
+        for &backend in backends::TARGETS {
             let module = wat(guest);
             let mut args = vec!["run", "--backend", backend, "--json"];
             args.extend_from_slice(flags);
@@ -152,9 +152,9 @@ fn backend_all_says_whether_backends_agree() {
     let out = wasiport(&["run", "--backend", "all", wat("hello").to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let text = String::from_utf8_lossy(&out.stdout);
-    let agree = format!("all {} backends agree", backends::NAMES.len());
+    let agree = format!("all {} backends agree", backends::TARGETS.len());
     assert!(text.contains(&agree), "{text}");
-    for &backend in backends::NAMES {
+    for &backend in backends::TARGETS {
         assert!(text.contains(backend), "{text}");
     }
 }
@@ -224,6 +224,16 @@ fn bad_input_gets_one_line_and_its_own_exit_code() {
     );
     assert_one_line_failure(&wasiport(&["run", "--dir", "::/x", hello]), 64, "bad --dir");
     assert_one_line_failure(
+        &wasiport(&["run", "--wasi", "posix", hello]),
+        64,
+        "bad --wasi: unknown WASI implementation \"posix\"",
+    );
+    assert_one_line_failure(
+        &wasiport(&["run", "--wasi", "native", "--trace", hello]),
+        64,
+        "native WASI cannot be traced",
+    );
+    assert_one_line_failure(
         &wasiport(&["run", "--dir", "/no/such/dir::/x", hello]),
         66,
         "/no/such/dir",
@@ -258,4 +268,77 @@ fn bad_input_gets_one_line_and_its_own_exit_code() {
     let out = wasiport(&["run", "--fuel", "lots", hello]);
     assert_eq!(out.status.code(), Some(2));
     assert!(!stderr(&out).contains("panicked"));
+}
+
+#[test]
+fn portable_wasi_gives_the_same_outcome_as_native_on_every_backend() {
+    let guests = [
+        "hello",
+        "proc_exit",
+        "trap_unreachable",
+        "memory_grow",
+        "start_trap",
+    ];
+    for &backend in backends::NAMES {
+        for guest in guests {
+            let module = wat(guest);
+            let json = |wasi: &str| -> Value {
+                let out = wasiport(&[
+                    "run",
+                    "--backend",
+                    backend,
+                    "--wasi",
+                    wasi,
+                    "--json",
+                    module.to_str().unwrap(),
+                ]);
+                serde_json::from_slice(&out.stdout)
+                    .unwrap_or_else(|_| json!({ "error": stderr(&out) }))
+            };
+            let (native, portable) = (json("native"), json("portable"));
+            if backend == "wasmedge" {
+                // WasmEdge's guest runs in a worker process, where no host function can be
+                // called: the portable WASI is refused, not ignored.
+                assert!(portable["error"]
+                    .as_str()
+                    .unwrap_or("")
+                    .contains("portable-wasi"));
+                continue;
+            }
+            for field in ["termination", "exit_code", "trap_kind", "stdout", "stderr"] {
+                assert_eq!(native[field], portable[field], "{backend} {guest} {field}");
+            }
+        }
+    }
+}
+
+#[test]
+fn a_trace_is_printed_after_the_run_and_is_the_same_on_every_engine() {
+    let hello = wat("hello");
+    let out = wasiport(&[
+        "run",
+        "--backend",
+        "all",
+        "--trace",
+        hello.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("backends agree"));
+    let mut traces = Vec::new();
+    for &backend in backends::PORTABLE {
+        let engine = backend.trim_end_matches("-portable");
+        let out = wasiport(&[
+            "run",
+            "--backend",
+            engine,
+            "--trace",
+            hello.to_str().unwrap(),
+        ]);
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "hello, world\n");
+        let trace = stderr(&out);
+        assert!(trace.starts_with("fd_write(1, "), "{engine}: {trace}");
+        assert!(trace.contains(") = 0 (success)\n"), "{engine}: {trace}");
+        traces.push(trace);
+    }
+    assert!(traces.windows(2).all(|w| w[0] == w[1]), "{traces:#?}");
 }

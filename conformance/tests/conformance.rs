@@ -56,7 +56,7 @@ fn the_suite_passes_on_every_backend_as_the_expectation_files_say() {
         text(&output.stderr)
     );
     let backends: Vec<&str> = report.backends().iter().map(|r| r.name.as_str()).collect();
-    assert_eq!(backends, wasiport_conformance::backends::NAMES);
+    assert_eq!(backends, wasiport_conformance::backends::TARGETS);
     for backend in backends {
         assert!(
             report.count(backend, Status::Pass) >= 100,
@@ -216,7 +216,7 @@ fn a_wasi_testsuite_directory_runs_unchanged() {
     let report: Report = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(
         report.results.len(),
-        backends::NAMES.len(),
+        backends::TARGETS.len(),
         "one entry per backend"
     );
     for suite in &report.results {
@@ -423,10 +423,10 @@ fn the_html_matrix_loads_in_a_headless_browser() {
     let dom = text(&out.stdout);
     let log = text(&out.stderr);
     assert!(
-        dom.contains(&format!("data-backends=\"{}\"", backends::NAMES.len())),
+        dom.contains(&format!("data-backends=\"{}\"", backends::TARGETS.len())),
         "the page's script did not run to the end; log:\n{log}"
     );
-    for &backend in backends::NAMES {
+    for &backend in backends::TARGETS {
         assert!(dom.contains(&format!("<th class=\"backend\">{backend} ")));
     }
     let console_errors: Vec<&str> = log

@@ -7,10 +7,17 @@ use std::sync::OnceLock;
 
 use wasiport::Backend;
 
-/// Every backend compiled into the conformance crate (wasmtime, wasmer and wasmi; WasmEdge too
-/// with `--all-features`), each created fresh.
+/// Every target compiled into the conformance crate, each created fresh: the backends
+/// (wasmtime, wasmer and wasmi; WasmEdge too with `--all-features`) with their own WASI, and
+/// those that link host functions with the portable WASI (`wasmtime-portable`, ...).
 pub fn backends() -> Vec<Box<dyn Backend>> {
     wasiport_conformance::backends::select("all").expect("every compiled-in backend starts")
+}
+
+/// The backends themselves, each once (no portable-WASI targets).
+pub fn engines() -> Vec<Box<dyn Backend>> {
+    wasiport_conformance::backends::select(&wasiport_conformance::backends::NAMES.join(","))
+        .expect("every compiled-in backend starts")
 }
 
 /// The backend called `name`.

@@ -228,14 +228,21 @@ pub(crate) fn render(report: &Report, format: Format) -> String {
 
 fn console(report: &Report) -> String {
     let mut out = String::new();
+    let width = report
+        .backends()
+        .iter()
+        .map(|b| b.name.len())
+        .chain([10])
+        .max()
+        .unwrap_or(10);
     out.push_str(&format!(
-        "{:<10} {:>6} {:>6} {:>6} {:>6} {:>6}\n",
+        "{:<width$} {:>6} {:>6} {:>6} {:>6} {:>6}\n",
         "backend", "pass", "fail", "skip", "xfail", "xpass"
     ));
     for runtime in report.backends() {
         let n = |s| report.count(&runtime.name, s);
         out.push_str(&format!(
-            "{:<10} {:>6} {:>6} {:>6} {:>6} {:>6}\n",
+            "{:<width$} {:>6} {:>6} {:>6} {:>6} {:>6}\n",
             runtime.name,
             n(Status::Pass),
             n(Status::Fail),

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Args;
-use wasiport::{Backend, Outcome, OutputMode, Preopen, RunConfig, Stdin, Termination};
+use wasiport::{Backend, Outcome, OutputMode, Preopen, RunConfig, Stdin, Termination, WasiImpl};
 use wasiport_conformance::{backends, report};
 
 use super::{exit, Failure};
@@ -33,6 +33,14 @@ pub(crate) struct RunArgs {
     /// Cap the guest's linear memory at this many bytes.
     #[arg(long, value_name = "BYTES")]
     max_memory: Option<u64>,
+    /// The WASI implementation: `native` (the runtime's own; the default where it has one) or
+    /// `portable` (wasiport's, the same on every engine).
+    #[arg(long, value_name = "native|portable")]
+    wasi: Option<String>,
+    /// Record every WASI call (function, arguments, errno) and print the trace to stderr after
+    /// the run (in the JSON with --json). Uses the portable WASI.
+    #[arg(long)]
+    trace: bool,
     /// Capture stdout and stderr and print one JSON object describing the outcome.
     #[arg(long)]
     json: bool,
@@ -113,7 +121,13 @@ fn config(args: &RunArgs, capture: bool) -> Result<RunConfig, Failure> {
     if let Some(bytes) = args.max_memory {
         b = b.max_memory_bytes(bytes);
     }
-    Ok(b.build()?)
+    if let Some(wasi) = &args.wasi {
+        let wasi: WasiImpl = wasi
+            .parse()
+            .map_err(|e| Failure::new(exit::USAGE, format!("bad --wasi: {e}")))?;
+        b = b.wasi(wasi);
+    }
+    Ok(b.trace(args.trace).build()?)
 }
 
 fn run_on(backend: &dyn Backend, wasm: &[u8], config: &RunConfig) -> Result<Outcome, Failure> {
@@ -173,6 +187,9 @@ pub(crate) fn run(args: RunArgs) -> Result<u8, Failure> {
         println!("{}", report::outcome_json(backend.as_ref(), &outcome));
         return Ok(0);
     }
+    for call in &outcome.trace {
+        eprintln!("{call}");
+    }
     if let Termination::Trap(_)
     | Termination::Timeout
     | Termination::OutOfFuel
@@ -189,7 +206,17 @@ pub(crate) fn run(args: RunArgs) -> Result<u8, Failure> {
 
 fn run_all(args: &RunArgs, wasm: &[u8]) -> Result<u8, Failure> {
     let config = config(args, true)?;
-    let all = backends::select("all")?;
+    // With a WASI chosen (or a trace, which is the portable WASI's), each engine once; else
+    // every target, the portable ones too.
+    let all = if config.wasi().is_some() {
+        let engines = backends::select(&backends::NAMES.join(","))?;
+        engines
+            .into_iter()
+            .filter(|b| config.check_supported(b.name(), b.capabilities()).is_ok())
+            .collect()
+    } else {
+        backends::select("all")?
+    };
     let results: Vec<Result<Outcome, Failure>> = all
         .iter()
         .map(|backend| run_on(backend.as_ref(), wasm, &config))
@@ -246,14 +273,14 @@ fn run_all(args: &RunArgs, wasm: &[u8]) -> Result<u8, Failure> {
         for (b, r) in all.iter().zip(&results) {
             match r {
                 Ok(o) => println!(
-                    "{:<10} {:<30} stdout {} bytes, stderr {} bytes, {:.1} ms",
+                    "{:<17} {:<30} stdout {} bytes, stderr {} bytes, {:.1} ms",
                     b.name(),
                     o.termination.to_string(),
                     o.stdout.len(),
                     o.stderr.len(),
                     o.elapsed.as_secs_f64() * 1000.0
                 ),
-                Err(f) => println!("{:<10} could not run: {}", b.name(), f.message),
+                Err(f) => println!("{:<17} could not run: {}", b.name(), f.message),
             }
         }
         if diffs.is_empty() {
