@@ -14,7 +14,8 @@ use std::fmt;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[non_exhaustive]
 pub enum Capability {
-    /// Runs `wasi_snapshot_preview1` command modules.
+    /// Runs `wasi_snapshot_preview1` command modules with the runtime's own WASI
+    /// ([`WasiImpl::Native`](crate::WasiImpl::Native)).
     WasiPreview1,
     /// Counts executed work in fuel units and stops the guest when a budget runs out.
     Fuel,

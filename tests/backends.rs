@@ -549,6 +549,18 @@ fn run_cases(backend: &dyn Backend) -> Vec<String> {
         };
         let fixture = Fixture::new();
         let config = (case.config)(&fixture).build().expect("config");
+        // What the backend does not declare, it must refuse, never ignore.
+        if let Err(expected) = config.check_supported(backend.name(), backend.capabilities()) {
+            match backend.run(&module, &config) {
+                Err(e) if e.to_string() == expected.to_string() => {}
+                other => failures.push(format!(
+                    "{}: {}: expected `{expected}`, got {other:?}",
+                    backend.name(),
+                    case.name
+                )),
+            }
+            continue;
+        }
         let outcome = match backend.run(&module, &config) {
             Ok(o) => o,
             Err(e) => {
@@ -632,6 +644,11 @@ fn wasmer_with_the_portable_wasi_gives_the_expected_outcome_in_every_case() {
 #[test]
 fn wasmi_with_the_portable_wasi_gives_the_expected_outcome_in_every_case() {
     assert_all_cases("wasmi-portable");
+}
+
+#[test]
+fn wasm3_gives_the_expected_outcome_in_every_case() {
+    assert_all_cases("wasm3");
 }
 
 #[test]
@@ -777,7 +794,7 @@ fn one_compiled_module_runs_from_many_threads_at_once() {
 
 #[test]
 fn fuel_consumed_is_reported_and_grows_with_work() {
-    for backend in common::backends() {
+    for backend in common::backends_with(Capability::Fuel) {
         let module = backend.compile(probe()).unwrap();
         let small = backend
             .run(&module, &probe_args(&["flood", "10"]).build().unwrap())
@@ -792,7 +809,7 @@ fn fuel_consumed_is_reported_and_grows_with_work() {
 
 #[test]
 fn a_timeout_on_one_run_does_not_stop_another_run_on_the_same_backend() {
-    for backend in common::backends() {
+    for backend in common::backends_with(Capability::Timeout) {
         let spin = backend.compile(&wat("loop_forever")).unwrap();
         let probe_module = backend.compile(probe()).unwrap();
         std::thread::scope(|s| {

@@ -18,6 +18,8 @@ pub const NAMES: &[&str] = &[
     "wasmer",
     #[cfg(feature = "wasmi")]
     "wasmi",
+    #[cfg(feature = "wasm3")]
+    "wasm3",
     #[cfg(feature = "wasmedge")]
     "wasmedge",
 ];
@@ -54,6 +56,9 @@ pub const TARGETS: &[&str] = &[
     "wasmi",
     #[cfg(feature = "wasmi")]
     "wasmi-portable",
+    // wasm3 has only the portable WASI.
+    #[cfg(feature = "wasm3")]
+    "wasm3",
     #[cfg(feature = "wasmedge")]
     "wasmedge",
 ];
@@ -165,6 +170,8 @@ pub fn by_name(name: &str) -> Result<Box<dyn Backend>, LookupError> {
         "wasmer" => Ok(Box::new(wasiport_wasmer::Wasmer::new()?)),
         #[cfg(feature = "wasmi")]
         "wasmi" => Ok(Box::new(wasiport_wasmi::Wasmi::new()?)),
+        #[cfg(feature = "wasm3")]
+        "wasm3" => Ok(Box::new(wasiport_wasm3::Wasm3::new())),
         #[cfg(feature = "wasmedge")]
         "wasmedge" => Ok(Box::new(wasiport_wasmedge::Wasmedge::new()?)),
         _ => Err(LookupError::Unknown {
@@ -173,12 +180,12 @@ pub fn by_name(name: &str) -> Result<Box<dyn Backend>, LookupError> {
     }
 }
 
-/// Creates every compiled-in backend, or those named in a comma-separated list; `all` means
-/// every one.
+/// Creates every compiled-in target, or those named in a comma-separated list; `all` means
+/// every one of [`TARGETS`].
 ///
 /// ```
 /// let backends = wasiport_conformance::backends::select("all")?;
-/// assert_eq!(backends.len(), wasiport_conformance::backends::NAMES.len());
+/// assert_eq!(backends.len(), wasiport_conformance::backends::TARGETS.len());
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn select(list: &str) -> Result<Vec<Box<dyn Backend>>, LookupError> {

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use wasiport::{Backend, CompiledModule, OutputMode, RunConfig, Stdin, Termination};
+use wasiport::{Backend, Capability, CompiledModule, OutputMode, RunConfig, Stdin, Termination};
 
 use crate::expectations::{Expectations, Expected};
 use crate::results::{Runtime, Status, SuiteResult, TestResult};
@@ -251,8 +251,12 @@ fn execute(
         .args(test.spec.args.iter().cloned())
         .stdin(Stdin::Empty)
         .stdout(OutputMode::default())
-        .stderr(OutputMode::default())
-        .timeout(timeout);
+        .stderr(OutputMode::default());
+    // A backend that cannot stop a guest (wasm3) runs without; `wasiport conformance` then
+    // kills its worker process when a test overruns.
+    if backend.capabilities().contains(Capability::Timeout) {
+        config = config.timeout(timeout);
+    }
     for (k, v) in &test.spec.env {
         config = config.env(k, v);
     }

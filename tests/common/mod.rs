@@ -14,6 +14,14 @@ pub fn backends() -> Vec<Box<dyn Backend>> {
     wasiport_conformance::backends::select("all").expect("every compiled-in backend starts")
 }
 
+/// The targets that declare `capability`.
+pub fn backends_with(capability: wasiport::Capability) -> Vec<Box<dyn Backend>> {
+    backends()
+        .into_iter()
+        .filter(|b| b.capabilities().contains(capability))
+        .collect()
+}
+
 /// The backends themselves, each once (no portable-WASI targets).
 pub fn engines() -> Vec<Box<dyn Backend>> {
     wasiport_conformance::backends::select(&wasiport_conformance::backends::NAMES.join(","))

@@ -7,8 +7,9 @@
 use std::io::{BufRead, BufReader, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use clap::{Args, ValueEnum};
 use serde::{Deserialize, Serialize};
@@ -316,6 +317,15 @@ fn worker(
     Ok(0)
 }
 
+/// How far past the timeout a test may run before its worker is killed.
+const OVERRUN_GRACE: Duration = Duration::from_secs(5);
+/// How often the overseer looks at the running tests.
+const OVERSEER_PERIOD: Duration = Duration::from_millis(200);
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// Runs `tests` on `backend` in child processes, restarting after a crash.
 fn in_children(
     args: &ConformanceArgs,
@@ -328,6 +338,8 @@ fn in_children(
     let exe = std::env::current_exe()
         .map_err(|e| Failure::new(exit::SOFTWARE, format!("this program's path: {e}")))?;
     let mut results: Vec<Option<TestResult>> = vec![None; tests.len()];
+    // Checked by `options` before any worker starts.
+    let timeout = Duration::try_from_secs_f64(args.timeout).unwrap_or(Duration::from_secs(10));
     loop {
         let remaining: Vec<TestRef> = tests
             .iter()
@@ -365,24 +377,46 @@ fn in_children(
             let list = serde_json::to_vec(&remaining).unwrap_or_default();
             let _ = stdin.write_all(&list);
         }
-        let mut running: Vec<TestRef> = Vec::new();
-        if let Some(stdout) = child.stdout.take() {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                match serde_json::from_str::<Event>(&line) {
-                    Ok(Event::Start(t)) => running.push(t),
-                    Ok(Event::Done(t, result)) => {
-                        running.retain(|r| *r != t);
-                        if let Some(i) = tests.iter().position(|x| *x == t) {
-                            on_result(&result);
-                            results[i] = Some(result);
-                        }
+        let stdout = child.stdout.take();
+        let child = Mutex::new(child);
+        // The tests running now, with when they started; the overseer kills the worker when
+        // one overruns the timeout by far (its backend could not stop the guest itself).
+        let running: Mutex<Vec<(TestRef, Instant)>> = Mutex::new(Vec::new());
+        let overran = AtomicBool::new(false);
+        let finished = AtomicBool::new(false);
+        let limit = timeout + OVERRUN_GRACE;
+        std::thread::scope(|scope| {
+            scope.spawn(|| {
+                while !finished.load(Ordering::SeqCst) {
+                    std::thread::sleep(OVERSEER_PERIOD);
+                    let late = lock(&running).iter().any(|(_, at)| at.elapsed() > limit);
+                    if late {
+                        overran.store(true, Ordering::SeqCst);
+                        let _ = lock(&child).kill();
+                        return;
                     }
-                    Err(_) => {}
+                }
+            });
+            if let Some(stdout) = stdout {
+                for line in BufReader::new(stdout).lines() {
+                    let Ok(line) = line else { break };
+                    match serde_json::from_str::<Event>(&line) {
+                        Ok(Event::Start(t)) => lock(&running).push((t, Instant::now())),
+                        Ok(Event::Done(t, result)) => {
+                            lock(&running).retain(|(r, _)| *r != t);
+                            if let Some(i) = tests.iter().position(|x| *x == t) {
+                                on_result(&result);
+                                results[i] = Some(result);
+                            }
+                        }
+                        Err(_) => {}
+                    }
                 }
             }
-        }
-        let status = child
+            finished.store(true, Ordering::SeqCst);
+        });
+        let running: Vec<TestRef> = lock(&running).iter().map(|(t, _)| *t).collect();
+        let status = lock(&child)
             .wait()
             .map_err(|e| Failure::new(exit::SOFTWARE, format!("waiting for a worker: {e}")))?;
         if running.is_empty() && !status.success() {
@@ -392,7 +426,14 @@ fn in_children(
             ));
         }
         // Whatever was running when the worker died is recorded as crashed.
-        let crash = describe(status);
+        let crash = if overran.load(Ordering::SeqCst) {
+            format!(
+                "killed: a test ran past the {:.0} s timeout, which the backend cannot enforce",
+                timeout.as_secs_f64()
+            )
+        } else {
+            describe(status)
+        };
         for t in running {
             if let Some(i) = tests.iter().position(|x| *x == t) {
                 let (suite, test) = (&suites[t.0], &suites[t.0].tests[t.1]);

@@ -1,0 +1,118 @@
+//! RAII handles over wasm3's C API, and its results as Rust values.
+
+use std::ffi::{c_char, CStr};
+use std::ptr;
+
+use wasm3x_sys as sys;
+
+/// A wasm3 result: `NULL` for success, else a static C string (a trap or an error).
+pub(crate) fn result(r: sys::M3Result) -> Result<(), String> {
+    if r.is_null() {
+        Ok(())
+    } else {
+        // SAFETY: wasm3's results are NUL-terminated static strings (`m3Err_*`), or ours.
+        Err(unsafe { CStr::from_ptr(r) }.to_string_lossy().into_owned())
+    }
+}
+
+/// An environment with one runtime: freed together (the runtime first).
+pub(crate) struct Runtime {
+    env: sys::IM3Environment,
+    runtime: sys::IM3Runtime,
+}
+
+impl Runtime {
+    /// A runtime whose value stack holds `stack_bytes`.
+    pub fn new(stack_bytes: u32) -> Result<Self, String> {
+        // SAFETY: plain constructors; each result is checked before use.
+        unsafe {
+            let env = sys::m3_NewEnvironment();
+            if env.is_null() {
+                return Err("m3_NewEnvironment failed".into());
+            }
+            let runtime = sys::m3_NewRuntime(env, stack_bytes, ptr::null_mut());
+            if runtime.is_null() {
+                sys::m3_FreeEnvironment(env);
+                return Err("m3_NewRuntime failed".into());
+            }
+            Ok(Runtime { env, runtime })
+        }
+    }
+
+    /// Parses `wasm` and loads it into the runtime. `wasm` must outlive the runtime: wasm3
+    /// keeps pointers into it.
+    pub fn load(&self, wasm: &[u8]) -> Result<sys::IM3Module, String> {
+        let len = u32::try_from(wasm.len()).map_err(|_| "module larger than 4 GiB".to_string())?;
+        let mut module: sys::IM3Module = ptr::null_mut();
+        // SAFETY: `wasm` is valid for `len` bytes; a module that fails to load is freed here,
+        // one that loads belongs to the runtime.
+        unsafe {
+            result(sys::m3_ParseModule(
+                self.env,
+                &mut module,
+                wasm.as_ptr(),
+                len,
+            ))?;
+            if let Err(e) = result(sys::m3_LoadModule(self.runtime, module)) {
+                sys::m3_FreeModule(module);
+                return Err(e);
+            }
+        }
+        Ok(module)
+    }
+
+    /// The exported function `name`.
+    pub fn find_function(&self, name: &CStr) -> Result<sys::IM3Function, String> {
+        let mut function: sys::IM3Function = ptr::null_mut();
+        // SAFETY: the runtime is alive; `name` is NUL-terminated.
+        result(unsafe { sys::m3_FindFunction(&mut function, self.runtime, name.as_ptr()) })?;
+        Ok(function)
+    }
+
+    /// Calls a function of no arguments and no results.
+    pub fn call(&self, function: sys::IM3Function) -> Result<(), String> {
+        // SAFETY: `function` belongs to this runtime; no arguments are passed.
+        result(unsafe { sys::m3_Call(function, 0, ptr::null_mut()) })
+    }
+}
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        // SAFETY: both were made in `new` and are freed once, the runtime (and its modules)
+        // first.
+        unsafe {
+            sys::m3_FreeRuntime(self.runtime);
+            sys::m3_FreeEnvironment(self.env);
+        }
+    }
+}
+
+/// Only parses `wasm` (wasm3 compiles each function when it is first called).
+pub(crate) fn parse(wasm: &[u8]) -> Result<(), String> {
+    let len = u32::try_from(wasm.len()).map_err(|_| "module larger than 4 GiB".to_string())?;
+    // SAFETY: as in `Runtime::load`; the module is never loaded, so it is freed here.
+    unsafe {
+        let env = sys::m3_NewEnvironment();
+        if env.is_null() {
+            return Err("m3_NewEnvironment failed".into());
+        }
+        let mut module: sys::IM3Module = ptr::null_mut();
+        let parsed = result(sys::m3_ParseModule(env, &mut module, wasm.as_ptr(), len));
+        if parsed.is_ok() {
+            sys::m3_FreeModule(module);
+        }
+        sys::m3_FreeEnvironment(env);
+        parsed
+    }
+}
+
+/// A C string for wasm3 (names and signatures never hold NUL: they come from a valid module
+/// or from `HostFunction`, whose names are checked against the module's imports).
+pub(crate) fn c_string(s: &str) -> std::ffi::CString {
+    std::ffi::CString::new(s.replace('\0', "")).unwrap_or_default()
+}
+
+/// A static C string usable as a wasm3 trap result.
+pub(crate) fn trap_result(message: &'static CStr) -> *const std::ffi::c_void {
+    message.as_ptr().cast::<c_char>().cast()
+}
