@@ -661,6 +661,15 @@ fn wasmedge_gives_the_expected_outcome_in_every_case() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "wasmedge"),
+    ignore = "built without WasmEdge (scripts/install-wasmedge, then --features wasmedge)"
+)]
+fn wasmedge_with_the_portable_wasi_gives_the_expected_outcome_in_every_case() {
+    assert_all_cases("wasmedge-portable");
+}
+
+#[test]
 fn malformed_modules_are_invalid_module_errors_with_the_runtimes_message() {
     for backend in common::engines() {
         for bytes in [&b"not wasm at all"[..], b"\0asm\x01\0\0\0\x01\xff", b""] {
@@ -853,6 +862,11 @@ fn runtime_versions_match_cargo_lock() {
             "wasmedge" => {
                 assert_eq!(backend.runtime_version(), "0.14.1");
                 ("wasmedge-sys", "0.19.4")
+            }
+            // wasm3 is C vendored by wasm3x-sys: its version is that crate's wasm3.
+            "wasm3" => {
+                assert_eq!(backend.runtime_version(), "0.9.0");
+                ("wasm3x-sys", "0.2.1")
             }
             name => (name, backend.runtime_version()),
         };

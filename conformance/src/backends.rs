@@ -39,6 +39,8 @@ pub const PORTABLE: &[&str] = &[
     "wasmer-portable",
     #[cfg(feature = "wasmi")]
     "wasmi-portable",
+    #[cfg(feature = "wasmedge")]
+    "wasmedge-portable",
 ];
 
 /// Every target `all` selects: each backend with its own WASI, then (where it links host
@@ -61,6 +63,8 @@ pub const TARGETS: &[&str] = &[
     "wasm3",
     #[cfg(feature = "wasmedge")]
     "wasmedge",
+    #[cfg(feature = "wasmedge")]
+    "wasmedge-portable",
 ];
 
 /// A backend that runs every configuration with the portable WASI: a target of its own, with

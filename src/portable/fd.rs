@@ -317,7 +317,12 @@ impl WasiCtx {
         entry.require(rights::FD_WRITE)?;
         let flags = entry.flags;
         match &mut entry.kind {
-            Kind::Output(sink) => sink.write_all(&data)?,
+            // Flushed at once: an inherited stream is the host's, which buffers by line; the
+            // guest's write must reach the fd as a native one does.
+            Kind::Output(sink) => {
+                sink.write_all(&data)?;
+                sink.flush()?;
+            }
             Kind::File(file) => {
                 if flags & fdflags::APPEND != 0 {
                     file.seek(SeekFrom::End(0))?;

@@ -34,6 +34,16 @@ use std::sync::{Arc, Mutex, PoisonError};
 use crate::support::OutputStreams;
 use crate::{wasi_p1, Error, HostFunction, RunConfig};
 
+/// The name of WASI errno `code` as the specification spells it (`"badf"`), `"unknown"` past
+/// the last.
+///
+/// ```
+/// assert_eq!(wasiport::portable::errno_name(8), "badf");
+/// ```
+pub fn errno_name(code: u16) -> &'static str {
+    errno::Errno(code).name()
+}
+
 /// The 46 `wasi_snapshot_preview1` functions for one run of `config`, sharing one state (its
 /// fds, preopens, arguments and clocks). Output goes to `streams`, and each call to its trace
 /// log when the run is traced.

@@ -19,7 +19,7 @@ pub(crate) struct Failure {
 }
 
 impl Failure {
-    fn new(message: impl Into<String>) -> Self {
+    pub(crate) fn new(message: impl Into<String>) -> Self {
         Failure {
             code: u32::MAX,
             message: message.into(),
@@ -78,11 +78,11 @@ fn check(result: ffi::WasmEdge_Result) -> Result<(), Failure> {
     }
 }
 
-fn non_null<T>(ptr: *mut T, what: &str) -> Result<NonNull<T>, Failure> {
+pub(crate) fn non_null<T>(ptr: *mut T, what: &str) -> Result<NonNull<T>, Failure> {
     NonNull::new(ptr).ok_or_else(|| Failure::new(format!("WasmEdge could not create {what}")))
 }
 
-fn c_string(s: &str) -> Result<CString, Failure> {
+pub(crate) fn c_string(s: &str) -> Result<CString, Failure> {
     CString::new(s).map_err(|_| Failure::new(format!("{s:?} holds a NUL byte")))
 }
 
@@ -270,6 +270,11 @@ impl Statistics {
 }
 
 impl ModuleInstance {
+    /// Takes ownership of a module instance made by a create call.
+    pub(crate) fn from_raw(ctx: NonNull<ffi::WasmEdge_ModuleInstanceContext>) -> Self {
+        ModuleInstance(ctx)
+    }
+
     /// WasmEdge's own WASI preview-1 module, over the process's stdin, stdout and stderr.
     pub(crate) fn wasi(
         argv: &[String],

@@ -20,6 +20,7 @@
 #![warn(missing_docs)]
 
 mod capi;
+mod host;
 mod job;
 mod process;
 mod termination;
@@ -106,16 +107,10 @@ impl Wasmedge {
             capabilities: Capability::ALL
                 .iter()
                 .copied()
-                // No backtraces in WasmEdge's errors; host closures (the portable WASI's too)
-                // live in the host process, not in the worker where the guest runs.
-                .filter(|c| {
-                    !matches!(
-                        c,
-                        Capability::TrapBacktrace
-                            | Capability::HostFunctions
-                            | Capability::PortableWasi
-                    )
-                })
+                // No backtraces in WasmEdge's errors; a user's host closures live in the host
+                // process, not in the worker where the guest runs. (The portable WASI is made
+                // again in the worker, so it is declared.)
+                .filter(|c| !matches!(c, Capability::TrapBacktrace | Capability::HostFunctions))
                 .collect(),
         })
     }
@@ -186,6 +181,6 @@ impl Backend for Wasmedge {
         if let Some(outcome) = preflight(NAME, &self.capabilities, compiled, config)? {
             return Ok(outcome);
         }
-        process::run_in_worker(&prepared.file, config)
+        process::run_in_worker(&prepared.file, config, config.wasi_for(&self.capabilities))
     }
 }

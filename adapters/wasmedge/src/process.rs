@@ -10,15 +10,18 @@ use std::thread::JoinHandle;
 use std::time::Instant;
 
 use wasiport::support::{OutputSink, OutputStreams, Watchdog};
-use wasiport::{Error, Outcome, OutputMode, RunConfig, Stdin, Termination, Trap, TrapKind};
+use wasiport::{
+    wasi_p1, Error, HostValue, Outcome, OutputMode, RunConfig, Stdin, Termination, TraceEvent,
+    Trap, TrapKind, ValType, WasiImpl,
+};
 
-use crate::job::{End, Job, Report};
+use crate::job::{End, Job, PortableJob, Report, TracedCall};
 use crate::termination::trap_kind;
 use crate::worker::{JOB_VAR, WORKER_FAILED};
 use crate::{internal, NAME};
 
-/// The job for `config`, in WasmEdge's own terms.
-fn job(module: &Path, config: &RunConfig, report: &Path) -> Result<Job, Error> {
+/// The job for `config`, in WasmEdge's own terms (or the portable WASI's).
+fn job(module: &Path, config: &RunConfig, wasi: WasiImpl, report: &Path) -> Result<Job, Error> {
     let utf8 = |path: &Path| {
         path.to_str().map(str::to_owned).ok_or_else(|| {
             Error::InvalidConfig(format!(
@@ -28,17 +31,37 @@ fn job(module: &Path, config: &RunConfig, report: &Path) -> Result<Job, Error> {
         })
     };
     let mut preopens = Vec::new();
-    for p in config.preopens() {
-        let host = utf8(p.host_path())?;
-        // WasmEdge reads a preopen as `GUEST:HOST[:readonly]`, so a colon in either is ambiguous.
-        if host.contains(':') || p.guest_path().contains(':') {
-            return Err(Error::InvalidConfig(format!(
-                "{NAME} cannot preopen a path holding `:` ({host} as {})",
-                p.guest_path()
-            )));
+    let mut portable = None;
+    match wasi {
+        WasiImpl::Portable => {
+            let mut dirs = Vec::new();
+            for p in config.preopens() {
+                dirs.push((
+                    utf8(p.host_path())?,
+                    p.guest_path().to_string(),
+                    p.is_read_only(),
+                ));
+            }
+            portable = Some(PortableJob {
+                preopens: dirs,
+                trace: config.trace(),
+            });
         }
-        let access = if p.is_read_only() { ":readonly" } else { "" };
-        preopens.push(format!("{}:{host}{access}", p.guest_path()));
+        WasiImpl::Native => {
+            for p in config.preopens() {
+                let host = utf8(p.host_path())?;
+                // WasmEdge reads a preopen as `GUEST:HOST[:readonly]`, so a colon in either is
+                // ambiguous.
+                if host.contains(':') || p.guest_path().contains(':') {
+                    return Err(Error::InvalidConfig(format!(
+                        "{NAME} cannot preopen a path holding `:` ({host} as {})",
+                        p.guest_path()
+                    )));
+                }
+                let access = if p.is_read_only() { ":readonly" } else { "" };
+                preopens.push(format!("{}:{host}{access}", p.guest_path()));
+            }
+        }
     }
     let limits = config.limits();
     Ok(Job {
@@ -56,6 +79,7 @@ fn job(module: &Path, config: &RunConfig, report: &Path) -> Result<Job, Error> {
             .max_memory_bytes
             .map(|bytes| u32::try_from(bytes / 65536).unwrap_or(u32::MAX)),
         report: utf8(report)?,
+        portable,
     })
 }
 
@@ -99,14 +123,18 @@ fn wait_unreaped(child: &Child) -> std::io::Result<()> {
 
 /// Runs the module at `module` (a `.wasm` file or an AOT shared library) as `config` says, in a
 /// worker process.
-pub(crate) fn run_in_worker(module: &Path, config: &RunConfig) -> Result<Outcome, Error> {
+pub(crate) fn run_in_worker(
+    module: &Path,
+    config: &RunConfig,
+    wasi: WasiImpl,
+) -> Result<Outcome, Error> {
     let dir = tempfile::Builder::new()
         .prefix("wasiport-wasmedge-")
         .tempdir()
         .map_err(|e| internal(format!("cannot make a temporary directory: {e}")))?;
     let report_path = dir.path().join("report.json");
     let job_path = dir.path().join("job.json");
-    let job = job(module, config, &report_path)?;
+    let job = job(module, config, wasi, &report_path)?;
     let json = serde_json::to_vec(&job).map_err(internal)?;
     std::fs::write(&job_path, json).map_err(|source| Error::Io {
         path: job_path.clone(),
@@ -195,7 +223,34 @@ pub(crate) fn run_in_worker(module: &Path, config: &RunConfig) -> Result<Outcome
             "the interpreter's stacks exhausted the worker's heap (WasmEdge 0.14 has no \
              call-depth limit)",
         )),
+        End::HostTrap { message } => Termination::Trap(Trap::new(TrapKind::Other, message)),
         End::Failed { message } => return Err(internal(message)),
     };
+    if let Some(log) = &streams.trace {
+        for call in &report.trace {
+            log.push(traced(call)?);
+        }
+    }
     Ok(streams.outcome(termination, elapsed, report.fuel_consumed))
+}
+
+/// A call the worker traced, as the host's [`TraceEvent`].
+fn traced(call: &TracedCall) -> Result<TraceEvent, Error> {
+    let function = wasi_p1::function(&call.function)
+        .ok_or_else(|| internal(format!("the worker traced `{}`", call.function)))?;
+    let args: Vec<HostValue> = function
+        .params
+        .iter()
+        .zip(&call.args)
+        .map(|(ty, &v)| match ty {
+            ValType::I64 => HostValue::I64(v),
+            ValType::F32 => HostValue::F32(f32::from_bits(v as u32)),
+            ValType::F64 => HostValue::F64(f64::from_bits(v as u64)),
+            _ => HostValue::I32(v as i32),
+        })
+        .collect();
+    let errno = call
+        .errno
+        .map(|code| (code, wasiport::portable::errno_name(code)));
+    Ok(TraceEvent::new(function.name, &args, errno))
 }

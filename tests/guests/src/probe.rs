@@ -90,6 +90,27 @@ fn main() {
             let v = vec![1u8; mib << 20];
             println!("ok {}", v.iter().map(|b| *b as usize).sum::<usize>() >> 20);
         }
+        // A syscall-heavy loop for the benchmarks: N rounds, in directory DIR, of creating a
+        // file with 8 small writes, a stat of it, and a listing of DIR. Prints the bytes seen.
+        "syscalls" => {
+            let rounds: usize = arg(2).parse().unwrap_or(1);
+            let dir = std::path::PathBuf::from(arg(3));
+            let path = dir.join("syscalls.txt");
+            let mut seen = 0u64;
+            for _ in 0..rounds {
+                let mut f = std::fs::File::create(&path).unwrap_or_else(|e| fail(e));
+                for _ in 0..8 {
+                    f.write_all(b"0123456789abcdef").unwrap_or_else(|e| fail(e));
+                }
+                drop(f);
+                seen += std::fs::metadata(&path).unwrap_or_else(|e| fail(e)).len();
+                for e in std::fs::read_dir(&dir).unwrap_or_else(|e| fail(e)) {
+                    let e = e.unwrap_or_else(|e| fail(e));
+                    seen += u64::from(e.file_type().unwrap_or_else(|e| fail(e)).is_file());
+                }
+            }
+            println!("{seen}");
+        }
         // Spins forever.
         "spin" => {
             let mut x: u64 = 0;
