@@ -9,6 +9,7 @@ pub mod backends;
 pub mod build;
 pub mod expectations;
 pub mod matrix;
+pub mod perf;
 pub mod report;
 pub mod results;
 pub mod runner;

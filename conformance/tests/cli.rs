@@ -162,8 +162,8 @@ fn without_json_the_guests_exit_code_and_stdout_pass_through() {
 #[test]
 fn backend_all_says_whether_backends_agree() {
     let out = wasiport(&["run", "--backend", "all", wat("hello").to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}{}", stderr(&out));
     let agree = format!("all {} backends agree", backends::TARGETS.len());
     assert!(text.contains(&agree), "{text}");
     for &backend in backends::TARGETS {

@@ -47,6 +47,8 @@ fn signature(function: &HostFunction) -> Result<CString, String> {
 
 /// Links each of `functions` that `module` imports (`imported`), each behind a [`Slot`] that
 /// must outlive the runtime.
+// Boxed: wasm3 holds each slot's address, which must not move when the vector grows.
+#[allow(clippy::vec_box)]
 pub(crate) fn link(
     module: sys::IM3Module,
     functions: &[HostFunction],

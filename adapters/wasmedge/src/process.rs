@@ -140,8 +140,13 @@ pub(crate) fn run_in_worker(
         path: job_path.clone(),
         source,
     })?;
-    let exe = std::env::current_exe()
-        .map_err(|e| internal(format!("cannot find this program to start a worker: {e}")))?;
+    // This very program, even when its file was replaced since it started (cargo's runner
+    // patches binaries in place): Linux keeps the running image reachable as /proc/self/exe.
+    let exe = match Path::new("/proc/self/exe") {
+        linux if linux.exists() => linux.to_path_buf(),
+        _ => std::env::current_exe()
+            .map_err(|e| internal(format!("cannot find this program to start a worker: {e}")))?,
+    };
 
     let streams = OutputStreams::new(config);
     let started = Instant::now();

@@ -194,7 +194,9 @@ impl Wasmer {
 }
 
 /// Instantiates `module` with `functions` as its imports and nothing else (no wasix), the way
-/// wasix's instantiation hooks would.
+/// wasix's instantiation hooks would. Its error is wasix's own type, so that both paths end in
+/// the same `start_trap` handling.
+#[allow(clippy::result_large_err)]
 fn instantiate_plain(
     module: &Module,
     store: &mut Store,

@@ -335,8 +335,13 @@ fn in_children(
     expectations: &Expectations,
     on_result: &dyn Fn(&TestResult),
 ) -> Result<Vec<TestResult>, Failure> {
-    let exe = std::env::current_exe()
-        .map_err(|e| Failure::new(exit::SOFTWARE, format!("this program's path: {e}")))?;
+    // This very program, even when its file was replaced since it started (cargo's runner
+    // patches binaries in place): Linux keeps the running image reachable as /proc/self/exe.
+    let exe = match std::path::Path::new("/proc/self/exe") {
+        linux if linux.exists() => linux.to_path_buf(),
+        _ => std::env::current_exe()
+            .map_err(|e| Failure::new(exit::SOFTWARE, format!("this program's path: {e}")))?,
+    };
     let mut results: Vec<Option<TestResult>> = vec![None; tests.len()];
     // Checked by `options` before any worker starts.
     let timeout = Duration::try_from_secs_f64(args.timeout).unwrap_or(Duration::from_secs(10));

@@ -1,0 +1,343 @@
+//! docs/performance.md from criterion's results: one table per benchmark group (ratios and
+//! absolute times) and an SVG chart beside each, generated, never drawn by hand.
+//!
+//! Criterion writes `<dir>/<group>/<function>/<value>/new/{benchmark,estimates}.json`; a group's
+//! function ids are its columns (`native`, `portable`; `raw`, `wasiport`) and its values its
+//! rows (one per backend).
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// One benchmark's result: where it belongs and its mean time.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Measurement {
+    /// The criterion group, e.g. `portable_wasi`.
+    pub group: String,
+    /// The function id: a column, e.g. `native`.
+    pub function: String,
+    /// The parameter: a row, e.g. `wasmtime`.
+    pub row: String,
+    /// The mean time of one iteration, in nanoseconds.
+    pub mean_ns: f64,
+    /// The 95% confidence interval of the mean, in nanoseconds.
+    pub interval_ns: (f64, f64),
+}
+
+#[derive(Deserialize)]
+struct BenchmarkJson {
+    group_id: String,
+    function_id: Option<String>,
+    value_str: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Estimate {
+    point_estimate: f64,
+    confidence_interval: Interval,
+}
+
+#[derive(Deserialize)]
+struct Interval {
+    lower_bound: f64,
+    upper_bound: f64,
+}
+
+#[derive(Deserialize)]
+struct EstimatesJson {
+    mean: Estimate,
+}
+
+/// Why the results could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum PerfError {
+    /// A file could not be read.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A file is not criterion's.
+    #[error("{path}: not criterion's output: {message}")]
+    Format {
+        /// The file.
+        path: PathBuf,
+        /// What was wrong.
+        message: String,
+    },
+}
+
+fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, PerfError> {
+    let text = std::fs::read_to_string(path).map_err(|source| PerfError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    serde_json::from_str(&text).map_err(|e| PerfError::Format {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })
+}
+
+/// Every result under criterion's output directory (`target/criterion`), sorted.
+pub fn read_criterion(dir: &Path) -> Result<Vec<Measurement>, PerfError> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let entries = std::fs::read_dir(&d).map_err(|source| PerfError::Io {
+            path: d.clone(),
+            source,
+        })?;
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                if path.file_name().is_some_and(|n| n == "new") {
+                    if path.join("benchmark.json").is_file() {
+                        found.push(path);
+                    }
+                } else if path.file_name().is_none_or(|n| n != "report") {
+                    stack.push(path);
+                }
+            }
+        }
+    }
+    let mut measurements = Vec::new();
+    for new in found {
+        let bench: BenchmarkJson = read_json(&new.join("benchmark.json"))?;
+        let estimates: EstimatesJson = read_json(&new.join("estimates.json"))?;
+        measurements.push(Measurement {
+            group: bench.group_id,
+            function: bench.function_id.unwrap_or_default(),
+            row: bench.value_str.unwrap_or_default(),
+            mean_ns: estimates.mean.point_estimate,
+            interval_ns: (
+                estimates.mean.confidence_interval.lower_bound,
+                estimates.mean.confidence_interval.upper_bound,
+            ),
+        });
+    }
+    measurements
+        .sort_by(|a, b| (&a.group, &a.row, &a.function).cmp(&(&b.group, &b.row, &b.function)));
+    Ok(measurements)
+}
+
+/// A time in the unit that suits it.
+///
+/// ```
+/// use wasiport_conformance::perf::human_time;
+/// assert_eq!(human_time(42_500.0), "42.5 µs");
+/// assert_eq!(human_time(3.2e9), "3.20 s");
+/// ```
+pub fn human_time(ns: f64) -> String {
+    match ns {
+        ns if ns >= 1e9 => format!("{:.2} s", ns / 1e9),
+        ns if ns >= 1e6 => format!("{:.2} ms", ns / 1e6),
+        ns if ns >= 1e3 => format!("{:.1} µs", ns / 1e3),
+        ns => format!("{ns:.0} ns"),
+    }
+}
+
+/// One group as a table: rows (backends), columns (functions), the mean of each cell.
+#[derive(Debug, Clone)]
+pub struct Table {
+    /// The group.
+    pub group: String,
+    /// Column names, in order.
+    pub columns: Vec<String>,
+    /// Row name and a mean per column (`None` where nothing was measured).
+    pub rows: Vec<(String, Vec<Option<f64>>)>,
+}
+
+impl Table {
+    /// The groups of `measurements`, with the columns in `order` first (then the rest).
+    pub fn group_all(measurements: &[Measurement], order: &[&str]) -> Vec<Table> {
+        let mut groups: BTreeMap<&str, Vec<&Measurement>> = BTreeMap::new();
+        for m in measurements {
+            groups.entry(&m.group).or_default().push(m);
+        }
+        groups
+            .into_iter()
+            .map(|(group, ms)| {
+                let mut columns: Vec<String> = Vec::new();
+                for name in order {
+                    if ms.iter().any(|m| m.function == *name) {
+                        columns.push(name.to_string());
+                    }
+                }
+                for m in &ms {
+                    if !columns.contains(&m.function) {
+                        columns.push(m.function.clone());
+                    }
+                }
+                let mut rows: Vec<(String, Vec<Option<f64>>)> = Vec::new();
+                for m in &ms {
+                    let col = columns.iter().position(|c| *c == m.function).unwrap_or(0);
+                    match rows.iter_mut().find(|(r, _)| *r == m.row) {
+                        Some((_, cells)) => cells[col] = Some(m.mean_ns),
+                        None => {
+                            let mut cells = vec![None; columns.len()];
+                            cells[col] = Some(m.mean_ns);
+                            rows.push((m.row.clone(), cells));
+                        }
+                    }
+                }
+                Table {
+                    group: group.to_string(),
+                    columns,
+                    rows,
+                }
+            })
+            .collect()
+    }
+
+    /// The Markdown table: a column per function, and with two functions, the ratio of the
+    /// second to the first.
+    pub fn markdown(&self) -> String {
+        let mut out = String::new();
+        let ratio = self.columns.len() == 2;
+        out.push_str("| backend |");
+        for c in &self.columns {
+            let _ = write!(out, " {c} |");
+        }
+        if ratio {
+            let _ = write!(out, " {} / {} |", self.columns[1], self.columns[0]);
+        }
+        out.push_str("\n| --- |");
+        for _ in 0..self.columns.len() + usize::from(ratio) {
+            out.push_str(" ---: |");
+        }
+        out.push('\n');
+        for (row, cells) in &self.rows {
+            let _ = write!(out, "| {row} |");
+            for cell in cells {
+                match cell {
+                    Some(ns) => {
+                        let _ = write!(out, " {} |", human_time(*ns));
+                    }
+                    None => out.push_str(" — |"),
+                }
+            }
+            if ratio {
+                match (cells[0], cells[1]) {
+                    (Some(a), Some(b)) if a > 0.0 => {
+                        let _ = write!(out, " **{:.2}x** |", b / a);
+                    }
+                    _ => out.push_str(" — |"),
+                }
+            }
+            out.push('\n');
+        }
+        out
+    }
+
+    /// A horizontal bar chart: a bar per cell, grouped by row, lengths to scale.
+    pub fn svg(&self) -> String {
+        const COLORS: [&str; 4] = ["#4e79a7", "#f28e2b", "#59a14f", "#e15759"];
+        let (label_w, bar_w, bar_h, gap) = (170.0, 420.0, 16.0, 10.0);
+        let max = self
+            .rows
+            .iter()
+            .flat_map(|(_, c)| c.iter().flatten())
+            .fold(0.0f64, |a, b| a.max(*b))
+            .max(1.0);
+        let per_row = bar_h * self.columns.len() as f64 + gap;
+        let legend_h = 24.0;
+        let height = legend_h + per_row * self.rows.len() as f64 + gap;
+        let width = label_w + bar_w + 110.0;
+        let mut out = format!(
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" \
+             font-family=\"sans-serif\" font-size=\"12\">\n<title>{}</title>\n\
+             <rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n",
+            self.group
+        );
+        for (i, c) in self.columns.iter().enumerate() {
+            let x = label_w + i as f64 * 130.0;
+            let _ = writeln!(
+                out,
+                "<rect x=\"{x}\" y=\"6\" width=\"12\" height=\"12\" fill=\"{}\"/>\
+                 <text x=\"{}\" y=\"16\">{c}</text>",
+                COLORS[i % COLORS.len()],
+                x + 16.0
+            );
+        }
+        for (r, (row, cells)) in self.rows.iter().enumerate() {
+            let top = legend_h + r as f64 * per_row;
+            let _ = writeln!(
+                out,
+                "<text x=\"4\" y=\"{}\">{row}</text>",
+                top + per_row / 2.0
+            );
+            for (i, cell) in cells.iter().enumerate() {
+                let Some(ns) = cell else { continue };
+                let y = top + i as f64 * bar_h;
+                let w = (ns / max * bar_w).max(1.0);
+                let _ = writeln!(
+                    out,
+                    "<rect x=\"{label_w}\" y=\"{y}\" width=\"{w:.1}\" height=\"{}\" fill=\"{}\"/>\
+                     <text x=\"{:.1}\" y=\"{:.1}\">{}</text>",
+                    bar_h - 2.0,
+                    COLORS[i % COLORS.len()],
+                    label_w + w + 4.0,
+                    y + bar_h - 5.0,
+                    human_time(*ns)
+                );
+            }
+        }
+        out.push_str("</svg>\n");
+        out
+    }
+}
+
+/// What each known group measures, for the report: its title, and how to read it.
+pub const GROUPS: &[(&str, &str, &str)] = &[(
+    "portable_wasi",
+    "Portable WASI against each runtime's own",
+    "`benches/portable_wasi.rs`: the probe guest's `syscalls 100 /data` (100 rounds of \
+         creating a file with 8 small writes, a stat of it and a listing of its directory: about \
+         2,000 WASI calls), compiled once, each iteration one run (instantiate + `_start`) with \
+         `WasiImpl::Native` and `WasiImpl::Portable` side by side in one bench run. The ratio is \
+         portable / native: under 1 the portable layer is the faster. wasm3 has no native WASI, \
+         WasmEdge's runs include its worker process.",
+)];
+
+/// The report: a heading, the machine, then per group its description, table and chart
+/// (`charts` is the chart directory as the Markdown links it, e.g. `perf`).
+pub fn markdown(tables: &[Table], machine: &str, charts: &str) -> String {
+    let mut out = String::from(
+        "# Performance\n\nGenerated by `wasiport report performance` from criterion's results \
+         (`cargo bench`); do not edit by hand. Times are criterion's mean per iteration; ratios \
+         are of two benchmarks measured side by side in the same run.\n\n",
+    );
+    let _ = writeln!(out, "Measured on: {machine}\n");
+    for table in tables {
+        let (title, about) = GROUPS
+            .iter()
+            .find(|(g, _, _)| *g == table.group)
+            .map_or((table.group.as_str(), ""), |(_, t, a)| (*t, *a));
+        let _ = writeln!(out, "## {title} (`{}`)\n", table.group);
+        if !about.is_empty() {
+            let _ = writeln!(out, "{about}\n");
+        }
+        out.push_str(&table.markdown());
+        let _ = writeln!(out, "\n![{}]({charts}/{}.svg)\n", table.group, table.group);
+    }
+    out
+}
+
+/// A line naming this machine: its CPU, cores and OS (what `/proc/cpuinfo` and `uname` say).
+pub fn this_machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split_once(':'))
+                .map(|(_, v)| v.trim().to_string())
+        })
+        .unwrap_or_else(|| std::env::consts::ARCH.to_string());
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    format!("{cpu}, {cores} cores, {}", std::env::consts::OS)
+}
