@@ -1,6 +1,6 @@
 //! The trait every runtime adapter implements.
 
-use crate::{Capabilities, CompiledModule, Error, Outcome, RunConfig};
+use crate::{Capabilities, CompiledModule, Error, ModuleInfo, Outcome, RunConfig};
 
 /// A WebAssembly runtime that can run WASI preview-1 command modules.
 ///
@@ -47,6 +47,35 @@ pub trait Backend: Send + Sync {
     /// `Err` means the run could not happen at all (missing imports, unsupported settings, a
     /// module compiled by another backend, a host I/O error).
     fn run(&self, module: &CompiledModule, config: &RunConfig) -> Result<Outcome, Error>;
+
+    /// The settings of this backend's engine that its compiled code depends on, for the
+    /// [`ModuleCache`](crate::ModuleCache)'s keys (e.g. `"fuel,epochs"`). Empty by default.
+    fn engine_fingerprint(&self) -> String {
+        String::new()
+    }
+
+    /// `module`'s compiled code as bytes for the [`ModuleCache`](crate::ModuleCache)'s disk,
+    /// or `None` where the backend has no such form (an interpreter that compiles lazily,
+    /// say). `None` by default.
+    fn serialize(&self, module: &CompiledModule) -> Result<Option<Vec<u8>>, Error> {
+        let _ = module;
+        Ok(None)
+    }
+
+    /// A module from bytes [`Backend::serialize`] made, with `info` read off its Wasm bytes.
+    /// Fails with [`Error::Unsupported`] by default.
+    ///
+    /// # Safety
+    /// The bytes are loaded as the runtime's compiled code: they must be what `serialize` of
+    /// this backend (same runtime version, same engine settings) returned, unchanged. The
+    /// module cache checks both (its key and a checksum) before it calls this.
+    unsafe fn deserialize(&self, bytes: &[u8], info: ModuleInfo) -> Result<CompiledModule, Error> {
+        let _ = (bytes, info);
+        Err(Error::Unsupported {
+            backend: self.name(),
+            feature: crate::Capability::SerializedModules,
+        })
+    }
 
     /// [`Backend::compile`] followed by one [`Backend::run`].
     fn compile_and_run(&self, wasm: &[u8], config: &RunConfig) -> Result<Outcome, Error> {

@@ -42,6 +42,9 @@ pub enum Capability {
     /// Runs the [portable WASI](crate::portable) ([`WasiImpl::Portable`](crate::WasiImpl)),
     /// which needs nothing of the runtime but host functions.
     PortableWasi,
+    /// Saves compiled code as bytes and loads it again ([`Backend::serialize`](crate::Backend::serialize)):
+    /// the [`ModuleCache`](crate::ModuleCache) keeps it on disk.
+    SerializedModules,
 }
 
 impl Capability {
@@ -60,6 +63,7 @@ impl Capability {
         Capability::TrapBacktrace,
         Capability::HostFunctions,
         Capability::PortableWasi,
+        Capability::SerializedModules,
     ];
 
     /// The capability's stable name, as printed by `wasiport backends`.
@@ -78,6 +82,7 @@ impl Capability {
             Capability::TrapBacktrace => "trap-backtrace",
             Capability::HostFunctions => "host-functions",
             Capability::PortableWasi => "portable-wasi",
+            Capability::SerializedModules => "serialized-modules",
         }
     }
 }

@@ -14,6 +14,8 @@
 //!   with a [`Caller`] that reads and writes the guest's memory;
 //! * [`portable`] — WASI preview 1 written once on host functions, chosen per run with
 //!   [`WasiImpl`]; a traced run records each call as a [`TraceEvent`];
+//! * [`ModuleCache`] — compiled modules kept in memory and on disk, keyed by what the code
+//!   depends on;
 //! * [`Error`] — the one error type.
 //!
 //! Adapters live in their own crates (`wasiport-wasmtime`, `wasiport-wasmer`, `wasiport-wasmi`,
@@ -35,6 +37,7 @@
 #![warn(missing_docs)]
 
 mod backend;
+mod cache;
 mod capability;
 mod config;
 mod error;
@@ -52,6 +55,7 @@ mod wasi_impl;
 pub mod wasi_p1;
 
 pub use backend::Backend;
+pub use cache::{CacheStats, ModuleCache};
 pub use capability::{Capabilities, Capability};
 pub use config::{RunConfig, RunConfigBuilder};
 pub use error::Error;

@@ -1,7 +1,6 @@
 //! Runs suites on a backend: each module compiled once, tests in parallel, each on a fresh copy
 //! of its fixture directories, each with a timeout.
 
-use std::collections::HashMap;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
@@ -22,6 +21,9 @@ pub struct Options {
     pub timeout: Duration,
     /// Only tests whose `suite/test` contains this.
     pub filter: Option<String>,
+    /// Where compiled modules are kept between runs (see [`wasiport::ModuleCache`]); `None`
+    /// keeps them in memory for this run only.
+    pub cache_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for Options {
@@ -31,6 +33,7 @@ impl Default for Options {
             jobs: std::thread::available_parallelism().map_or(1, |n| n.get()),
             timeout: Duration::from_secs(10),
             filter: None,
+            cache_dir: None,
         }
     }
 }
@@ -113,7 +116,7 @@ pub fn run_tests(
 ) -> Vec<TestResult> {
     let next = AtomicUsize::new(0);
     let slots: Vec<Mutex<Option<TestResult>>> = tests.iter().map(|_| Mutex::new(None)).collect();
-    let modules = ModuleCache::default();
+    let modules = ModuleCache::new(options.cache_dir.as_deref());
     std::thread::scope(|scope| {
         for _ in 0..options.jobs.max(1) {
             scope.spawn(|| loop {
@@ -155,34 +158,30 @@ pub fn run_tests(
         .collect()
 }
 
-/// One module's compilation, done once whoever asks first.
-type Compilation = std::sync::Arc<std::sync::OnceLock<Result<CompiledModule, String>>>;
-
-/// Compiled modules by path: each module is compiled once per backend, even when several
-/// threads ask for it at once.
-#[derive(Default)]
-struct ModuleCache {
-    modules: Mutex<HashMap<std::path::PathBuf, Compilation>>,
-}
+/// Compiled modules: each module is compiled once per backend (and, with a cache directory,
+/// loaded from it on later runs), even when several threads ask for it at once.
+struct ModuleCache(wasiport::ModuleCache);
 
 impl ModuleCache {
+    /// In memory, and in `dir` if given and usable (a cache that cannot be made only makes the
+    /// run slower).
+    fn new(dir: Option<&Path>) -> Self {
+        let disk = dir.and_then(|d| wasiport::ModuleCache::with_dir(d).ok());
+        ModuleCache(disk.unwrap_or_else(wasiport::ModuleCache::in_memory))
+    }
+
     fn get(&self, backend: &dyn Backend, path: &Path) -> Result<CompiledModule, String> {
-        let cell = match self.modules.lock() {
-            Ok(mut map) => map.entry(path.to_path_buf()).or_default().clone(),
-            Err(_) => return Err("module cache poisoned".into()),
+        let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let wasm = if bytes.starts_with(b"\0asm") {
+            bytes
+        } else {
+            wat::parse_bytes(&bytes)
+                .map_err(|e| format!("{}: not WebAssembly: {e}", path.display()))?
+                .into_owned()
         };
-        cell.get_or_init(|| {
-            let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
-            let wasm = if bytes.starts_with(b"\0asm") {
-                bytes
-            } else {
-                wat::parse_bytes(&bytes)
-                    .map_err(|e| format!("{}: not WebAssembly: {e}", path.display()))?
-                    .into_owned()
-            };
-            backend.compile(&wasm).map_err(|e| e.to_string())
-        })
-        .clone()
+        self.0
+            .get_or_compile(backend, &wasm)
+            .map_err(|e| e.to_string())
     }
 }
 

@@ -110,7 +110,15 @@ impl Wasmedge {
                 // No backtraces in WasmEdge's errors; a user's host closures live in the host
                 // process, not in the worker where the guest runs. (The portable WASI is made
                 // again in the worker, so it is declared.)
-                .filter(|c| !matches!(c, Capability::TrapBacktrace | Capability::HostFunctions))
+                // Its AOT libraries are files of their own, not (yet) serialized modules.
+                .filter(|c| {
+                    !matches!(
+                        c,
+                        Capability::TrapBacktrace
+                            | Capability::HostFunctions
+                            | Capability::SerializedModules
+                    )
+                })
                 .collect(),
         })
     }

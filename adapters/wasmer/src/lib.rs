@@ -246,6 +246,31 @@ impl Backend for Wasmer {
         Ok(CompiledModule::new(NAME, info, Compiled { engine, module }))
     }
 
+    fn engine_fingerprint(&self) -> String {
+        // Cranelift with the metering middleware (one unit per operator); wasmer checks its
+        // own version and target when it deserializes.
+        "cranelift,metering-1".into()
+    }
+
+    fn serialize(&self, module: &CompiledModule) -> Result<Option<Vec<u8>>, Error> {
+        let compiled: &Compiled = module.native(NAME)?;
+        let bytes = compiled.module.serialize().map_err(internal)?;
+        Ok(Some(bytes.to_vec()))
+    }
+
+    unsafe fn deserialize(&self, bytes: &[u8], info: ModuleInfo) -> Result<CompiledModule, Error> {
+        let engine = engine();
+        // SAFETY: the caller vouches that the bytes are `serialize`'s; wasmer checks that they
+        // were made by this wasmer for this target.
+        let module = unsafe { Module::deserialize(&engine, bytes.to_vec()) }.map_err(|e| {
+            Error::InvalidModule {
+                backend: NAME,
+                message: e.to_string(),
+            }
+        })?;
+        Ok(CompiledModule::new(NAME, info, Compiled { engine, module }))
+    }
+
     fn run(&self, compiled: &CompiledModule, config: &RunConfig) -> Result<Outcome, Error> {
         let native: &Compiled = compiled.native(NAME)?;
         if let Some(outcome) = preflight(NAME, &self.capabilities, compiled, config)? {

@@ -88,7 +88,8 @@ impl Wasmi {
         let capabilities = Capability::ALL
             .iter()
             .copied()
-            .filter(|c| *c != Capability::TrapBacktrace)
+            // No frames in wasmi's errors; it compiles lazily, with nothing to save.
+            .filter(|c| !matches!(c, Capability::TrapBacktrace | Capability::SerializedModules))
             .collect();
         Ok(Wasmi {
             bare_linker: Linker::new(&engine),

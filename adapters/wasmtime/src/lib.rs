@@ -16,6 +16,7 @@ mod host;
 mod stdio;
 mod termination;
 
+use std::sync::OnceLock;
 use std::time::Instant;
 
 use wasiport::support::{host_functions, preflight, OutputStreams, Watchdog};
@@ -23,7 +24,10 @@ use wasiport::{
     Backend, Capabilities, Capability, CompiledModule, DirAccess, Error, ModuleInfo, Outcome,
     RunConfig, Stdin, WasiImpl,
 };
-use wasmtime::{Engine, Linker, Module, Store, StoreLimits, StoreLimitsBuilder, UpdateDeadline};
+use wasmtime::{
+    Engine, InstancePre, Linker, Module, PoolingAllocationConfig, Store, StoreLimits,
+    StoreLimitsBuilder, UpdateDeadline,
+};
 use wasmtime_wasi::p1::WasiP1Ctx;
 use wasmtime_wasi::{FsPerms, I32Exit, WasiCtxBuilder};
 
@@ -46,6 +50,8 @@ pub struct Wasmtime {
     /// Nothing linked: the portable WASI's runs add its functions to a copy.
     bare_linker: Linker<State>,
     capabilities: Capabilities,
+    /// `on-demand` or `pooling`.
+    allocation: &'static str,
 }
 
 struct State {
@@ -60,10 +66,42 @@ fn internal(e: impl std::fmt::Display) -> Error {
     }
 }
 
+/// A compiled module, and its imports resolved against the shared WASI linker once, on its
+/// first native run without host functions (`InstancePre`): later such runs only instantiate.
+struct Compiled {
+    module: Module,
+    pre: OnceLock<Result<InstancePre<State>, String>>,
+}
+
+impl Compiled {
+    fn new(module: Module) -> Self {
+        Compiled {
+            module,
+            pre: OnceLock::new(),
+        }
+    }
+}
+
 impl Wasmtime {
-    /// A backend with its own engine.
+    /// A backend with its own engine; instances are allocated on demand.
     pub fn new() -> Result<Self, Error> {
+        Self::with_config(wasmtime::Config::new(), "on-demand")
+    }
+
+    /// A backend whose engine allocates instances from a pool of `max_instances` slots made
+    /// once (wasmtime's pooling allocator): the fastest instantiation, with memory reserved up
+    /// front. More than `max_instances` runs at once fail to instantiate (`Error::Internal`).
+    pub fn pooling(max_instances: u32) -> Result<Self, Error> {
+        let mut pool = PoolingAllocationConfig::default();
+        pool.total_core_instances(max_instances)
+            .total_memories(max_instances)
+            .total_tables(max_instances);
         let mut config = wasmtime::Config::new();
+        config.allocation_strategy(pool);
+        Self::with_config(config, "pooling")
+    }
+
+    fn with_config(mut config: wasmtime::Config, allocation: &'static str) -> Result<Self, Error> {
         config.consume_fuel(true).epoch_interruption(true);
         // Modules that declare a shared memory load (the threads proposal is on by default);
         // no thread is ever spawned.
@@ -84,6 +122,7 @@ impl Wasmtime {
             .map_err(|e| internal(format!("{e:#}")))?;
         linker.allow_shadowing(false);
         Ok(Wasmtime {
+            allocation,
             bare_linker: Linker::new(&engine),
             engine,
             linker,
@@ -145,11 +184,34 @@ impl Backend for Wasmtime {
             backend: NAME,
             message,
         })?;
-        Ok(CompiledModule::new(NAME, info, module))
+        Ok(CompiledModule::new(NAME, info, Compiled::new(module)))
+    }
+
+    fn engine_fingerprint(&self) -> String {
+        // The engine's other settings are checked by wasmtime itself when it deserializes.
+        format!("fuel,epochs,shared-memory,{}", self.allocation)
+    }
+
+    fn serialize(&self, module: &CompiledModule) -> Result<Option<Vec<u8>>, Error> {
+        let compiled: &Compiled = module.native(NAME)?;
+        compiled.module.serialize().map(Some).map_err(internal)
+    }
+
+    unsafe fn deserialize(&self, bytes: &[u8], info: ModuleInfo) -> Result<CompiledModule, Error> {
+        // SAFETY: the caller vouches that the bytes are `serialize`'s; wasmtime checks that they
+        // were made by this wasmtime with compatible settings.
+        let module = unsafe { Module::deserialize(&self.engine, bytes) }.map_err(|e| {
+            Error::InvalidModule {
+                backend: NAME,
+                message: format!("{e:#}"),
+            }
+        })?;
+        Ok(CompiledModule::new(NAME, info, Compiled::new(module)))
     }
 
     fn run(&self, compiled: &CompiledModule, config: &RunConfig) -> Result<Outcome, Error> {
-        let module: &Module = compiled.native(NAME)?;
+        let native: &Compiled = compiled.native(NAME)?;
+        let module = &native.module;
         if let Some(outcome) = preflight(NAME, &self.capabilities, compiled, config)? {
             return Ok(outcome);
         }
@@ -205,8 +267,18 @@ impl Backend for Wasmtime {
             with_host_functions = linker;
             &with_host_functions
         };
-        let result = linker
-            .instantiate(&mut store, module)
+        let instance = if wasi == WasiImpl::Native && functions.is_empty() {
+            let pre = native
+                .pre
+                .get_or_init(|| linker.instantiate_pre(module).map_err(|e| format!("{e:#}")));
+            match pre {
+                Ok(pre) => pre.instantiate(&mut store),
+                Err(e) => Err(wasmtime::Error::msg(e.clone())),
+            }
+        } else {
+            linker.instantiate(&mut store, module)
+        };
+        let result = instance
             .and_then(|instance| instance.get_typed_func::<(), ()>(&mut store, "_start"))
             .and_then(|start| start.call(&mut store, ()));
         let elapsed = started.elapsed();

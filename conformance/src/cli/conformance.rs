@@ -69,6 +69,8 @@ pub(crate) struct ConformanceArgs {
     /// Internal: run the tests listed on stdin on one backend and print results as JSON lines.
     #[arg(long, hide = true)]
     worker: bool,
+    #[command(flatten)]
+    cache: super::CacheArgs,
 }
 
 /// A line a worker prints.
@@ -95,6 +97,7 @@ fn options(args: &ConformanceArgs) -> Result<Options, Failure> {
     let mut options = Options {
         timeout,
         filter: args.filter.clone(),
+        cache_dir: args.cache.dir(),
         ..Options::default()
     };
     if let Some(jobs) = args.jobs {
@@ -372,6 +375,10 @@ fn in_children(
             cmd.arg("--jobs").arg(jobs.to_string());
         }
         cmd.arg("--timeout").arg(args.timeout.to_string());
+        match args.cache.dir() {
+            Some(dir) => cmd.arg("--cache-dir").arg(dir),
+            None => cmd.arg("--no-cache"),
+        };
         let mut child = cmd
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())

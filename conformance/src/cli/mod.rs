@@ -109,6 +109,41 @@ enum Command {
     Suite(suite::SuiteCommand),
 }
 
+/// Where compiled modules are kept between runs (`wasiport run` and `conformance`).
+#[derive(clap::Args, Clone)]
+pub(crate) struct CacheArgs {
+    /// Keep compiled modules in DIR (default: $XDG_CACHE_HOME/wasiport or ~/.cache/wasiport).
+    #[arg(long, value_name = "DIR")]
+    cache_dir: Option<std::path::PathBuf>,
+    /// Compile every module afresh, keeping nothing on disk.
+    #[arg(long, conflicts_with = "cache_dir")]
+    no_cache: bool,
+}
+
+impl CacheArgs {
+    /// The directory to use, if any: the one given, else the default (when there is a home).
+    pub(crate) fn dir(&self) -> Option<std::path::PathBuf> {
+        if self.no_cache {
+            return None;
+        }
+        self.cache_dir
+            .clone()
+            .or_else(wasiport::ModuleCache::default_dir)
+    }
+
+    /// The cache: on disk in [`CacheArgs::dir`], else in memory. A directory given with
+    /// `--cache-dir` that cannot be made is an error; the default one only falls back.
+    pub(crate) fn cache(&self) -> Result<wasiport::ModuleCache, Failure> {
+        match (self.dir(), &self.cache_dir) {
+            (Some(dir), Some(_)) => wasiport::ModuleCache::with_dir(&dir)
+                .map_err(|e| Failure::new(exit::CANT_CREATE, format!("--cache-dir: {e}"))),
+            (Some(dir), None) => Ok(wasiport::ModuleCache::with_dir(&dir)
+                .unwrap_or_else(|_| wasiport::ModuleCache::in_memory())),
+            (None, _) => Ok(wasiport::ModuleCache::in_memory()),
+        }
+    }
+}
+
 /// Parses the command line, runs the command, and turns every failure into one line on stderr.
 pub(crate) fn main() -> ExitCode {
     let cli = Cli::parse();

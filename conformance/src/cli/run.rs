@@ -4,7 +4,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Args;
-use wasiport::{Backend, Outcome, OutputMode, Preopen, RunConfig, Stdin, Termination, WasiImpl};
+use wasiport::{
+    Backend, ModuleCache, Outcome, OutputMode, Preopen, RunConfig, Stdin, Termination, WasiImpl,
+};
 use wasiport_conformance::{backends, report};
 
 use super::{exit, Failure};
@@ -44,6 +46,8 @@ pub(crate) struct RunArgs {
     /// Capture stdout and stderr and print one JSON object describing the outcome.
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    cache: super::CacheArgs,
     /// The module: binary WebAssembly or the text format.
     module: PathBuf,
     /// Arguments passed to the guest.
@@ -130,8 +134,13 @@ fn config(args: &RunArgs, capture: bool) -> Result<RunConfig, Failure> {
     Ok(b.trace(args.trace).build()?)
 }
 
-fn run_on(backend: &dyn Backend, wasm: &[u8], config: &RunConfig) -> Result<Outcome, Failure> {
-    let module = backend.compile(wasm)?;
+fn run_on(
+    backend: &dyn Backend,
+    cache: &ModuleCache,
+    wasm: &[u8],
+    config: &RunConfig,
+) -> Result<Outcome, Failure> {
+    let module = cache.get_or_compile(backend, wasm)?;
     Ok(backend.run(&module, config)?)
 }
 
@@ -182,7 +191,8 @@ pub(crate) fn run(args: RunArgs) -> Result<u8, Failure> {
     }
     let backend = backends::by_name(&args.backend)?;
     let config = config(&args, args.json)?;
-    let outcome = run_on(backend.as_ref(), &wasm, &config)?;
+    let cache = args.cache.cache()?;
+    let outcome = run_on(backend.as_ref(), &cache, &wasm, &config)?;
     if args.json {
         println!("{}", report::outcome_json(backend.as_ref(), &outcome));
         return Ok(0);
@@ -217,9 +227,10 @@ fn run_all(args: &RunArgs, wasm: &[u8]) -> Result<u8, Failure> {
     } else {
         backends::select("all")?
     };
+    let cache = args.cache.cache()?;
     let results: Vec<Result<Outcome, Failure>> = all
         .iter()
-        .map(|backend| run_on(backend.as_ref(), wasm, &config))
+        .map(|backend| run_on(backend.as_ref(), &cache, wasm, &config))
         .collect();
     // The same failure everywhere (a malformed module, say) is the input's fault: one line.
     if let [Err(first), rest @ ..] = results.as_slice() {
