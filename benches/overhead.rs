@@ -1,0 +1,451 @@
+//! What wasiport costs on top of each runtime, and each runtime's fastest paths, side by side in
+//! one run. Groups (CI tooling reads these names):
+//!
+//! - `overhead`: `raw/<backend>` instantiates and runs a precompiled WASI hello with the
+//!   runtime's own API, written here; `wasiport/<backend>` does the same through the trait.
+//! - `warm_start`: a precompiled hello through the fastest path (wasmtime: its pooling
+//!   allocator, and `InstancePre`).
+//! - `cold_start`: compile + instantiate + run from bytes.
+//! - `throughput`: SHA-256 over 16 MiB in the probe guest.
+//! - `suite`: conformance tests in this process (`in_process`) against one process per test
+//!   (`subprocess`, as wasi-testsuite's runner runs a runtime's CLI), per test.
+//!
+//! Beside them, the resident memory of 1,000 live instances of the hello per backend is written
+//! to `target/criterion/memory.json` (criterion measures time only).
+//!
+//! `cargo bench --bench overhead -- --quick`; then `cargo run --bin wasiport -- report
+//! performance`.
+
+use std::process::Command;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use criterion::{BenchmarkId, Criterion};
+use wasiport::{Backend, RunConfig};
+use wasiport_conformance::expectations::Expectations;
+use wasiport_conformance::runner::{self, Options};
+use wasiport_conformance::suite::Suite;
+
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+/// Set in a child started by the `suite` group: run this one test (`suite/test`) and exit.
+const ONE_TEST: &str = "WASIPORT_BENCH_ONE_TEST";
+/// The backend of that test.
+const ONE_BACKEND: &str = "WASIPORT_BENCH_BACKEND";
+/// Tests in the `suite` group.
+const SUITE_TESTS: usize = 20;
+/// Live instances in the memory measurement.
+const INSTANCES: usize = 1000;
+
+fn hello_wasm() -> Vec<u8> {
+    wat::parse_file(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/guests/wat/hello.wat"
+    ))
+    .expect("hello.wat")
+}
+
+fn captured() -> RunConfig {
+    RunConfig::builder().build().expect("config")
+}
+
+/// The runtimes' own APIs, as a host would use them without wasiport: the same work (fuel on,
+/// stdout captured in memory, the exit code read), nothing more.
+mod raw {
+    use super::*;
+
+    pub struct Wasmtime {
+        engine: wasmtime::Engine,
+        pre: wasmtime::InstancePre<wasmtime_wasi::p1::WasiP1Ctx>,
+    }
+
+    impl Wasmtime {
+        pub fn new(wasm: &[u8]) -> Self {
+            let mut config = wasmtime::Config::new();
+            config.consume_fuel(true).epoch_interruption(true);
+            let engine = wasmtime::Engine::new(&config).unwrap();
+            let mut linker = wasmtime::Linker::new(&engine);
+            wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |s| s).unwrap();
+            let module = wasmtime::Module::new(&engine, wasm).unwrap();
+            let pre = linker.instantiate_pre(&module).unwrap();
+            Wasmtime { engine, pre }
+        }
+
+        pub fn instantiate(
+            &self,
+        ) -> (
+            wasmtime::Store<wasmtime_wasi::p1::WasiP1Ctx>,
+            wasmtime::Instance,
+        ) {
+            let stdout = wasmtime_wasi::p2::pipe::MemoryOutputPipe::new(1 << 20);
+            let wasi = wasmtime_wasi::WasiCtxBuilder::new()
+                .stdout(stdout)
+                .build_p1();
+            let mut store = wasmtime::Store::new(&self.engine, wasi);
+            store.set_fuel(u64::MAX).unwrap();
+            store.set_epoch_deadline(u64::MAX);
+            let instance = self.pre.instantiate(&mut store).unwrap();
+            (store, instance)
+        }
+
+        pub fn run(&self) {
+            let (mut store, instance) = self.instantiate();
+            let start = instance
+                .get_typed_func::<(), ()>(&mut store, "_start")
+                .unwrap();
+            if let Err(e) = start.call(&mut store, ()) {
+                let exit = e.downcast_ref::<wasmtime_wasi::I32Exit>().map(|e| e.0);
+                assert_eq!(exit, Some(0), "{e:#}");
+            }
+        }
+    }
+
+    pub struct Wasmi {
+        engine: wasmi::Engine,
+        linker: wasmi::Linker<wasi_common::WasiCtx>,
+        module: wasmi::Module,
+    }
+
+    impl Wasmi {
+        pub fn new(wasm: &[u8]) -> Self {
+            let mut config = wasmi::Config::default();
+            config.consume_fuel(true);
+            let engine = wasmi::Engine::new(&config);
+            let mut linker = wasmi::Linker::new(&engine);
+            wasmi_wasi::add_to_linker(&mut linker, |s| s).unwrap();
+            let module = wasmi::Module::new(&engine, wasm).unwrap();
+            Wasmi {
+                engine,
+                linker,
+                module,
+            }
+        }
+
+        pub fn instantiate(&self) -> (wasmi::Store<wasi_common::WasiCtx>, wasmi::Instance) {
+            let mut b = wasi_common::sync::WasiCtxBuilder::new();
+            b.stdout(Box::new(wasi_common::pipe::WritePipe::new_in_memory()));
+            let mut store = wasmi::Store::new(&self.engine, b.build());
+            store.set_fuel(u64::MAX).unwrap();
+            let instance = self
+                .linker
+                .instantiate_and_start(&mut store, &self.module)
+                .unwrap();
+            (store, instance)
+        }
+
+        pub fn run(&self) {
+            let (mut store, instance) = self.instantiate();
+            let start = instance.get_typed_func::<(), ()>(&store, "_start").unwrap();
+            if let Err(e) = start.call(&mut store, ()) {
+                assert_eq!(e.i32_exit_status(), Some(0), "{e}");
+            }
+        }
+    }
+
+    pub struct Wasmer {
+        tokio: tokio::runtime::Runtime,
+        runtime: Arc<dyn wasmer_wasix::Runtime + Send + Sync>,
+        engine: wasmer::Engine,
+        module: wasmer::Module,
+    }
+
+    fn metered_engine() -> wasmer::Engine {
+        use wasmer::sys::{CompilerConfig, Cranelift, EngineBuilder};
+        let mut compiler = Cranelift::new();
+        compiler.push_middleware(Arc::new(wasmer_middlewares::Metering::new(
+            u64::MAX,
+            |_: &wasmer::wasmparser::Operator| 1,
+        )));
+        EngineBuilder::new(compiler).engine().into()
+    }
+
+    impl Wasmer {
+        pub fn new(wasm: &[u8]) -> Self {
+            let tokio = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(1)
+                .enable_all()
+                .build()
+                .unwrap();
+            let engine = metered_engine();
+            let runtime: Arc<dyn wasmer_wasix::Runtime + Send + Sync> = {
+                let _entered = tokio.enter();
+                let tasks = wasmer_wasix::runtime::task_manager::tokio::TokioTaskManager::new(
+                    tokio.handle().clone(),
+                );
+                let mut rt = wasmer_wasix::PluggableRuntime::new(Arc::new(tasks));
+                rt.set_engine(engine.clone());
+                rt.set_networking_implementation(
+                    wasmer_wasix::UnsupportedVirtualNetworking::default(),
+                );
+                Arc::new(rt)
+            };
+            let module = wasmer::Module::new(&engine, wasm).unwrap();
+            Wasmer {
+                tokio,
+                runtime,
+                engine,
+                module,
+            }
+        }
+
+        pub fn run(&self) {
+            let _entered = self.tokio.enter();
+            let mut store = wasmer::Store::new(self.engine.clone());
+            let (stdout, _reader) = wasmer_wasix::Pipe::channel();
+            let (instance, env) = wasmer_wasix::WasiEnv::builder("hello")
+                .runtime(self.runtime.clone())
+                .stdout(Box::new(stdout))
+                .instantiate(self.module.clone(), &mut store)
+                .unwrap();
+            let start = instance.exports.get_function("_start").unwrap();
+            let result = start.call(&mut store, &[]);
+            let code = match &result {
+                Ok(_) => 0,
+                Err(e) => match e.downcast_ref::<wasmer_wasix::WasiError>() {
+                    Some(wasmer_wasix::WasiError::Exit(code)) => code.raw(),
+                    _ => panic!("{e}"),
+                },
+            };
+            assert_eq!(code, 0);
+            env.on_exit(&mut store, None);
+        }
+    }
+}
+
+fn overhead(c: &mut Criterion) {
+    let wasm = hello_wasm();
+    let config = captured();
+    let mut group = c.benchmark_group("overhead");
+    let raw_wasmtime = raw::Wasmtime::new(&wasm);
+    let raw_wasmer = raw::Wasmer::new(&wasm);
+    let raw_wasmi = raw::Wasmi::new(&wasm);
+    let raws: [(&str, &dyn Fn()); 3] = [
+        ("wasmtime", &|| raw_wasmtime.run()),
+        ("wasmer", &|| raw_wasmer.run()),
+        ("wasmi", &|| raw_wasmi.run()),
+    ];
+    for (name, raw_run) in raws {
+        let backend = common::backend(name);
+        let module = backend.compile(&wasm).unwrap();
+        group.bench_function(BenchmarkId::new("raw", name), |b| b.iter(raw_run));
+        group.bench_function(BenchmarkId::new("wasiport", name), |b| {
+            b.iter(|| assert!(backend.run(&module, &config).unwrap().success()))
+        });
+    }
+    group.finish();
+}
+
+/// The fastest path of each backend.
+fn fastest(name: &str) -> Box<dyn Backend> {
+    match name {
+        "wasmtime" => Box::new(wasiport_wasmtime::Wasmtime::pooling(64).unwrap()),
+        other => common::backend(other),
+    }
+}
+
+fn warm_start(c: &mut Criterion) {
+    let wasm = hello_wasm();
+    let config = captured();
+    let mut group = c.benchmark_group("warm_start");
+    for name in wasiport_conformance::backends::NAMES {
+        let backend = fastest(name);
+        let module = backend.compile(&wasm).unwrap();
+        group.bench_function(BenchmarkId::new("wasiport", *name), |b| {
+            b.iter(|| assert!(backend.run(&module, &config).unwrap().success()))
+        });
+    }
+    group.finish();
+}
+
+fn cold_start(c: &mut Criterion) {
+    let wasm = hello_wasm();
+    let config = captured();
+    let mut group = c.benchmark_group("cold_start");
+    for backend in common::engines() {
+        group.bench_function(BenchmarkId::new("wasiport", backend.name()), |b| {
+            b.iter(|| {
+                let module = backend.compile(&wasm).unwrap();
+                assert!(backend.run(&module, &config).unwrap().success())
+            })
+        });
+    }
+    group.finish();
+}
+
+fn throughput(c: &mut Criterion) {
+    let config = RunConfig::builder()
+        .program_name("probe.wasm")
+        .args(["sha256", "16"])
+        .build()
+        .unwrap();
+    let mut group = c.benchmark_group("throughput");
+    group.sample_size(10);
+    group.throughput(criterion::Throughput::Bytes(16 << 20));
+    for backend in common::engines() {
+        let module = backend.compile(common::probe()).unwrap();
+        group.bench_function(BenchmarkId::new("wasiport", backend.name()), |b| {
+            b.iter(|| assert!(backend.run(&module, &config).unwrap().success()))
+        });
+    }
+    group.finish();
+}
+
+/// The first WASI tests of the built-in suite.
+fn suite_sample() -> (Vec<Suite>, Vec<runner::TestRef>) {
+    let suites = Suite::discover(&wasiport_conformance::default_suite_dir()).unwrap();
+    let tests: Vec<runner::TestRef> = runner::selected(&suites, &Options::default())
+        .into_iter()
+        .filter(|&(s, _)| suites[s].name != "core")
+        .take(SUITE_TESTS)
+        .collect();
+    (suites, tests)
+}
+
+fn one_test_options() -> Options {
+    Options {
+        jobs: 1,
+        ..Options::default()
+    }
+}
+
+/// In a child: runs the one test named in the environment on its backend, from nothing (the
+/// module compiled afresh, as a runtime's CLI would), and exits with 0 when it ran (pass or
+/// fail: some are expected failures).
+fn child_runs_one_test(name: &str) -> ! {
+    let (suites, tests) = suite_sample();
+    let backend = std::env::var(ONE_BACKEND).unwrap_or_default();
+    let backend = common::backend(&backend);
+    let test = tests
+        .into_iter()
+        .find(|&(s, t)| format!("{}/{}", suites[s].name, suites[s].tests[t].name) == name)
+        .expect("a test of the sample");
+    let results = runner::run_tests(
+        backend.as_ref(),
+        &suites,
+        &[test],
+        &Expectations::default(),
+        &one_test_options(),
+        &|_, _| {},
+    );
+    std::process::exit(i32::from(!results.iter().all(|r| r.executed)))
+}
+
+fn suite(c: &mut Criterion) {
+    let (suites, tests) = suite_sample();
+    let names: Vec<String> = tests
+        .iter()
+        .map(|&(s, t)| format!("{}/{}", suites[s].name, suites[s].tests[t].name))
+        .collect();
+    let exe = std::env::current_exe().unwrap();
+    let mut group = c.benchmark_group("suite");
+    group.sample_size(10);
+    for backend in common::engines() {
+        let name = backend.name();
+        // Per test: the whole sample, divided by its size.
+        group.bench_function(BenchmarkId::new("in_process", name), |b| {
+            b.iter_custom(|iters| {
+                let started = Instant::now();
+                for _ in 0..iters {
+                    runner::run_tests(
+                        backend.as_ref(),
+                        &suites,
+                        &tests,
+                        &Expectations::default(),
+                        &one_test_options(),
+                        &|_, _| {},
+                    );
+                }
+                started.elapsed() / SUITE_TESTS as u32
+            })
+        });
+        group.bench_function(BenchmarkId::new("subprocess", name), |b| {
+            b.iter_custom(|iters| {
+                let started = Instant::now();
+                for _ in 0..iters {
+                    for test in &names {
+                        let status = Command::new(&exe)
+                            .env(ONE_TEST, test)
+                            .env(ONE_BACKEND, name)
+                            .status()
+                            .unwrap();
+                        assert!(status.success(), "{name} {test} did not run in a child");
+                    }
+                }
+                started.elapsed() / SUITE_TESTS as u32
+            })
+        });
+    }
+    group.finish();
+}
+
+/// This process's resident set, in bytes.
+fn rss() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .map_or(0, |kb| kb * 1024)
+}
+
+/// The resident memory `INSTANCES` live instances of the hello add, per backend that can keep
+/// instances alive through its own API (wasiport's runs end their instance).
+fn memory() {
+    let wasm = hello_wasm();
+    let mut rows = Vec::new();
+    let measure = |name: &str, make: &dyn Fn() -> Box<dyn std::any::Any>| {
+        let keep: Vec<Box<dyn std::any::Any>> = (0..10).map(|_| make()).collect();
+        drop(keep);
+        let before = rss();
+        let keep: Vec<Box<dyn std::any::Any>> = (0..INSTANCES).map(|_| make()).collect();
+        let after = rss();
+        drop(keep);
+        (name.to_string(), after.saturating_sub(before))
+    };
+    let wasmtime = raw::Wasmtime::new(&wasm);
+    rows.push(measure("wasmtime", &|| Box::new(wasmtime.instantiate())));
+    let wasmi = raw::Wasmi::new(&wasm);
+    rows.push(measure("wasmi", &|| Box::new(wasmi.instantiate())));
+    let json: Vec<serde_json::Value> = rows
+        .iter()
+        .map(|(name, bytes)| {
+            serde_json::json!({
+                "backend": name,
+                "instances": INSTANCES,
+                "rss_bytes": bytes,
+                "per_instance_bytes": bytes / INSTANCES as u64,
+            })
+        })
+        .collect();
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/criterion");
+    let _ = std::fs::create_dir_all(&dir);
+    let _ = std::fs::write(
+        dir.join("memory.json"),
+        serde_json::to_string_pretty(&json).unwrap_or_default(),
+    );
+    for (name, bytes) in rows {
+        println!(
+            "memory: {INSTANCES} live hello instances on {name}: {:.1} MiB resident ({} KiB each)",
+            bytes as f64 / (1 << 20) as f64,
+            bytes / INSTANCES as u64 / 1024
+        );
+    }
+}
+
+fn main() {
+    if let Ok(test) = std::env::var(ONE_TEST) {
+        child_runs_one_test(&test);
+    }
+    let mut c = Criterion::default()
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2))
+        .configure_from_args();
+    overhead(&mut c);
+    warm_start(&mut c);
+    cold_start(&mut c);
+    throughput(&mut c);
+    suite(&mut c);
+    memory();
+    c.final_summary();
+}
