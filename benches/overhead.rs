@@ -7,8 +7,10 @@
 //!   allocator, and `InstancePre`).
 //! - `cold_start`: compile + instantiate + run from bytes.
 //! - `throughput`: SHA-256 over 16 MiB in the probe guest.
-//! - `suite`: conformance tests in this process (`in_process`) against one process per test
-//!   (`subprocess`, as wasi-testsuite's runner runs a runtime's CLI), per test.
+//! - `suite`: conformance tests in this process (`in_process`, as `wasiport conformance` runs
+//!   them: its module cache warm from an earlier run) against one process per test
+//!   (`subprocess`, compiling its module afresh, as wasi-testsuite's runner runs a runtime's
+//!   CLI), per test.
 //!
 //! Beside them, the resident memory of 1,000 live instances of the hello per backend is written
 //! to `target/criterion/memory.json` (criterion measures time only).
@@ -37,6 +39,8 @@ const ONE_BACKEND: &str = "WASIPORT_BENCH_BACKEND";
 const SUITE_TESTS: usize = 20;
 /// Live instances in the memory measurement.
 const INSTANCES: usize = 1000;
+/// Set in a child started by the memory measurement: measure this backend and print the bytes.
+const MEMORY_OF: &str = "WASIPORT_BENCH_MEMORY_OF";
 
 fn hello_wasm() -> Vec<u8> {
     wat::parse_file(concat!(
@@ -338,11 +342,26 @@ fn suite(c: &mut Criterion) {
         .map(|&(s, t)| format!("{}/{}", suites[s].name, suites[s].tests[t].name))
         .collect();
     let exe = std::env::current_exe().unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let cached = Options {
+        jobs: 1,
+        cache_dir: Some(cache.path().to_path_buf()),
+        ..Options::default()
+    };
     let mut group = c.benchmark_group("suite");
     group.sample_size(10);
     for backend in common::engines() {
         let name = backend.name();
-        // Per test: the whole sample, divided by its size.
+        // Per test: the whole sample, divided by its size. The cache is warmed first, as by an
+        // earlier `wasiport conformance`.
+        runner::run_tests(
+            backend.as_ref(),
+            &suites,
+            &tests,
+            &Expectations::default(),
+            &cached,
+            &|_, _| {},
+        );
         group.bench_function(BenchmarkId::new("in_process", name), |b| {
             b.iter_custom(|iters| {
                 let started = Instant::now();
@@ -352,7 +371,7 @@ fn suite(c: &mut Criterion) {
                         &suites,
                         &tests,
                         &Expectations::default(),
-                        &one_test_options(),
+                        &cached,
                         &|_, _| {},
                     );
                 }
@@ -389,53 +408,71 @@ fn rss() -> u64 {
         .map_or(0, |kb| kb * 1024)
 }
 
-/// The resident memory `INSTANCES` live instances of the hello add, per backend that can keep
-/// instances alive through its own API (wasiport's runs end their instance).
-fn memory() {
+/// In a child (a fresh heap, so nothing freed earlier is reused): the resident memory
+/// `INSTANCES` live instances of the hello add on `name`, printed in bytes.
+fn child_measures_memory(name: &str) -> ! {
     let wasm = hello_wasm();
-    let mut rows = Vec::new();
-    let measure = |name: &str, make: &dyn Fn() -> Box<dyn std::any::Any>| {
-        let keep: Vec<Box<dyn std::any::Any>> = (0..10).map(|_| make()).collect();
-        drop(keep);
+    let keep_alive = |make: &dyn Fn() -> Box<dyn std::any::Any>| {
+        let warm: Vec<_> = (0..10).map(|_| make()).collect();
+        drop(warm);
         let before = rss();
         let keep: Vec<Box<dyn std::any::Any>> = (0..INSTANCES).map(|_| make()).collect();
         let after = rss();
         drop(keep);
-        (name.to_string(), after.saturating_sub(before))
+        after.saturating_sub(before)
     };
-    let wasmtime = raw::Wasmtime::new(&wasm);
-    rows.push(measure("wasmtime", &|| Box::new(wasmtime.instantiate())));
-    let wasmi = raw::Wasmi::new(&wasm);
-    rows.push(measure("wasmi", &|| Box::new(wasmi.instantiate())));
-    let json: Vec<serde_json::Value> = rows
-        .iter()
-        .map(|(name, bytes)| {
-            serde_json::json!({
-                "backend": name,
-                "instances": INSTANCES,
-                "rss_bytes": bytes,
-                "per_instance_bytes": bytes / INSTANCES as u64,
-            })
-        })
-        .collect();
+    let bytes = match name {
+        "wasmtime" => {
+            let raw = raw::Wasmtime::new(&wasm);
+            keep_alive(&|| Box::new(raw.instantiate()))
+        }
+        "wasmi" => {
+            let raw = raw::Wasmi::new(&wasm);
+            keep_alive(&|| Box::new(raw.instantiate()))
+        }
+        other => panic!("no memory measurement for {other}"),
+    };
+    println!("{bytes}");
+    std::process::exit(0)
+}
+
+/// The resident memory `INSTANCES` live instances of the hello add, per backend that can keep
+/// instances alive through its own API (wasiport's runs end their instance), each measured in
+/// a child process of its own.
+fn memory() {
+    let exe = std::env::current_exe().unwrap();
+    let mut json = Vec::new();
+    for name in ["wasmtime", "wasmi"] {
+        let out = Command::new(&exe).env(MEMORY_OF, name).output().unwrap();
+        let bytes: u64 = String::from_utf8_lossy(&out.stdout)
+            .trim()
+            .parse()
+            .unwrap_or_else(|_| panic!("{name}: {}", String::from_utf8_lossy(&out.stderr)));
+        println!(
+            "memory: {INSTANCES} live hello instances on {name}: {:.1} MiB resident ({} KiB each)",
+            bytes as f64 / (1 << 20) as f64,
+            bytes / INSTANCES as u64 / 1024
+        );
+        json.push(serde_json::json!({
+            "backend": name,
+            "instances": INSTANCES,
+            "rss_bytes": bytes,
+        }));
+    }
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/criterion");
     let _ = std::fs::create_dir_all(&dir);
     let _ = std::fs::write(
         dir.join("memory.json"),
         serde_json::to_string_pretty(&json).unwrap_or_default(),
     );
-    for (name, bytes) in rows {
-        println!(
-            "memory: {INSTANCES} live hello instances on {name}: {:.1} MiB resident ({} KiB each)",
-            bytes as f64 / (1 << 20) as f64,
-            bytes / INSTANCES as u64 / 1024
-        );
-    }
 }
 
 fn main() {
     if let Ok(test) = std::env::var(ONE_TEST) {
         child_runs_one_test(&test);
+    }
+    if let Ok(name) = std::env::var(MEMORY_OF) {
+        child_measures_memory(&name);
     }
     let mut c = Criterion::default()
         .warm_up_time(Duration::from_millis(500))

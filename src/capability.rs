@@ -45,6 +45,9 @@ pub enum Capability {
     /// Saves compiled code as bytes and loads it again ([`Backend::serialize`](crate::Backend::serialize)):
     /// the [`ModuleCache`](crate::ModuleCache) keeps it on disk.
     SerializedModules,
+    /// Hands preopened TCP listeners ([`SocketPreopen`](crate::SocketPreopen)) to the guest,
+    /// through the portable WASI (no runtime's own WASI does here).
+    PreopenedSockets,
 }
 
 impl Capability {
@@ -64,6 +67,7 @@ impl Capability {
         Capability::HostFunctions,
         Capability::PortableWasi,
         Capability::SerializedModules,
+        Capability::PreopenedSockets,
     ];
 
     /// The capability's stable name, as printed by `wasiport backends`.
@@ -83,6 +87,7 @@ impl Capability {
             Capability::HostFunctions => "host-functions",
             Capability::PortableWasi => "portable-wasi",
             Capability::SerializedModules => "serialized-modules",
+            Capability::PreopenedSockets => "preopened-sockets",
         }
     }
 }

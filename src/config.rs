@@ -4,8 +4,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::{
-    Capabilities, Capability, DirAccess, Error, HostFunction, Limits, OutputMode, Preopen, Stdin,
-    WasiImpl,
+    Capabilities, Capability, DirAccess, Error, HostFunction, Limits, OutputMode, Preopen,
+    SocketPreopen, Stdin, WasiImpl,
 };
 
 const TRACE_NEEDS_PORTABLE: &str =
@@ -44,6 +44,7 @@ pub struct RunConfig {
     stderr: OutputMode,
     limits: Limits,
     host_functions: Vec<HostFunction>,
+    sockets: Vec<SocketPreopen>,
     wasi: Option<WasiImpl>,
     trace: bool,
 }
@@ -61,6 +62,7 @@ impl Default for RunConfig {
             stderr: OutputMode::default(),
             limits: Limits::default(),
             host_functions: Vec::new(),
+            sockets: Vec::new(),
             wasi: None,
             trace: false,
         }
@@ -116,6 +118,11 @@ impl RunConfig {
     /// The host functions the guest may import, besides WASI.
     pub fn host_functions(&self) -> &[HostFunction] {
         &self.host_functions
+    }
+
+    /// The preopened sockets, in fd order after the preopened directories.
+    pub fn sockets(&self) -> &[SocketPreopen] {
+        &self.sockets
     }
 
     /// The WASI implementation asked for, `None` for the backend's default (see
@@ -226,6 +233,9 @@ impl RunConfig {
         if self.limits.max_memory_bytes.is_some() {
             needed.push(Capability::MemoryLimit);
         }
+        if !self.sockets.is_empty() {
+            needed.push(Capability::PreopenedSockets);
+        }
         if !self.host_functions.is_empty() {
             needed.push(Capability::HostFunctions);
         }
@@ -250,8 +260,15 @@ impl RunConfig {
         backend: &'static str,
         capabilities: &Capabilities,
     ) -> Result<(), Error> {
+        let wasi = self.wasi_for(capabilities);
+        if wasi == WasiImpl::Native && !self.sockets.is_empty() {
+            return Err(Error::InvalidConfig(format!(
+                "{backend}: preopened sockets are served by the portable WASI only \
+                 (WasiImpl::Portable, --wasi portable)"
+            )));
+        }
         match self
-            .required_capabilities_with(self.wasi_for(capabilities))
+            .required_capabilities_with(wasi)
             .into_iter()
             .find(|c| !capabilities.contains(*c))
         {
@@ -359,6 +376,14 @@ impl RunConfigBuilder {
     /// Sets the cap on linear memory, in bytes.
     pub fn max_memory_bytes(mut self, bytes: u64) -> Self {
         self.config.limits.max_memory_bytes = Some(bytes);
+        self
+    }
+
+    /// Hands the guest a listening TCP socket (an fd after the preopened directories) for
+    /// `sock_accept`. Only the portable WASI serves sockets, on backends that declare
+    /// [`Capability::PreopenedSockets`]; a run with native WASI is `Error::InvalidConfig`.
+    pub fn preopen_socket(mut self, socket: SocketPreopen) -> Self {
+        self.config.sockets.push(socket);
         self
     }
 

@@ -1077,3 +1077,59 @@ fn an_untraced_run_has_no_trace_and_native_wasi_cannot_be_traced() {
         "{native_traced:?}"
     );
 }
+
+#[test]
+fn a_preopened_socket_serves_a_loopback_connection_with_the_portable_wasi() {
+    use std::io::{Read, Write};
+    for backend in common::engines() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let socket = wasiport::SocketPreopen::new(listener);
+        let module = backend.compile(probe()).unwrap();
+        let config = |wasi| {
+            probe_args(&["echo-socket", "3"])
+                .preopen_socket(socket.clone())
+                .wasi(wasi)
+                .build()
+                .unwrap()
+        };
+        let name = backend.name();
+        // Native WASI serves no socket here: refused, never ignored.
+        if backend.capabilities().contains(Capability::WasiPreview1) {
+            let native = backend.run(&module, &config(WasiImpl::Native));
+            assert!(
+                matches!(native, Err(Error::InvalidConfig(ref m)) if m.contains("portable WASI only")),
+                "{name}: {native:?}"
+            );
+        }
+        if !backend
+            .capabilities()
+            .contains(Capability::PreopenedSockets)
+        {
+            let refused = backend.run(&module, &config(WasiImpl::Portable));
+            assert!(
+                matches!(
+                    refused,
+                    Err(Error::Unsupported {
+                        feature: Capability::PreopenedSockets,
+                        ..
+                    })
+                ),
+                "{name}: {refused:?}"
+            );
+            continue;
+        }
+        let client = std::thread::spawn(move || {
+            let mut conn = std::net::TcpStream::connect(addr).unwrap();
+            conn.write_all(b"hello, socket\n").unwrap();
+            conn.shutdown(std::net::Shutdown::Write).unwrap();
+            let mut reply = String::new();
+            conn.read_to_string(&mut reply).unwrap();
+            reply
+        });
+        let outcome = backend.run(&module, &config(WasiImpl::Portable)).unwrap();
+        assert!(outcome.success(), "{name}: {}", outcome.termination);
+        assert_eq!(outcome.stdout, b"echoed 14 bytes\n", "{name}");
+        assert_eq!(client.join().unwrap(), "HELLO, SOCKET\n", "{name}");
+    }
+}

@@ -102,7 +102,8 @@ fn serialized_modules_are_loaded_from_disk_by_a_new_cache_and_run_alike() {
 
 #[test]
 fn a_corrupt_or_stale_entry_is_never_loaded_but_rebuilt() {
-    let damages: [(&str, fn(&mut Vec<u8>)); 4] = [
+    type Damage = fn(&mut Vec<u8>);
+    let damages: [(&str, Damage); 4] = [
         ("truncated", |b| b.truncate(b.len() / 2)),
         ("a flipped byte in the code", |b| {
             let i = b.len() - 100;

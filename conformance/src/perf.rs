@@ -291,39 +291,207 @@ impl Table {
     }
 }
 
-/// What each known group measures, for the report: its title, and how to read it.
-pub const GROUPS: &[(&str, &str, &str)] = &[(
-    "portable_wasi",
-    "Portable WASI against each runtime's own",
-    "`benches/portable_wasi.rs`: the probe guest's `syscalls 100 /data` (100 rounds of \
+/// A goal a group's results are held to, checked when the report is written.
+#[derive(Debug, Clone, Copy)]
+pub enum Goal {
+    /// The second column over the first at most this, on every row (or on the named one).
+    RatioAtMost(f64, Option<&'static str>),
+    /// The second column over the first at least this, on every row.
+    RatioAtLeast(f64),
+    /// The first column at most this many nanoseconds on the named row.
+    TimeAtMost(f64, &'static str),
+}
+
+/// What each known group measures, for the report: its name, title, how to read it, and its
+/// goal.
+pub const GROUPS: &[(&str, &str, &str, Option<Goal>)] = &[
+    (
+        "overhead",
+        "What wasiport adds to a runtime",
+        "`benches/overhead.rs`: a precompiled WASI hello (`tests/guests/wat/hello.wat`) \
+         instantiated and run, stdout captured, fuel on — `raw` with the runtime's own API \
+         written in the bench (wasmtime: `InstancePre` + wasmtime-wasi; wasmer: wasmer-wasix; \
+         wasmi: wasmi_wasi), `wasiport` through `Backend::run`. wasm3 and WasmEdge have no raw \
+         baseline here (wasm3's own WASI is not one we use; WasmEdge runs in a worker process).",
+        Some(Goal::RatioAtMost(1.05, None)),
+    ),
+    (
+        "warm_start",
+        "Warm start: a precompiled hello, instantiated and run",
+        "The fastest path of each backend through wasiport: wasmtime with its pooling allocator \
+         (`Wasmtime::pooling`) and `InstancePre`; the others as they are (WasmEdge includes its \
+         worker process).",
+        Some(Goal::TimeAtMost(50_000.0, "wasmtime")),
+    ),
+    (
+        "cold_start",
+        "Cold start: compile, instantiate and run from bytes",
+        "The hello's bytes compiled and run through wasiport, no cache.",
+        None,
+    ),
+    (
+        "throughput",
+        "Throughput: SHA-256 over 16 MiB",
+        "The probe guest's `sha256 16` (the sha2 crate, built for wasm32-wasip1 with opt-level \
+         s), precompiled, one run per iteration: the engines' code quality, not wasiport's.",
+        None,
+    ),
+    (
+        "suite",
+        "The conformance suite: in process against a process per test",
+        "20 WASI tests of the built-in suite, per test: `in_process` runs them with the \
+         conformance runner in this process (each module compiled once, one job); \
+         `subprocess` starts a fresh process per test that compiles its module and runs it, \
+         as wasi-testsuite's runner starts a runtime's CLI per test.",
+        Some(Goal::RatioAtLeast(10.0)),
+    ),
+    (
+        "portable_wasi",
+        "Portable WASI against each runtime's own",
+        "`benches/portable_wasi.rs`: the probe guest's `syscalls 100 /data` (100 rounds of \
          creating a file with 8 small writes, a stat of it and a listing of its directory: about \
          2,000 WASI calls), compiled once, each iteration one run (instantiate + `_start`) with \
          `WasiImpl::Native` and `WasiImpl::Portable` side by side in one bench run. The ratio is \
          portable / native: under 1 the portable layer is the faster. wasm3 has no native WASI, \
          WasmEdge's runs include its worker process.",
-)];
+        Some(Goal::RatioAtMost(1.3, Some("wasmtime"))),
+    ),
+];
+
+impl Goal {
+    /// Whether `table` meets the goal, in words.
+    pub fn verdict(self, table: &Table) -> String {
+        let ratio = |cells: &[Option<f64>]| match cells {
+            [Some(a), Some(b), ..] if *a > 0.0 => Some(b / a),
+            _ => None,
+        };
+        let rows = |only: Option<&'static str>| {
+            table
+                .rows
+                .iter()
+                .filter(move |(r, _)| only.is_none_or(|o| o == r))
+        };
+        let (goal, checks): (String, Vec<(String, bool)>) = match self {
+            Goal::RatioAtMost(max, only) => (
+                format!("{} / {} ≤ {max}x", col(table, 1), col(table, 0)),
+                rows(only)
+                    .filter_map(|(r, c)| ratio(c).map(|x| (format!("{r} {x:.2}x"), x <= max)))
+                    .collect(),
+            ),
+            Goal::RatioAtLeast(min) => (
+                format!("{} / {} ≥ {min}x", col(table, 1), col(table, 0)),
+                rows(None)
+                    .filter_map(|(r, c)| ratio(c).map(|x| (format!("{r} {x:.1}x"), x >= min)))
+                    .collect(),
+            ),
+            Goal::TimeAtMost(ns, row) => (
+                format!("{row} ≤ {}", human_time(ns)),
+                rows(Some(row))
+                    .filter_map(|(r, c)| {
+                        c.first()
+                            .copied()
+                            .flatten()
+                            .map(|t| (format!("{r} {}", human_time(t)), t <= ns))
+                    })
+                    .collect(),
+            ),
+        };
+        if checks.is_empty() {
+            return format!("Goal: {goal} — not measured.");
+        }
+        let list: Vec<String> = checks
+            .iter()
+            .map(|(what, ok)| format!("{what} ({})", if *ok { "met" } else { "missed" }))
+            .collect();
+        format!("Goal: {goal} — {}.", list.join(", "))
+    }
+}
+
+fn col(table: &Table, i: usize) -> &str {
+    table.columns.get(i).map_or("?", String::as_str)
+}
+
+/// One row of `memory.json`, which the `overhead` bench writes beside criterion's results.
+#[derive(Debug, Deserialize)]
+pub struct MemoryRow {
+    /// The backend.
+    pub backend: String,
+    /// Live instances.
+    pub instances: u64,
+    /// The resident memory they added.
+    pub rss_bytes: u64,
+}
+
+/// The memory measurement, if the bench wrote one.
+pub fn read_memory(criterion_dir: &Path) -> Result<Vec<MemoryRow>, PerfError> {
+    let path = criterion_dir.join("memory.json");
+    if !path.is_file() {
+        return Ok(Vec::new());
+    }
+    read_json(&path)
+}
 
 /// The report: a heading, the machine, then per group its description, table and chart
 /// (`charts` is the chart directory as the Markdown links it, e.g. `perf`).
-pub fn markdown(tables: &[Table], machine: &str, charts: &str) -> String {
+pub fn markdown(tables: &[Table], memory: &[MemoryRow], machine: &str, charts: &str) -> String {
     let mut out = String::from(
         "# Performance\n\nGenerated by `wasiport report performance` from criterion's results \
          (`cargo bench`); do not edit by hand. Times are criterion's mean per iteration; ratios \
          are of two benchmarks measured side by side in the same run.\n\n",
     );
     let _ = writeln!(out, "Measured on: {machine}\n");
-    for table in tables {
-        let (title, about) = GROUPS
+    // Known groups in their order, then any other.
+    let known = |t: &Table| GROUPS.iter().position(|(g, ..)| *g == t.group);
+    let mut ordered: Vec<&Table> = tables.iter().collect();
+    ordered.sort_by_key(|t| known(t).unwrap_or(usize::MAX));
+    for table in ordered {
+        let (title, about, goal) = GROUPS
             .iter()
-            .find(|(g, _, _)| *g == table.group)
-            .map_or((table.group.as_str(), ""), |(_, t, a)| (*t, *a));
+            .find(|(g, ..)| *g == table.group)
+            .map_or((table.group.as_str(), "", None), |(_, t, a, g)| {
+                (*t, *a, *g)
+            });
         let _ = writeln!(out, "## {title} (`{}`)\n", table.group);
         if !about.is_empty() {
             let _ = writeln!(out, "{about}\n");
         }
         out.push_str(&table.markdown());
+        if let Some(goal) = goal {
+            let _ = writeln!(out, "\n{}", goal.verdict(table));
+        }
         let _ = writeln!(out, "\n![{}]({charts}/{}.svg)\n", table.group, table.group);
     }
+    out.push_str("## Memory: 1,000 live instances of the hello\n\n");
+    if memory.is_empty() {
+        out.push_str("Not measured in this run (`cargo bench --bench overhead` writes it).\n");
+    } else {
+        out.push_str(
+            "Resident memory added by 1,000 instances kept alive at once (`/proc/self/status` \
+             VmRSS before and after), each instantiated with the runtime's own API as in \
+             `overhead/raw`: a run through wasiport ends its instance, so wasiport itself keeps \
+             none alive. Not measured: wasmer (its WASI environment owns a task runtime per \
+             instance), wasm3, WasmEdge (a process per run).\n\n\
+             | backend | instances | resident | per instance |\n| --- | ---: | ---: | ---: |\n",
+        );
+        for row in memory {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {:.1} MiB | {} KiB |",
+                row.backend,
+                row.instances,
+                row.rss_bytes as f64 / f64::from(1 << 20),
+                row.rss_bytes / row.instances.max(1) / 1024
+            );
+        }
+    }
+    out.push_str(
+        "\n## What is not measured\n\n\
+         - Timings from another machine, or from different runs side by side: every ratio here \
+           is of two benchmarks of the same run.\n\
+         - A raw baseline for wasm3 and WasmEdge (see `overhead`).\n\
+         - The disk module cache's load time against compiling: `wasiport run` uses it, and \
+           `tests/cache.rs` checks it; a bench for it is still to come.\n",
+    );
     out
 }
 

@@ -11,6 +11,7 @@ pub(crate) mod filetype {
     pub const CHARACTER_DEVICE: u8 = 2;
     pub const DIRECTORY: u8 = 3;
     pub const REGULAR_FILE: u8 = 4;
+    pub const SOCKET_STREAM: u8 = 6;
     pub const SYMBOLIC_LINK: u8 = 7;
 }
 
@@ -44,8 +45,9 @@ pub(crate) mod rights {
     pub const PATH_REMOVE_DIRECTORY: u64 = 1 << 25;
     pub const PATH_UNLINK_FILE: u64 = 1 << 26;
     pub const POLL_FD_READWRITE: u64 = 1 << 27;
-    /// Every right preview 1 defines (the last two, `sock_shutdown` and `sock_accept`, are
-    /// bits 28 and 29).
+    pub const SOCK_SHUTDOWN: u64 = 1 << 28;
+    pub const SOCK_ACCEPT: u64 = 1 << 29;
+    /// Every right preview 1 defines.
     pub const ALL: u64 = (1 << 30) - 1;
 
     /// The rights that change something: a read-only preopen never holds them.
@@ -103,6 +105,18 @@ pub(crate) mod rights {
         | PATH_SYMLINK
         | PATH_REMOVE_DIRECTORY
         | PATH_UNLINK_FILE
+        | POLL_FD_READWRITE;
+
+    /// The rights of a preopened listening socket.
+    pub const LISTENER: u64 =
+        SOCK_ACCEPT | FD_FDSTAT_SET_FLAGS | FD_FILESTAT_GET | POLL_FD_READWRITE;
+
+    /// The rights of an accepted connection.
+    pub const CONNECTION: u64 = FD_READ
+        | FD_WRITE
+        | SOCK_SHUTDOWN
+        | FD_FDSTAT_SET_FLAGS
+        | FD_FILESTAT_GET
         | POLL_FD_READWRITE;
 
     /// The rights of the standard streams.

@@ -88,7 +88,13 @@ impl WasiCtx {
         }
         entry.require(rights::FD_FDSTAT_SET_FLAGS)?;
         // Appending is done here (each write goes to the end); the sync flags are kept for
-        // fdstat, and each write of such an fd is synced.
+        // fdstat, and each write of such an fd is synced; a socket is made non-blocking.
+        let nonblocking = flags & fdflags::NONBLOCK != 0;
+        match &entry.kind {
+            Kind::Listener(l) => l.set_nonblocking(nonblocking)?,
+            Kind::Stream(s) => s.set_nonblocking(nonblocking)?,
+            _ => {}
+        }
         entry.flags = flags;
         Ok(())
     }
@@ -154,6 +160,18 @@ impl WasiCtx {
         }
     }
 
+    /// The file behind `fd` for reading or writing at an offset (`access`: `FD_READ` or
+    /// `FD_WRITE`): a directory is `EISDIR`, a stream `ESPIPE`.
+    fn positioned(&self, fd: u32, access: u64) -> Result<&std::fs::File, Errno> {
+        let entry = self.fds.get(fd)?;
+        entry.require(access | rights::FD_SEEK)?;
+        match &entry.kind {
+            Kind::File(file) => Ok(file),
+            Kind::Dir(_) => Err(Errno::ISDIR),
+            _ => Err(Errno::SPIPE),
+        }
+    }
+
     pub(super) fn fd_pread(
         &mut self,
         m: &mut Memory<'_>,
@@ -164,13 +182,7 @@ impl WasiCtx {
         out: u32,
     ) -> Result<(), Errno> {
         let iovs = m.iovecs(iovs, count)?;
-        let entry = self.fds.get(fd)?;
-        entry.require(rights::FD_READ | rights::FD_SEEK)?;
-        let file = match &entry.kind {
-            Kind::File(file) => file,
-            Kind::Dir(_) => return Err(Errno::ISDIR),
-            _ => return Err(Errno::SPIPE),
-        };
+        let file = self.positioned(fd, rights::FD_READ)?;
         let mut buf = vec![0; capacity(&iovs).min(MAX_READ)];
         let mut filled = 0;
         while filled < buf.len() {
@@ -194,13 +206,7 @@ impl WasiCtx {
         out: u32,
     ) -> Result<(), Errno> {
         let data = m.gather(iovs, count)?;
-        let entry = self.fds.get(fd)?;
-        entry.require(rights::FD_WRITE | rights::FD_SEEK)?;
-        let file = match &entry.kind {
-            Kind::File(file) => file,
-            Kind::Dir(_) => return Err(Errno::ISDIR),
-            _ => return Err(Errno::SPIPE),
-        };
+        let file = self.positioned(fd, rights::FD_WRITE)?;
         write_all_at(file, &data, offset)?;
         m.write_u32(out, data.len() as u32)
     }
@@ -263,8 +269,9 @@ impl WasiCtx {
                 }
                 filled
             }
+            Kind::Stream(stream) => stream.read(&mut buf)?,
             Kind::Dir(_) => return Err(Errno::ISDIR),
-            Kind::Output(_) => return Err(Errno::BADF),
+            Kind::Output(_) | Kind::Listener(_) => return Err(Errno::BADF),
         };
         m.scatter(&iovs, &buf[..n])?;
         m.write_u32(out, n as u32)
@@ -332,8 +339,9 @@ impl WasiCtx {
                     file.sync_data()?;
                 }
             }
+            Kind::Stream(stream) => stream.write_all(&data)?,
             Kind::Dir(_) => return Err(Errno::ISDIR),
-            Kind::Stdin(_) => return Err(Errno::BADF),
+            Kind::Stdin(_) | Kind::Listener(_) => return Err(Errno::BADF),
         }
         m.write_u32(out, data.len() as u32)
     }

@@ -5,8 +5,10 @@
 //! under its directory fd (no `..`, absolute path or symlink leads out), and a read-only preopen
 //! holds no right that changes anything — rights only shrink from a directory to what is opened
 //! under it. Clocks and randomness come from the host; the standard streams are the
-//! [`RunConfig`]'s. Sockets: no socket is ever handed to the guest, so the `sock_*` functions
-//! answer `EBADF` or `ENOTSOCK`.
+//! [`RunConfig`]'s. Sockets: the listeners the configuration preopens
+//! ([`RunConfigBuilder::preopen_socket`](crate::RunConfigBuilder::preopen_socket)) are fds
+//! after the directories; `sock_accept` takes connections on them, which `sock_recv`,
+//! `sock_send`, `sock_shutdown`, `fd_read` and `fd_write` serve.
 //!
 //! Adapters link [`functions`] instead of their runtime's own WASI when
 //! [`RunConfig::wasi`](crate::RunConfig::wasi) is [`WasiImpl::Portable`](crate::WasiImpl);
@@ -27,6 +29,7 @@ mod fd;
 mod filestat;
 mod path;
 mod poll;
+mod sock;
 mod table;
 
 use std::sync::{Arc, Mutex, PoisonError};

@@ -37,6 +37,10 @@ pub(crate) enum Kind {
     Output(OutputSink),
     File(std::fs::File),
     Dir(Directory),
+    /// A preopened listening socket.
+    Listener(std::net::TcpListener),
+    /// A connection accepted on one.
+    Stream(std::net::TcpStream),
 }
 
 /// One open fd.
@@ -63,6 +67,7 @@ impl Entry {
             Kind::Stdin(_) | Kind::Output(_) => filetype::CHARACTER_DEVICE,
             Kind::File(_) => filetype::REGULAR_FILE,
             Kind::Dir(_) => filetype::DIRECTORY,
+            Kind::Listener(_) | Kind::Stream(_) => filetype::SOCKET_STREAM,
         }
     }
 

@@ -75,6 +75,7 @@ impl Wasm3 {
                 Capability::InheritOutput,
                 Capability::Preopens,
                 Capability::ReadOnlyPreopens,
+                Capability::PreopenedSockets,
             ]
             .into_iter()
             .collect(),

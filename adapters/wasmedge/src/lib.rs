@@ -117,6 +117,8 @@ impl Wasmedge {
                         Capability::TrapBacktrace
                             | Capability::HostFunctions
                             | Capability::SerializedModules
+                            // A listener of the host's does not reach the worker.
+                            | Capability::PreopenedSockets
                     )
                 })
                 .collect(),

@@ -69,7 +69,9 @@ fn performance(args: PerformanceArgs) -> Result<u8, Failure> {
         let path = charts.join(format!("{}.svg", table.group));
         std::fs::write(&path, table.svg()).map_err(|e| cant_create(&path, e))?;
     }
-    let text = perf::markdown(&tables, &perf::this_machine(), "perf");
+    let memory =
+        perf::read_memory(&args.criterion).map_err(|e| Failure::new(exit::DATA, e.to_string()))?;
+    let text = perf::markdown(&tables, &memory, &perf::this_machine(), "perf");
     std::fs::write(&args.out, text).map_err(|e| cant_create(&args.out, e))?;
     println!(
         "{} groups, {} benchmarks: {}",

@@ -127,6 +127,20 @@ fn main() {
             let hex: String = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
             println!("{hex}");
         }
+        // Accepts one connection on the preopened listening socket FD, reads it to the end and
+        // writes it back in upper case.
+        "echo-socket" => {
+            use std::os::wasi::io::FromRawFd;
+            let fd: i32 = arg(2).parse().unwrap_or(3);
+            // SAFETY: the host preopened a listening socket as this fd, and nothing else owns it.
+            let listener = unsafe { std::net::TcpListener::from_raw_fd(fd) };
+            let (mut conn, _) = listener.accept().unwrap_or_else(|e| fail(e));
+            let mut text = String::new();
+            conn.read_to_string(&mut text).unwrap_or_else(|e| fail(e));
+            conn.write_all(text.to_uppercase().as_bytes())
+                .unwrap_or_else(|e| fail(e));
+            println!("echoed {} bytes", text.len());
+        }
         // Spins forever.
         "spin" => {
             let mut x: u64 = 0;
