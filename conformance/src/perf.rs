@@ -9,10 +9,10 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// One benchmark's result: where it belongs and its mean time.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Measurement {
     /// The criterion group, e.g. `portable_wasi`.
     pub group: String,
@@ -412,7 +412,7 @@ fn col(table: &Table, i: usize) -> &str {
 }
 
 /// One row of `memory.json`, which the `overhead` bench writes beside criterion's results.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MemoryRow {
     /// The backend.
     pub backend: String,
@@ -508,4 +508,57 @@ pub fn this_machine() -> String {
         .unwrap_or_else(|| std::env::consts::ARCH.to_string());
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
     format!("{cpu}, {cores} cores, {}", std::env::consts::OS)
+}
+
+/// Everything the report is made from: kept beside it (`docs/perf/results.json`), so that the
+/// report can be checked against its data and regenerated without running the benches again.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Results {
+    /// The machine the benches ran on.
+    pub machine: String,
+    /// criterion's results.
+    pub measurements: Vec<Measurement>,
+    /// The memory measurement.
+    pub memory: Vec<MemoryRow>,
+}
+
+/// The column order of the known groups (baseline first).
+const COLUMN_ORDER: &[&str] = &[
+    "native",
+    "portable",
+    "raw",
+    "wasiport",
+    "in_process",
+    "subprocess",
+];
+
+impl Results {
+    /// The results under criterion's output directory, measured on this machine.
+    pub fn from_criterion(dir: &Path) -> Result<Self, PerfError> {
+        Ok(Results {
+            machine: this_machine(),
+            measurements: read_criterion(dir)?,
+            memory: read_memory(dir)?,
+        })
+    }
+
+    /// Results saved by [`Results::to_json`].
+    pub fn from_json(path: &Path) -> Result<Self, PerfError> {
+        read_json(path)
+    }
+
+    /// The results as JSON.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_default() + "\n"
+    }
+
+    /// The report (linking its charts in `charts`) and each chart as `(file name, SVG)`.
+    pub fn render(&self, charts: &str) -> (String, Vec<(String, String)>) {
+        let tables = Table::group_all(&self.measurements, COLUMN_ORDER);
+        let svgs = tables
+            .iter()
+            .map(|t| (format!("{}.svg", t.group), t.svg()))
+            .collect();
+        (markdown(&tables, &self.memory, &self.machine, charts), svgs)
+    }
 }

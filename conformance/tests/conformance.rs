@@ -143,6 +143,10 @@ fn merged(extra: &[&str]) -> Output {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "wasmedge"),
+    ignore = "docs/matrix.md has WasmEdge's columns: build with --features wasmedge"
+)]
 fn docs_matrix_is_up_to_date() {
     let out = merged(&["--format", "markdown"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
@@ -152,6 +156,24 @@ fn docs_matrix_is_up_to_date() {
         "docs/matrix.md is stale: regenerate it with \
          `cargo run --features wasiport-conformance/wasmedge --bin wasiport -- conformance --format markdown --out docs/matrix.md`"
     );
+}
+
+#[test]
+fn docs_performance_is_generated_from_its_saved_results() {
+    use wasiport_conformance::perf::Results;
+    let docs = root().join("../docs");
+    let results = Results::from_json(&docs.join("perf/results.json")).unwrap();
+    assert!(!results.measurements.is_empty());
+    let (report, charts) = results.render("perf");
+    let stale = "docs/performance.md or its charts are stale: regenerate them with \
+                 `cargo run --bin wasiport -- report performance` after `cargo bench` (or \
+                 `--from docs/perf/results.json` to redraw the same results)";
+    let committed = std::fs::read_to_string(docs.join("performance.md")).unwrap_or_default();
+    assert!(report == committed, "{stale}");
+    for (name, svg) in charts {
+        let committed = std::fs::read_to_string(docs.join("perf").join(&name)).unwrap_or_default();
+        assert!(svg == committed, "{name}: {stale}");
+    }
 }
 
 /// A suite in wasi-testsuite's own layout: manifest, a test with a legacy spec and a fixture

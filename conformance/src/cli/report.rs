@@ -22,40 +22,36 @@ pub(crate) struct PerformanceArgs {
     /// criterion's output directory.
     #[arg(long, value_name = "DIR", default_value = "target/criterion")]
     criterion: PathBuf,
+    /// Regenerate from saved results (`docs/perf/results.json`) instead.
+    #[arg(long, value_name = "FILE", conflicts_with = "criterion")]
+    from: Option<PathBuf>,
     /// The Markdown file to write; the charts go to `perf/` beside it.
     #[arg(long, value_name = "FILE", default_value = "docs/performance.md")]
     out: PathBuf,
 }
 
 fn performance(args: PerformanceArgs) -> Result<u8, Failure> {
-    use wasiport_conformance::perf;
-    if !args.criterion.is_dir() {
-        return Err(Failure::new(
-            exit::NO_INPUT,
-            format!(
-                "{}: no criterion results (run `cargo bench` first)",
-                args.criterion.display()
-            ),
-        ));
-    }
-    let measurements = perf::read_criterion(&args.criterion).map_err(|e| {
+    use wasiport_conformance::perf::{PerfError, Results};
+    let failure = |e: PerfError| {
         let code = match e {
-            perf::PerfError::Io { .. } => exit::NO_INPUT,
-            perf::PerfError::Format { .. } => exit::DATA,
+            PerfError::Io { .. } => exit::NO_INPUT,
+            PerfError::Format { .. } => exit::DATA,
         };
         Failure::new(code, e.to_string())
-    })?;
-    let tables = perf::Table::group_all(
-        &measurements,
-        &[
-            "native",
-            "portable",
-            "raw",
-            "wasiport",
-            "in_process",
-            "subprocess",
-        ],
-    );
+    };
+    let results = match &args.from {
+        Some(json) => Results::from_json(json).map_err(failure)?,
+        None if !args.criterion.is_dir() => {
+            return Err(Failure::new(
+                exit::NO_INPUT,
+                format!(
+                    "{}: no criterion results (run `cargo bench` first)",
+                    args.criterion.display()
+                ),
+            ))
+        }
+        None => Results::from_criterion(&args.criterion).map_err(failure)?,
+    };
     let charts = args
         .out
         .parent()
@@ -65,18 +61,18 @@ fn performance(args: PerformanceArgs) -> Result<u8, Failure> {
         Failure::new(exit::CANT_CREATE, format!("{}: {e}", path.display()))
     };
     std::fs::create_dir_all(&charts).map_err(|e| cant_create(&charts, e))?;
-    for table in &tables {
-        let path = charts.join(format!("{}.svg", table.group));
-        std::fs::write(&path, table.svg()).map_err(|e| cant_create(&path, e))?;
+    let (text, svgs) = results.render("perf");
+    for (name, svg) in &svgs {
+        let path = charts.join(name);
+        std::fs::write(&path, svg).map_err(|e| cant_create(&path, e))?;
     }
-    let memory =
-        perf::read_memory(&args.criterion).map_err(|e| Failure::new(exit::DATA, e.to_string()))?;
-    let text = perf::markdown(&tables, &memory, &perf::this_machine(), "perf");
+    let data = charts.join("results.json");
+    std::fs::write(&data, results.to_json()).map_err(|e| cant_create(&data, e))?;
     std::fs::write(&args.out, text).map_err(|e| cant_create(&args.out, e))?;
     println!(
-        "{} groups, {} benchmarks: {}",
-        tables.len(),
-        measurements.len(),
+        "{} charts, {} benchmarks: {}",
+        svgs.len(),
+        results.measurements.len(),
         args.out.display()
     );
     Ok(0)
