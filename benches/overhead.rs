@@ -7,6 +7,8 @@
 //!   allocator, and `InstancePre`).
 //! - `cold_start`: compile + instantiate + run from bytes.
 //! - `throughput`: SHA-256 over 16 MiB in the probe guest.
+//! - `module_cache`: the probe guest compiled (`compile`) against loaded from a warm disk cache
+//!   (`disk_load`), on the backends that serialize their code.
 //! - `suite`: conformance tests in this process (`in_process`, as `wasiport conformance` runs
 //!   them: its module cache warm from an earlier run) against one process per test
 //!   (`subprocess`, compiling its module afresh, as wasi-testsuite's runner runs a runtime's
@@ -23,7 +25,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion};
-use wasiport::{Backend, RunConfig};
+use wasiport::{Backend, Capability, ModuleCache, RunConfig};
 use wasiport_conformance::expectations::Expectations;
 use wasiport_conformance::runner::{self, Options};
 use wasiport_conformance::suite::Suite;
@@ -83,8 +85,11 @@ mod raw {
             wasmtime::Instance,
         ) {
             let stdout = wasmtime_wasi::p2::pipe::MemoryOutputPipe::new(1 << 20);
+            let stderr = wasmtime_wasi::p2::pipe::MemoryOutputPipe::new(1 << 20);
             let wasi = wasmtime_wasi::WasiCtxBuilder::new()
+                .args(&["main.wasm"])
                 .stdout(stdout)
+                .stderr(stderr)
                 .build_p1();
             let mut store = wasmtime::Store::new(&self.engine, wasi);
             store.set_fuel(u64::MAX).unwrap();
@@ -128,7 +133,9 @@ mod raw {
 
         pub fn instantiate(&self) -> (wasmi::Store<wasi_common::WasiCtx>, wasmi::Instance) {
             let mut b = wasi_common::sync::WasiCtxBuilder::new();
+            b.args(&["main.wasm".to_string()]).unwrap();
             b.stdout(Box::new(wasi_common::pipe::WritePipe::new_in_memory()));
+            b.stderr(Box::new(wasi_common::pipe::WritePipe::new_in_memory()));
             let mut store = wasmi::Store::new(&self.engine, b.build());
             store.set_fuel(u64::MAX).unwrap();
             let instance = self
@@ -196,10 +203,15 @@ mod raw {
         pub fn run(&self) {
             let _entered = self.tokio.enter();
             let mut store = wasmer::Store::new(self.engine.clone());
-            let (stdout, _reader) = wasmer_wasix::Pipe::channel();
-            let (instance, env) = wasmer_wasix::WasiEnv::builder("hello")
+            let (stdout, _out) = wasmer_wasix::Pipe::channel();
+            let (stderr, _err) = wasmer_wasix::Pipe::channel();
+            // An empty file system: wasix's default is the host's root.
+            let mut builder = wasmer_wasix::WasiEnv::builder("main.wasm")
                 .runtime(self.runtime.clone())
                 .stdout(Box::new(stdout))
+                .stderr(Box::new(stderr));
+            builder.set_mount_fs(wasmer_wasix::virtual_fs::MountFileSystem::new());
+            let (instance, env) = builder
                 .instantiate(self.module.clone(), &mut store)
                 .unwrap();
             let start = instance.exports.get_function("_start").unwrap();
@@ -290,6 +302,36 @@ fn throughput(c: &mut Criterion) {
         let module = backend.compile(common::probe()).unwrap();
         group.bench_function(BenchmarkId::new("wasiport", backend.name()), |b| {
             b.iter(|| assert!(backend.run(&module, &config).unwrap().success()))
+        });
+    }
+    group.finish();
+}
+
+fn module_cache(c: &mut Criterion) {
+    let mut group = c.benchmark_group("module_cache");
+    group.sample_size(10);
+    for backend in common::engines()
+        .into_iter()
+        .filter(|b| b.capabilities().contains(Capability::SerializedModules))
+    {
+        let dir = tempfile::tempdir().unwrap();
+        ModuleCache::with_dir(dir.path())
+            .unwrap()
+            .get_or_compile(backend.as_ref(), common::probe())
+            .unwrap();
+        group.bench_function(BenchmarkId::new("compile", backend.name()), |b| {
+            b.iter(|| backend.compile(common::probe()).unwrap())
+        });
+        // A new cache each time: the module comes from the disk, not from memory.
+        group.bench_function(BenchmarkId::new("disk_load", backend.name()), |b| {
+            b.iter(|| {
+                let cache = ModuleCache::with_dir(dir.path()).unwrap();
+                let module = cache
+                    .get_or_compile(backend.as_ref(), common::probe())
+                    .unwrap();
+                assert_eq!(cache.stats().disk_hits, 1);
+                module
+            })
         });
     }
     group.finish();
@@ -482,6 +524,7 @@ fn main() {
     warm_start(&mut c);
     cold_start(&mut c);
     throughput(&mut c);
+    module_cache(&mut c);
     suite(&mut c);
     memory();
     c.final_summary();
