@@ -396,26 +396,22 @@ fn suite(c: &mut Criterion) {
         let name = backend.name();
         // Per test: the whole sample, divided by its size. The cache is warmed first, as by an
         // earlier `wasiport conformance`.
-        runner::run_tests(
-            backend.as_ref(),
-            &suites,
-            &tests,
-            &Expectations::default(),
-            &cached,
-            &|_, _| {},
-        );
+        let run_sample = || {
+            runner::run_tests(
+                backend.as_ref(),
+                &suites,
+                &tests,
+                &Expectations::default(),
+                &cached,
+                &|_, _| {},
+            )
+        };
+        run_sample();
         group.bench_function(BenchmarkId::new("in_process", name), |b| {
             b.iter_custom(|iters| {
                 let started = Instant::now();
                 for _ in 0..iters {
-                    runner::run_tests(
-                        backend.as_ref(),
-                        &suites,
-                        &tests,
-                        &Expectations::default(),
-                        &cached,
-                        &|_, _| {},
-                    );
+                    run_sample();
                 }
                 started.elapsed() / SUITE_TESTS as u32
             })
