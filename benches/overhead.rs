@@ -200,6 +200,27 @@ mod raw {
             }
         }
 
+        /// A live instance with its store and WASI environment.
+        pub fn instantiate(
+            &self,
+        ) -> (
+            wasmer::Store,
+            wasmer::Instance,
+            wasmer_wasix::WasiFunctionEnv,
+        ) {
+            let _entered = self.tokio.enter();
+            let mut store = wasmer::Store::new(self.engine.clone());
+            let mut builder = wasmer_wasix::WasiEnv::builder("main.wasm")
+                .runtime(self.runtime.clone())
+                .stdout(Box::new(wasmer_wasix::Pipe::channel().0))
+                .stderr(Box::new(wasmer_wasix::Pipe::channel().0));
+            builder.set_mount_fs(wasmer_wasix::virtual_fs::MountFileSystem::new());
+            let (instance, env) = builder
+                .instantiate(self.module.clone(), &mut store)
+                .unwrap();
+            (store, instance, env)
+        }
+
         pub fn run(&self) {
             let _entered = self.tokio.enter();
             let mut store = wasmer::Store::new(self.engine.clone());
@@ -468,6 +489,10 @@ fn child_measures_memory(name: &str) -> ! {
             let raw = raw::Wasmi::new(&wasm);
             keep_alive(&|| Box::new(raw.instantiate()))
         }
+        "wasmer" => {
+            let raw = raw::Wasmer::new(&wasm);
+            keep_alive(&|| Box::new(raw.instantiate()))
+        }
         other => panic!("no memory measurement for {other}"),
     };
     println!("{bytes}");
@@ -480,7 +505,7 @@ fn child_measures_memory(name: &str) -> ! {
 fn memory() {
     let exe = std::env::current_exe().unwrap();
     let mut json = Vec::new();
-    for name in ["wasmtime", "wasmi"] {
+    for name in ["wasmtime", "wasmer", "wasmi"] {
         let out = Command::new(&exe).env(MEMORY_OF, name).output().unwrap();
         let bytes: u64 = String::from_utf8_lossy(&out.stdout)
             .trim()

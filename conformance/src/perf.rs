@@ -480,8 +480,8 @@ pub fn markdown(tables: &[Table], memory: &[MemoryRow], machine: &str, charts: &
             "Resident memory added by 1,000 instances kept alive at once (`/proc/self/status` \
              VmRSS before and after), each instantiated with the runtime's own API as in \
              `overhead/raw`: a run through wasiport ends its instance, so wasiport itself keeps \
-             none alive. Not measured: wasmer (its WASI environment owns a task runtime per \
-             instance), wasm3, WasmEdge (a process per run).\n\n\
+             none alive. Not measured: wasm3 (no raw API use of it here) and WasmEdge (a process \
+             per run).\n\n\
              | backend | instances | resident | per instance |\n| --- | ---: | ---: | ---: |\n",
         );
         for row in memory {
