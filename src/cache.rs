@@ -38,7 +38,9 @@ pub struct CacheStats {
 /// for it at once wait for one compilation. A failed compilation is not kept.
 type Slot = Arc<Mutex<Option<CompiledModule>>>;
 
-/// Compiled modules by key, in memory and (optionally) in a directory.
+/// Compiled modules by key, in memory and (optionally) in a directory. In memory a module is
+/// also kept apart per backend value (its engine), by the value's address: a cache should not
+/// outlive the backends it serves.
 ///
 /// ```
 /// use wasiport::{Backend, ModuleCache};
@@ -124,11 +126,14 @@ impl ModuleCache {
         wasm: &[u8],
     ) -> Result<CompiledModule, Error> {
         let key = Self::key(backend, wasm);
+        // In memory, compiled code belongs to one backend value (its engine): two backends of
+        // the same runtime never share a module. On disk, the key alone decides.
+        let instance = std::ptr::from_ref(backend).cast::<()>() as usize;
         let slot = self
             .memory
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .entry(key.clone())
+            .entry(format!("{key}@{instance:x}"))
             .or_default()
             .clone();
         let mut module = slot.lock().unwrap_or_else(PoisonError::into_inner);

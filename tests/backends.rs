@@ -1133,3 +1133,19 @@ fn a_preopened_socket_serves_a_loopback_connection_with_the_portable_wasi() {
         assert_eq!(client.join().unwrap(), "HELLO, SOCKET\n", "{name}");
     }
 }
+
+#[test]
+fn guest_lengths_near_4_gib_are_efault_in_the_portable_wasi_not_an_allocation() {
+    let config = RunConfig::builder()
+        .wasi(WasiImpl::Portable)
+        .build()
+        .unwrap();
+    for backend in common::engines()
+        .into_iter()
+        .filter(|b| b.capabilities().contains(Capability::PortableWasi))
+    {
+        let module = backend.compile(&wat("huge_lengths")).unwrap();
+        let outcome = backend.run(&module, &config).unwrap();
+        assert_eq!(outcome.termination, exited(2121), "{}", backend.name());
+    }
+}

@@ -111,6 +111,23 @@ impl Backend for Portable {
         self.inner.compile(wasm)
     }
 
+    fn engine_fingerprint(&self) -> String {
+        self.inner.engine_fingerprint()
+    }
+
+    fn serialize(&self, module: &CompiledModule) -> Result<Option<Vec<u8>>, Error> {
+        self.inner.serialize(module)
+    }
+
+    unsafe fn deserialize(
+        &self,
+        bytes: &[u8],
+        info: wasiport::ModuleInfo,
+    ) -> Result<CompiledModule, Error> {
+        // SAFETY: the caller's promise about the bytes holds for the backend inside.
+        unsafe { self.inner.deserialize(bytes, info) }
+    }
+
     fn run(&self, module: &CompiledModule, config: &RunConfig) -> Result<Outcome, Error> {
         self.inner
             .run(module, &config.clone().with_wasi(WasiImpl::Portable)?)

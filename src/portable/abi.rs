@@ -188,8 +188,22 @@ pub(crate) const PREOPENTYPE_DIR: u8 = 0;
 /// The guest's memory in WASI's layout: little-endian integers at byte offsets.
 pub(crate) struct Memory<'a>(pub &'a mut dyn Caller);
 
+/// The most one call gathers or hands out: a longer write or read is short, as POSIX allows.
+pub(crate) const MAX_IO: usize = 16 << 20;
+
 impl Memory<'_> {
+    /// Fails with `EFAULT` unless `len` bytes at `ptr` are inside memory (checked before
+    /// anything is allocated for them).
+    pub fn check(&self, ptr: u32, len: u32) -> Result<(), Errno> {
+        if u64::from(ptr) + u64::from(len) <= self.0.memory_size() {
+            Ok(())
+        } else {
+            Err(Errno::FAULT)
+        }
+    }
+
     pub fn bytes(&self, ptr: u32, len: u32) -> Result<Vec<u8>, Errno> {
+        self.check(ptr, len)?;
         let mut buf = vec![0; len as usize];
         self.0
             .read(u64::from(ptr), &mut buf)
@@ -241,6 +255,7 @@ impl Memory<'_> {
     /// An array of `iovec`/`ciovec` (`{ buf: u32, len: u32 }`), as (pointer, length) pairs.
     pub fn iovecs(&self, ptr: u32, count: u32) -> Result<Vec<(u32, u32)>, Errno> {
         let raw = self.bytes(ptr, count.checked_mul(8).ok_or(Errno::FAULT)?)?;
+        // (`bytes` checked the whole array is inside memory before allocating it.)
         Ok(raw
             .chunks_exact(8)
             .map(|c| {
@@ -250,11 +265,18 @@ impl Memory<'_> {
             .collect())
     }
 
-    /// The bytes of a list of `ciovec`s, concatenated.
+    /// The bytes of a list of `ciovec`s, concatenated, up to [`MAX_IO`] (the rest is left for
+    /// another call: a short write).
     pub fn gather(&self, ptr: u32, count: u32) -> Result<Vec<u8>, Errno> {
         let mut data = Vec::new();
         for (buf, len) in self.iovecs(ptr, count)? {
-            data.extend(self.bytes(buf, len)?);
+            self.check(buf, len)?;
+            let room = MAX_IO - data.len();
+            let take = (len as usize).min(room) as u32;
+            data.extend(self.bytes(buf, take)?);
+            if data.len() == MAX_IO {
+                break;
+            }
         }
         Ok(data)
     }

@@ -17,6 +17,8 @@ pub(crate) struct WasiCtx {
     pub env: Vec<String>,
     pub fds: FdTable,
     started: Instant,
+    /// When the run's timeout ends it: no host call waits past it.
+    pub deadline: Option<Instant>,
     trace: Option<TraceLog>,
 }
 
@@ -80,6 +82,7 @@ impl WasiCtx {
                 .collect(),
             fds,
             started: Instant::now(),
+            deadline: config.limits().timeout.map(|t| Instant::now() + t),
             trace: streams.trace.clone(),
         })
     }
@@ -178,9 +181,17 @@ impl WasiCtx {
                 Ok(())
             }
             "random_get" => {
-                let mut buf = vec![0; p(1) as usize];
-                getrandom::fill(&mut buf).map_err(|_| Errno::IO)?;
-                m.write(p(0), &buf)
+                // Checked first, then filled a piece at a time: no guest length is allocated.
+                m.check(p(0), p(1))?;
+                let mut chunk = [0u8; 4096];
+                let (mut at, end) = (p(0), p(0) + p(1));
+                while at < end {
+                    let n = (end - at).min(chunk.len() as u32);
+                    getrandom::fill(&mut chunk[..n as usize]).map_err(|_| Errno::IO)?;
+                    m.write(at, &chunk[..n as usize])?;
+                    at += n;
+                }
+                Ok(())
             }
             "sock_accept" => self.sock_accept(m, p(0), p(1), p(2)),
             "sock_recv" => self.sock_recv(m, p(0), p(1), p(2), p(3), p(4), p(5)),

@@ -38,6 +38,14 @@ impl Errno {
     pub const SPIPE: Errno = Errno(70);
     pub const XDEV: Errno = Errno(75);
     pub const NOTCAPABLE: Errno = Errno(76);
+    pub const ADDRINUSE: Errno = Errno(3);
+    pub const CONNABORTED: Errno = Errno(13);
+    pub const CONNREFUSED: Errno = Errno(14);
+    pub const CONNRESET: Errno = Errno(15);
+    pub const MFILE: Errno = Errno(33);
+    pub const NFILE: Errno = Errno(41);
+    pub const NOTCONN: Errno = Errno(53);
+    pub const TIMEDOUT: Errno = Errno(73);
 
     /// The errno's name as in the specification (`"badf"`), for traces.
     pub fn name(self) -> &'static str {
@@ -192,6 +200,14 @@ fn from_os(code: i32) -> Option<Errno> {
         libc::ENOTSOCK => Errno::NOTSOCK,
         libc::EOPNOTSUPP => Errno::NOTSUP,
         libc::EINTR => Errno::INTR,
+        libc::EADDRINUSE => Errno::ADDRINUSE,
+        libc::ECONNABORTED => Errno::CONNABORTED,
+        libc::ECONNREFUSED => Errno::CONNREFUSED,
+        libc::ECONNRESET => Errno::CONNRESET,
+        libc::EMFILE => Errno::MFILE,
+        libc::ENFILE => Errno::NFILE,
+        libc::ENOTCONN => Errno::NOTCONN,
+        libc::ETIMEDOUT => Errno::TIMEDOUT,
         _ => return None,
     })
 }

@@ -13,7 +13,7 @@ use super::filestat::Filestat;
 use super::table::Kind;
 
 /// The largest buffer one read hands the guest: a bigger `iovec` gets a short read.
-const MAX_READ: usize = 16 << 20;
+const MAX_READ: usize = super::abi::MAX_IO;
 
 impl WasiCtx {
     pub(super) fn fd_advise(
@@ -89,11 +89,10 @@ impl WasiCtx {
         entry.require(rights::FD_FDSTAT_SET_FLAGS)?;
         // Appending is done here (each write goes to the end); the sync flags are kept for
         // fdstat, and each write of such an fd is synced; a socket is made non-blocking.
-        let nonblocking = flags & fdflags::NONBLOCK != 0;
-        match &entry.kind {
-            Kind::Listener(l) => l.set_nonblocking(nonblocking)?,
-            Kind::Stream(s) => s.set_nonblocking(nonblocking)?,
-            _ => {}
+        // (A listener shares its blocking mode with the host's socket and every other run, so
+        // its `NONBLOCK` is kept here and `sock_accept` honours it without touching the socket.)
+        if let Kind::Stream(s) = &entry.kind {
+            s.set_nonblocking(flags & fdflags::NONBLOCK != 0)?;
         }
         entry.flags = flags;
         Ok(())
@@ -125,7 +124,7 @@ impl WasiCtx {
         let stat = match &entry.kind {
             Kind::File(file) => Filestat::of(&cap_std::fs::Metadata::from_file(file)?),
             Kind::Dir(d) => Filestat::of(&d.dir.dir_metadata()?),
-            _ => Filestat::character_device(),
+            _ => Filestat::stream(entry.filetype()),
         };
         m.write(out, &stat.to_bytes())
     }

@@ -56,12 +56,12 @@ impl Filestat {
         }
     }
 
-    /// The filestat of a standard stream.
-    pub fn character_device() -> Self {
+    /// The filestat of a standard stream or a socket (`filetype`).
+    pub fn stream(filetype: u8) -> Self {
         Filestat {
             dev: 0,
             ino: 0,
-            filetype: filetype::CHARACTER_DEVICE,
+            filetype,
             nlink: 1,
             size: 0,
             atim: 0,

@@ -34,6 +34,8 @@ impl WasiCtx {
             let at = subs
                 .checked_add(i.checked_mul(48).ok_or(Errno::FAULT)?)
                 .ok_or(Errno::FAULT)?;
+            // The whole 48-byte subscription is inside memory, so the offsets below cannot wrap.
+            m.check(at, 48)?;
             let userdata = m.u64(at)?;
             let tag = m.u8(at + 8)?;
             match tag {
@@ -67,7 +69,13 @@ impl WasiCtx {
         }
         if ready.is_empty() {
             if let Some((wait, userdata, error)) = first_clock {
-                std::thread::sleep(Duration::from_nanos(wait));
+                // Never past the run's deadline: the engine stops the guest once it is back.
+                let wait = match self.deadline {
+                    Some(d) => Duration::from_nanos(wait)
+                        .min(d.saturating_duration_since(std::time::Instant::now())),
+                    None => Duration::from_nanos(wait),
+                };
+                std::thread::sleep(wait);
                 ready.push(Event {
                     userdata,
                     error,

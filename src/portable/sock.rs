@@ -48,6 +48,9 @@ impl WasiCtx {
             return Err(Errno::NOTSOCK);
         };
         entry.require(rights::SOCK_ACCEPT)?;
+        if entry.flags & fdflags::NONBLOCK != 0 && !pending(listener)? {
+            return Err(Errno::AGAIN);
+        }
         let (stream, _) = listener.accept()?;
         stream.set_nonblocking(flags & fdflags::NONBLOCK != 0)?;
         let mut conn = Entry::new(Kind::Stream(stream), rights::CONNECTION, 0);
@@ -70,7 +73,7 @@ impl WasiCtx {
         let iovs = m.iovecs(iovs, count)?;
         let flags = u16::try_from(flags).map_err(|_| Errno::INVAL)?;
         let stream = self.stream(fd, rights::FD_READ)?;
-        let mut buf = vec![0; capacity(&iovs)];
+        let mut buf = vec![0; capacity(&iovs).min(super::abi::MAX_IO)];
         let n = if flags & RECV_PEEK != 0 {
             stream.peek(&mut buf)?
         } else if flags & RECV_WAITALL != 0 {
@@ -113,4 +116,27 @@ impl WasiCtx {
         };
         Ok(self.stream(fd, rights::SOCK_SHUTDOWN)?.shutdown(how)?)
     }
+}
+
+/// Whether a connection waits on `listener`, without waiting (nor changing the socket's
+/// blocking mode, which it shares with the host's).
+#[cfg(unix)]
+fn pending(listener: &std::net::TcpListener) -> Result<bool, Errno> {
+    use std::os::fd::AsRawFd;
+    let mut fds = libc::pollfd {
+        fd: listener.as_raw_fd(),
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    // SAFETY: one valid pollfd, a zero timeout.
+    match unsafe { libc::poll(&mut fds, 1, 0) } {
+        n if n < 0 => Err(std::io::Error::last_os_error().into()),
+        n => Ok(n > 0),
+    }
+}
+
+/// Elsewhere a non-blocking accept is refused rather than allowed to block.
+#[cfg(not(unix))]
+fn pending(_: &std::net::TcpListener) -> Result<bool, Errno> {
+    Err(Errno::NOTSUP)
 }
