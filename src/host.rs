@@ -38,6 +38,35 @@ impl HostValue {
         }
     }
 
+    /// The value's bits in 64 bits, as engines keep values in stack slots: an `i32` or `f32`
+    /// zero-extended.
+    ///
+    /// ```
+    /// use wasiport::{HostValue, ValType};
+    /// assert_eq!(HostValue::I32(-1).to_bits(), 0xFFFF_FFFF);
+    /// assert_eq!(HostValue::from_bits(ValType::I32, 0xFFFF_FFFF), HostValue::I32(-1));
+    /// assert_eq!(HostValue::from_bits(ValType::F64, 1.5f64.to_bits()), HostValue::F64(1.5));
+    /// ```
+    pub fn to_bits(self) -> u64 {
+        match self {
+            HostValue::I32(v) => u64::from(v as u32),
+            HostValue::I64(v) => v as u64,
+            HostValue::F32(v) => u64::from(v.to_bits()),
+            HostValue::F64(v) => v.to_bits(),
+        }
+    }
+
+    /// A value of type `ty` from bits [`HostValue::to_bits`] made (the low 32 for `i32` and
+    /// `f32`); a type other than the four numeric ones reads as `f64`.
+    pub fn from_bits(ty: ValType, bits: u64) -> Self {
+        match ty {
+            ValType::I32 => HostValue::I32(bits as u32 as i32),
+            ValType::I64 => HostValue::I64(bits as i64),
+            ValType::F32 => HostValue::F32(f32::from_bits(bits as u32)),
+            _ => HostValue::F64(f64::from_bits(bits)),
+        }
+    }
+
     /// The value, if it is an `i32`.
     pub fn as_i32(&self) -> Option<i32> {
         match self {

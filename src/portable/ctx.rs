@@ -102,15 +102,7 @@ impl WasiCtx {
             }
             return Err(HostError::exit(code));
         }
-        let raw: Vec<u64> = args
-            .iter()
-            .map(|v| match *v {
-                HostValue::I32(x) => u64::from(x as u32),
-                HostValue::I64(x) => x as u64,
-                HostValue::F32(x) => u64::from(x.to_bits()),
-                HostValue::F64(x) => x.to_bits(),
-            })
-            .collect();
+        let raw: Vec<u64> = args.iter().map(|v| v.to_bits()).collect();
         let errno = match self.dispatch(name, &mut Memory(caller), &raw) {
             Ok(()) => Errno::SUCCESS,
             Err(e) => e,

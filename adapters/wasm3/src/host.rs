@@ -105,13 +105,7 @@ unsafe extern "C" fn trampoline(
         .enumerate()
         .map(|(i, t)| {
             // SAFETY: wasm3 reserves a slot per result and per parameter of the signature.
-            let raw = unsafe { *sp.add(results + i) };
-            match t {
-                ValType::I32 => HostValue::I32(raw as u32 as i32),
-                ValType::I64 => HostValue::I64(raw as i64),
-                ValType::F32 => HostValue::F32(f32::from_bits(raw as u32)),
-                _ => HostValue::F64(f64::from_bits(raw)),
-            }
+            HostValue::from_bits(*t, unsafe { *sp.add(results + i) })
         })
         .collect();
     let memory: &mut [u8] = if mem.is_null() {
@@ -131,12 +125,7 @@ unsafe extern "C" fn trampoline(
     match called {
         Ok(values) => {
             for (i, v) in values.into_iter().enumerate() {
-                let raw = match v {
-                    HostValue::I32(x) => u64::from(x as u32),
-                    HostValue::I64(x) => x as u64,
-                    HostValue::F32(x) => u64::from(x.to_bits()),
-                    HostValue::F64(x) => x.to_bits(),
-                };
+                let raw = v.to_bits();
                 // SAFETY: the result slots come first on the stack.
                 unsafe { *sp.add(i) = raw };
             }

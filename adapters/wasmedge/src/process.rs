@@ -12,7 +12,7 @@ use std::time::Instant;
 use wasiport::support::{OutputSink, OutputStreams, Watchdog};
 use wasiport::{
     wasi_p1, Error, HostValue, Outcome, OutputMode, RunConfig, Stdin, Termination, TraceEvent,
-    Trap, TrapKind, ValType, WasiImpl,
+    Trap, TrapKind, WasiImpl,
 };
 
 use crate::job::{End, Job, PortableJob, Report, TracedCall};
@@ -247,12 +247,7 @@ fn traced(call: &TracedCall) -> Result<TraceEvent, Error> {
         .params
         .iter()
         .zip(&call.args)
-        .map(|(ty, &v)| match ty {
-            ValType::I64 => HostValue::I64(v),
-            ValType::F32 => HostValue::F32(f32::from_bits(v as u32)),
-            ValType::F64 => HostValue::F64(f64::from_bits(v as u64)),
-            _ => HostValue::I32(v as i32),
-        })
+        .map(|(ty, &v)| HostValue::from_bits(*ty, v as u64))
         .collect();
     let errno = call
         .errno

@@ -10,7 +10,7 @@
 use std::ffi::{CString, OsStr};
 use std::sync::OnceLock;
 
-use wasiport::{HostValue, OutputMode, RunConfig, Stdin, WasiImpl};
+use wasiport::{OutputMode, RunConfig, Stdin, WasiImpl};
 
 use crate::capi::{code, Configure, Executor, ModuleInstance, Source, Statistics, Store};
 use crate::host::Ended;
@@ -187,16 +187,7 @@ fn run(job: &Job) -> Report {
             .into_iter()
             .map(|e| TracedCall {
                 function: e.function.to_string(),
-                args: e
-                    .args
-                    .iter()
-                    .map(|a| match *a {
-                        HostValue::I32(v) => i64::from(v),
-                        HostValue::I64(v) => v,
-                        HostValue::F32(v) => i64::from(v.to_bits()),
-                        HostValue::F64(v) => v.to_bits() as i64,
-                    })
-                    .collect(),
+                args: e.args.iter().map(|a| a.to_bits() as i64).collect(),
                 errno: e.errno.map(|(code, _)| code),
             })
             .collect(),
