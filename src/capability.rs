@@ -1,6 +1,5 @@
 //! What a backend declares it can do.
 
-use std::collections::BTreeSet;
 use std::fmt;
 
 /// One thing a backend can do. A [`RunConfig`](crate::RunConfig) that needs a capability the
@@ -70,6 +69,18 @@ impl Capability {
         Capability::PreopenedSockets,
     ];
 
+    /// What the [portable WASI](crate::portable) does by itself for a run, over any runtime
+    /// that links host functions: the standard streams and preopened directories. With it, a
+    /// run needs none of these of the runtime.
+    pub const SERVED_BY_PORTABLE_WASI: &'static [Capability] = &[
+        Capability::StdinBytes,
+        Capability::StdinInherit,
+        Capability::CaptureOutput,
+        Capability::InheritOutput,
+        Capability::Preopens,
+        Capability::ReadOnlyPreopens,
+    ];
+
     /// The capability's stable name, as printed by `wasiport backends`.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -110,7 +121,8 @@ impl std::str::FromStr for Capability {
     }
 }
 
-/// The set of [`Capability`]s a backend declares.
+/// The set of [`Capability`]s a backend declares (one bit per capability: asking whether a
+/// run is supported costs no allocation).
 ///
 /// ```
 /// use wasiport::{Capabilities, Capability};
@@ -119,24 +131,61 @@ impl std::str::FromStr for Capability {
 /// assert!(!caps.contains(Capability::Timeout));
 /// assert_eq!(caps.to_string(), "wasi-preview1, fuel");
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Capabilities(BTreeSet<Capability>);
+#[derive(Clone, Copy, Default, PartialEq, Eq)]
+pub struct Capabilities(u32);
 
 impl Capabilities {
+    /// No capability.
+    pub const fn empty() -> Self {
+        Capabilities(0)
+    }
+
+    fn bit(capability: Capability) -> u32 {
+        1 << capability as u32
+    }
+
     /// Whether `capability` is declared.
     pub fn contains(&self, capability: Capability) -> bool {
-        self.0.contains(&capability)
+        self.0 & Capabilities::bit(capability) != 0
+    }
+
+    /// Adds `capability`.
+    pub fn insert(&mut self, capability: Capability) {
+        self.0 |= Capabilities::bit(capability);
+    }
+
+    /// Removes `capability`.
+    pub fn remove(&mut self, capability: Capability) {
+        self.0 &= !Capabilities::bit(capability);
+    }
+
+    /// Whether no capability is declared.
+    pub fn is_empty(&self) -> bool {
+        self.0 == 0
     }
 
     /// The declared capabilities, in [`Capability::ALL`] order.
     pub fn iter(&self) -> impl Iterator<Item = Capability> + '_ {
-        self.0.iter().copied()
+        Capability::ALL
+            .iter()
+            .copied()
+            .filter(|c| self.contains(*c))
     }
 }
 
 impl FromIterator<Capability> for Capabilities {
     fn from_iter<I: IntoIterator<Item = Capability>>(iter: I) -> Self {
-        Capabilities(iter.into_iter().collect())
+        let mut set = Capabilities::empty();
+        for c in iter {
+            set.insert(c);
+        }
+        set
+    }
+}
+
+impl fmt::Debug for Capabilities {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_set().entries(self.iter()).finish()
     }
 }
 
@@ -144,5 +193,23 @@ impl fmt::Display for Capabilities {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let names: Vec<&str> = self.iter().map(Capability::as_str).collect();
         f.write_str(&names.join(", "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_capability_has_its_own_bit_and_iterates_in_declared_order() {
+        assert!(Capability::ALL.len() <= 32);
+        let all: Capabilities = Capability::ALL.iter().copied().collect();
+        assert_eq!(all.iter().collect::<Vec<_>>(), Capability::ALL);
+        for c in Capability::ALL {
+            let mut set = all;
+            set.remove(*c);
+            assert!(!set.contains(*c));
+            assert_eq!(set.iter().count(), Capability::ALL.len() - 1, "{c}");
+        }
     }
 }

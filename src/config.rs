@@ -175,72 +175,72 @@ impl RunConfig {
 
     /// The capabilities this configuration needs of a backend whose WASI is `wasi`. With the
     /// portable WASI, the standard streams and preopens are its own, not the runtime's.
-    pub fn required_capabilities_with(&self, wasi: WasiImpl) -> Vec<Capability> {
+    ///
+    /// ```
+    /// use wasiport::{Capability, RunConfig, WasiImpl};
+    /// let config = RunConfig::builder().fuel(1000).build()?;
+    /// let needed = config.required_capabilities_with(WasiImpl::Portable);
+    /// assert!(needed.contains(Capability::PortableWasi) && needed.contains(Capability::Fuel));
+    /// assert!(!needed.contains(Capability::CaptureOutput));
+    /// # Ok::<(), wasiport::Error>(())
+    /// ```
+    pub fn required_capabilities_with(&self, wasi: WasiImpl) -> Capabilities {
         let mut needed = self.required_capabilities();
         if wasi == WasiImpl::Portable {
-            needed.retain(|c| {
-                !matches!(
-                    c,
-                    Capability::WasiPreview1
-                        | Capability::StdinBytes
-                        | Capability::StdinInherit
-                        | Capability::CaptureOutput
-                        | Capability::InheritOutput
-                        | Capability::Preopens
-                        | Capability::ReadOnlyPreopens
-                )
-            });
-            needed.push(Capability::PortableWasi);
-            needed.sort();
+            needed.remove(Capability::WasiPreview1);
+            for served in Capability::SERVED_BY_PORTABLE_WASI {
+                needed.remove(*served);
+            }
+            needed.insert(Capability::PortableWasi);
         }
         needed
     }
 
-    /// The capabilities a backend needs to honour every setting of this configuration.
+    /// The capabilities a backend needs to honour every setting of this configuration, with
+    /// its own WASI.
     ///
     /// ```
     /// use wasiport::{Capability, RunConfig};
     /// let config = RunConfig::builder().fuel(1000).build()?;
-    /// assert!(config.required_capabilities().contains(&Capability::Fuel));
+    /// assert!(config.required_capabilities().contains(Capability::Fuel));
     /// # Ok::<(), wasiport::Error>(())
     /// ```
-    pub fn required_capabilities(&self) -> Vec<Capability> {
-        let mut needed = vec![Capability::WasiPreview1];
+    pub fn required_capabilities(&self) -> Capabilities {
+        let mut needed = Capabilities::empty();
+        needed.insert(Capability::WasiPreview1);
         match self.stdin {
             Stdin::Empty => {}
-            Stdin::Bytes(_) => needed.push(Capability::StdinBytes),
-            Stdin::Inherit => needed.push(Capability::StdinInherit),
+            Stdin::Bytes(_) => needed.insert(Capability::StdinBytes),
+            Stdin::Inherit => needed.insert(Capability::StdinInherit),
         }
         for mode in [self.stdout, self.stderr] {
             match mode {
-                OutputMode::Capture { .. } => needed.push(Capability::CaptureOutput),
-                OutputMode::Inherit => needed.push(Capability::InheritOutput),
+                OutputMode::Capture { .. } => needed.insert(Capability::CaptureOutput),
+                OutputMode::Inherit => needed.insert(Capability::InheritOutput),
                 OutputMode::Discard => {}
             }
         }
         if !self.preopens.is_empty() {
-            needed.push(Capability::Preopens);
+            needed.insert(Capability::Preopens);
         }
         if self.preopens.iter().any(Preopen::is_read_only) {
-            needed.push(Capability::ReadOnlyPreopens);
+            needed.insert(Capability::ReadOnlyPreopens);
         }
         if self.limits.fuel.is_some() {
-            needed.push(Capability::Fuel);
+            needed.insert(Capability::Fuel);
         }
         if self.limits.timeout.is_some() {
-            needed.push(Capability::Timeout);
+            needed.insert(Capability::Timeout);
         }
         if self.limits.max_memory_bytes.is_some() {
-            needed.push(Capability::MemoryLimit);
+            needed.insert(Capability::MemoryLimit);
         }
         if !self.sockets.is_empty() {
-            needed.push(Capability::PreopenedSockets);
+            needed.insert(Capability::PreopenedSockets);
         }
         if !self.host_functions.is_empty() {
-            needed.push(Capability::HostFunctions);
+            needed.insert(Capability::HostFunctions);
         }
-        needed.sort();
-        needed.dedup();
         needed
     }
 
@@ -269,7 +269,7 @@ impl RunConfig {
         }
         match self
             .required_capabilities_with(wasi)
-            .into_iter()
+            .iter()
             .find(|c| !capabilities.contains(*c))
         {
             Some(feature) => Err(Error::Unsupported { backend, feature }),

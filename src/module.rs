@@ -96,7 +96,7 @@ impl Import {
     /// every backend provides.
     pub fn is_wasi_p1_function(&self) -> bool {
         match (self.wasi_p1_function(), &self.signature) {
-            (Some(f), Some(sig)) => f.signature() == *sig,
+            (Some(f), Some(sig)) => f.has_signature(sig),
             _ => false,
         }
     }
@@ -125,12 +125,14 @@ impl std::fmt::Display for Import {
 /// assert!(info.exports_memory("memory"));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ModuleInfo {
     imports: Vec<Import>,
     function_exports: Vec<(String, Signature)>,
     memory_exports: Vec<String>,
     initial_memory_bytes: u64,
+    /// Every import is a WASI preview-1 function with its specification's signature.
+    imports_only_wasi_p1: bool,
 }
 
 fn val_type(ty: wasmparser::ValType) -> ValType {
@@ -149,7 +151,13 @@ impl ModuleInfo {
     /// module: that is the runtime's job.
     pub fn parse(wasm: &[u8]) -> Result<ModuleInfo, String> {
         use wasmparser::{CompositeInnerType, ExternalKind, Parser, Payload, TypeRef};
-        let mut info = ModuleInfo::default();
+        let mut info = ModuleInfo {
+            imports: Vec::new(),
+            function_exports: Vec::new(),
+            memory_exports: Vec::new(),
+            initial_memory_bytes: 0,
+            imports_only_wasi_p1: true,
+        };
         // Every type (None for GC struct and array types), and the type of every function,
         // imported ones first.
         let mut types: Vec<Option<Signature>> = Vec::new();
@@ -237,12 +245,28 @@ impl ModuleInfo {
             })?;
             info.function_exports.push((name, signature(&types, *ty)?));
         }
+        info.imports_only_wasi_p1 = info.imports.iter().all(Import::is_wasi_p1_function);
         Ok(info)
     }
 
     /// Every import, in order.
     pub fn imports(&self) -> &[Import] {
         &self.imports
+    }
+
+    /// Whether every import is a WASI preview-1 function with the specification's signature
+    /// (which every backend provides): worked out once, when the module is parsed.
+    ///
+    /// ```
+    /// use wasiport::ModuleInfo;
+    /// let wasi = ModuleInfo::parse(&wat::parse_str(r#"(module
+    ///     (import "wasi_snapshot_preview1" "sched_yield" (func (result i32))))"#)?)?;
+    /// let env = ModuleInfo::parse(&wat::parse_str(r#"(module (import "env" "f" (func)))"#)?)?;
+    /// assert!(wasi.imports_only_wasi_p1() && !env.imports_only_wasi_p1());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn imports_only_wasi_p1(&self) -> bool {
+        self.imports_only_wasi_p1
     }
 
     /// The signature of the exported function `name`, if there is one.

@@ -61,12 +61,14 @@ pub fn preflight(
              requires of a command",
         );
     }
-    let missing = unprovided_imports_given(info, config.host_functions());
-    if !missing.is_empty() {
-        return Err(Error::MissingImports {
-            backend,
-            imports: missing,
-        });
+    if !info.imports_only_wasi_p1() {
+        let missing = unprovided_imports_given(info, config.host_functions());
+        if !missing.is_empty() {
+            return Err(Error::MissingImports {
+                backend,
+                imports: missing,
+            });
+        }
     }
     match config.limits().max_memory_bytes {
         Some(cap) if module.info().initial_memory_bytes() > cap => {
@@ -198,6 +200,24 @@ impl CaptureBuffer {
         let c = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         (c.bytes.clone(), c.truncated)
     }
+
+    /// Moves the bytes kept so far out of the buffer (leaving it empty, with room for `limit`
+    /// bytes again), and whether any were dropped.
+    ///
+    /// ```
+    /// use wasiport::support::CaptureBuffer;
+    /// let buf = CaptureBuffer::new(4);
+    /// buf.push(b"hi");
+    /// assert_eq!(buf.take(), (b"hi".to_vec(), false));
+    /// assert_eq!(buf.contents(), (Vec::new(), false));
+    /// ```
+    pub fn take(&self) -> (Vec<u8>, bool) {
+        let mut c = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        (
+            std::mem::take(&mut c.bytes),
+            std::mem::replace(&mut c.truncated, false),
+        )
+    }
 }
 
 impl Write for CaptureBuffer {
@@ -258,6 +278,14 @@ impl OutputSink {
             _ => (Vec::new(), false),
         }
     }
+
+    /// [`captured`](OutputSink::captured), moved out of the sink rather than copied.
+    pub fn take_captured(&self) -> (Vec<u8>, bool) {
+        match self {
+            OutputSink::Capture(buf) => buf.take(),
+            _ => (Vec::new(), false),
+        }
+    }
 }
 
 impl Write for OutputSink {
@@ -312,15 +340,26 @@ impl OutputStreams {
         }
     }
 
-    /// The outcome of the run, with what was captured.
+    /// Flushes the streams that go to the host's own stdout and stderr.
+    pub fn flush(&self) {
+        for sink in [&self.stdout, &self.stderr] {
+            if let OutputSink::Inherit(_) = sink {
+                // A host stream that cannot be flushed has nowhere to report it either.
+                let _ = sink.clone().flush();
+            }
+        }
+    }
+
+    /// The outcome of the run, with what was captured: the captured bytes and the trace move
+    /// into it (the run is over, so nothing is copied).
     pub fn outcome(
-        &self,
+        self,
         termination: Termination,
         elapsed: Duration,
         fuel_consumed: Option<u64>,
     ) -> Outcome {
-        let (stdout, stdout_truncated) = self.stdout.captured();
-        let (stderr, stderr_truncated) = self.stderr.captured();
+        let (stdout, stdout_truncated) = self.stdout.take_captured();
+        let (stderr, stderr_truncated) = self.stderr.take_captured();
         Outcome {
             termination,
             stdout,
@@ -329,11 +368,7 @@ impl OutputStreams {
             stderr_truncated,
             elapsed,
             fuel_consumed,
-            trace: self
-                .trace
-                .as_ref()
-                .map(TraceLog::events)
-                .unwrap_or_default(),
+            trace: self.trace.as_ref().map(TraceLog::take).unwrap_or_default(),
         }
     }
 }

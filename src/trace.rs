@@ -95,4 +95,9 @@ impl TraceLog {
             .unwrap_or_else(PoisonError::into_inner)
             .clone()
     }
+
+    /// Everything logged so far, moved out of the log (which is left empty).
+    pub fn take(&self) -> Vec<TraceEvent> {
+        std::mem::take(&mut *self.0.lock().unwrap_or_else(PoisonError::into_inner))
+    }
 }

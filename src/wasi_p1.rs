@@ -23,6 +23,18 @@ impl Function {
     pub fn signature(&self) -> Signature {
         Signature::new(self.params.iter().copied(), self.results.iter().copied())
     }
+
+    /// Whether `signature` is this function's (compared in place, nothing allocated).
+    ///
+    /// ```
+    /// use wasiport::{wasi_p1, Signature, ValType};
+    /// let fd_close = wasi_p1::function("fd_close").unwrap();
+    /// assert!(fd_close.has_signature(&Signature::new([ValType::I32], [ValType::I32])));
+    /// assert!(!fd_close.has_signature(&Signature::new([ValType::I64], [ValType::I32])));
+    /// ```
+    pub fn has_signature(&self, signature: &Signature) -> bool {
+        signature.params == self.params && signature.results == self.results
+    }
 }
 
 /// The 46 functions of WASI preview 1, in the order of the specification's witx file's

@@ -85,7 +85,7 @@ impl Portable {
                 feature: Capability::PortableWasi,
             });
         }
-        let capabilities = inner.capabilities().clone();
+        let capabilities = *inner.capabilities();
         Ok(Portable {
             inner,
             name,

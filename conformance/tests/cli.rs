@@ -113,7 +113,7 @@ fn json_reports_traps_and_limits_alike_on_every_backend() {
                 Some(&"--max-memory") => Some(wasiport::Capability::MemoryLimit),
                 _ => None,
             };
-            let capabilities = backends::by_name(backend).unwrap().capabilities().clone();
+            let capabilities = *backends::by_name(backend).unwrap().capabilities();
             if let Some(missing) = needs.filter(|c| !capabilities.contains(*c)) {
                 assert_one_line_failure(&out, 69, &format!("does not support {missing}"));
                 continue;

@@ -66,18 +66,14 @@ impl Wasm3 {
     /// A backend. Each run gets an environment and a runtime of its own.
     pub fn new() -> Self {
         Wasm3 {
+            // The portable WASI is its only WASI; it needs nothing but host functions.
             capabilities: [
                 Capability::PortableWasi,
                 Capability::HostFunctions,
-                Capability::StdinBytes,
-                Capability::StdinInherit,
-                Capability::CaptureOutput,
-                Capability::InheritOutput,
-                Capability::Preopens,
-                Capability::ReadOnlyPreopens,
                 Capability::PreopenedSockets,
             ]
             .into_iter()
+            .chain(Capability::SERVED_BY_PORTABLE_WASI.iter().copied())
             .collect(),
         }
     }

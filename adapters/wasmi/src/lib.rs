@@ -182,7 +182,10 @@ impl Backend for Wasmi {
             limits: limits.build(),
         };
         let mut store = Store::new(&self.engine, state);
-        store.limiter(|s| &mut s.limits);
+        if config.limits().max_memory_bytes.is_some() {
+            // Asked on every memory creation and growth: only when there is a cap to enforce.
+            store.limiter(|s| &mut s.limits);
+        }
 
         let budget = config.limits().fuel.unwrap_or(u64::MAX);
         let timeout = config.limits().timeout;
@@ -228,6 +231,12 @@ impl Backend for Wasmi {
                     message: error.to_string(),
                 })
             }
+            // Without a deadline the whole budget is granted at once: a plain call, which
+            // ends in an out-of-fuel trap when it runs out.
+            Ok(start) if deadline.is_none() => match start.call(&mut store, ()) {
+                Ok(()) => Termination::Exited(0),
+                Err(error) => classify(&error),
+            },
             Ok(start) => {
                 let mut call = start.call_resumable(&mut store, ());
                 loop {
