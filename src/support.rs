@@ -248,7 +248,10 @@ pub enum StdStream {
 /// use wasiport::{support::{OutputSink, StdStream}, OutputMode};
 /// let sink = OutputSink::new(OutputMode::Capture { limit: 10 }, StdStream::Stdout);
 /// sink.clone().write_all(b"hi")?;
-/// assert_eq!(sink.captured(), (b"hi".to_vec(), false));
+/// // Through a shared reference too, every buffer of a vectored write at once.
+/// let parts = [std::io::IoSlice::new(b", "), std::io::IoSlice::new(b"you")];
+/// assert_eq!((&sink).write_vectored(&parts)?, 5);
+/// assert_eq!(sink.captured(), (b"hi, you".to_vec(), false));
 /// # Ok::<(), std::io::Error>(())
 /// ```
 #[derive(Debug, Clone)]
@@ -288,10 +291,30 @@ impl OutputSink {
     }
 }
 
-impl Write for OutputSink {
+/// Written through a shared reference, as `&File` is: every kind of sink can be.
+impl Write for &OutputSink {
+    /// Writes every buffer (the default would write only the first).
+    fn write_vectored(&mut self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
+        let total = bufs.iter().map(|b| b.len()).sum();
+        match self {
+            OutputSink::Capture(c) => {
+                for buf in bufs {
+                    c.push(buf);
+                }
+                Ok(total)
+            }
+            OutputSink::Inherit(StdStream::Stdout) => io::stdout().write_vectored(bufs),
+            OutputSink::Inherit(StdStream::Stderr) => io::stderr().write_vectored(bufs),
+            OutputSink::Discard => Ok(total),
+        }
+    }
+
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         match self {
-            OutputSink::Capture(c) => c.write(buf),
+            OutputSink::Capture(c) => {
+                c.push(buf);
+                Ok(buf.len())
+            }
             OutputSink::Inherit(StdStream::Stdout) => io::stdout().write(buf),
             OutputSink::Inherit(StdStream::Stderr) => io::stderr().write(buf),
             OutputSink::Discard => Ok(buf.len()),
@@ -304,6 +327,20 @@ impl Write for OutputSink {
             OutputSink::Inherit(StdStream::Stderr) => io::stderr().flush(),
             _ => Ok(()),
         }
+    }
+}
+
+impl Write for OutputSink {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        (&*self).write(buf)
+    }
+
+    fn write_vectored(&mut self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
+        (&*self).write_vectored(bufs)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        (&*self).flush()
     }
 }
 
@@ -342,10 +379,10 @@ impl OutputStreams {
 
     /// Flushes the streams that go to the host's own stdout and stderr.
     pub fn flush(&self) {
-        for sink in [&self.stdout, &self.stderr] {
+        for mut sink in [&self.stdout, &self.stderr] {
             if let OutputSink::Inherit(_) = sink {
                 // A host stream that cannot be flushed has nowhere to report it either.
-                let _ = sink.clone().flush();
+                let _ = sink.flush();
             }
         }
     }

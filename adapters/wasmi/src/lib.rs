@@ -15,11 +15,12 @@
 
 mod host;
 mod readonly;
+mod stdio;
 mod termination;
 
 use std::time::Instant;
 
-use wasi_common::pipe::{ReadPipe, WritePipe};
+use wasi_common::pipe::ReadPipe;
 use wasi_common::sync::{ambient_authority, Dir, WasiCtxBuilder};
 use wasi_common::WasiCtx;
 use wasiport::support::{host_functions, preflight, OutputStreams};
@@ -30,6 +31,7 @@ use wasiport::{
 use wasmi::{Engine, Linker, Module, Store, StoreLimits, StoreLimitsBuilder, TypedResumableCall};
 
 use crate::readonly::ReadOnlyDir;
+use crate::stdio::SinkFile;
 use crate::termination::classify;
 
 /// The backend's name.
@@ -112,8 +114,8 @@ impl Wasmi {
                 b.inherit_stdin();
             }
         }
-        b.stdout(Box::new(WritePipe::new(streams.stdout.clone())));
-        b.stderr(Box::new(WritePipe::new(streams.stderr.clone())));
+        b.stdout(Box::new(SinkFile(streams.stdout.clone())));
+        b.stderr(Box::new(SinkFile(streams.stderr.clone())));
         let ctx = b.build();
         for p in config.preopens() {
             let io_error = |source| Error::Io {
