@@ -154,6 +154,127 @@ mod raw {
         }
     }
 
+    /// wasm3 through its C API (`wasm3x-sys`), on the calling thread. Its own WASI
+    /// (`m3_LinkWASI`) writes to the host's fds and keeps one context per process, so the
+    /// hello's one import, `fd_write`, is a raw function here that captures fds 1 and 2 in
+    /// memory, as a host embedding wasm3 writes it.
+    pub struct Wasm3 {
+        wasm: Vec<u8>,
+    }
+
+    /// One live wasm3 instance: its environment, runtime and captured output.
+    pub struct Wasm3Instance {
+        env: wasm3x_sys::IM3Environment,
+        runtime: wasm3x_sys::IM3Runtime,
+        start: wasm3x_sys::IM3Function,
+        /// stdout and stderr; boxed, as wasm3 holds its address.
+        _output: Box<[Vec<u8>; 2]>,
+    }
+
+    impl Drop for Wasm3Instance {
+        fn drop(&mut self) {
+            // SAFETY: made in `instantiate`, freed once, the runtime first.
+            unsafe {
+                wasm3x_sys::m3_FreeRuntime(self.runtime);
+                wasm3x_sys::m3_FreeEnvironment(self.env);
+            }
+        }
+    }
+
+    fn m3(result: wasm3x_sys::M3Result) {
+        if !result.is_null() {
+            // SAFETY: wasm3's results are static C strings.
+            panic!("{:?}", unsafe { std::ffi::CStr::from_ptr(result) });
+        }
+    }
+
+    /// `fd_write(fd, iovs, iovs_len, nwritten) -> errno` into the instance's buffers.
+    unsafe extern "C" fn fd_write(
+        runtime: wasm3x_sys::IM3Runtime,
+        ctx: wasm3x_sys::IM3ImportContext,
+        sp: *mut u64,
+        mem: *mut std::ffi::c_void,
+    ) -> *const std::ffi::c_void {
+        // SAFETY: the userdata is the instance's output; `mem` is its memory of
+        // `m3_GetMemorySize` bytes; the result slot comes first, then the four arguments.
+        unsafe {
+            let output = &mut *(*ctx).userdata.cast::<[Vec<u8>; 2]>();
+            let size = wasm3x_sys::m3_GetMemorySize(runtime) as usize;
+            let memory = std::slice::from_raw_parts_mut(mem.cast::<u8>(), size);
+            let arg = |i: usize| *sp.add(1 + i) as u32 as usize;
+            let word = |m: &[u8], at: usize| {
+                u32::from_le_bytes(m[at..at + 4].try_into().unwrap()) as usize
+            };
+            let (fd, iovs, count, nwritten) = (arg(0), arg(1), arg(2), arg(3));
+            let mut total = 0;
+            for k in 0..count {
+                let (base, len) = (word(memory, iovs + 8 * k), word(memory, iovs + 8 * k + 4));
+                output[fd - 1].extend_from_slice(&memory[base..base + len]);
+                total += len;
+            }
+            memory[nwritten..nwritten + 4].copy_from_slice(&(total as u32).to_le_bytes());
+            *sp = 0;
+        }
+        std::ptr::null()
+    }
+
+    impl Wasm3 {
+        pub fn new(wasm: &[u8]) -> Self {
+            Wasm3 {
+                wasm: wasm.to_vec(),
+            }
+        }
+
+        /// Parsed, loaded and linked, `_start` found: a wasm3 module belongs to one runtime,
+        /// so each instance parses the bytes again (as wasiport's adapter does).
+        pub fn instantiate(&self) -> Wasm3Instance {
+            use wasm3x_sys as sys;
+            // SAFETY: each handle is checked before use; the bytes outlive the runtime (the
+            // instance borrows nothing, but `self` outlives every instance in the bench).
+            unsafe {
+                let env = sys::m3_NewEnvironment();
+                // The value stack wasiport gives a run.
+                let runtime = sys::m3_NewRuntime(env, 8 << 20, std::ptr::null_mut());
+                assert!(!env.is_null() && !runtime.is_null());
+                let mut module: sys::IM3Module = std::ptr::null_mut();
+                m3(sys::m3_ParseModule(
+                    env,
+                    &mut module,
+                    self.wasm.as_ptr(),
+                    self.wasm.len() as u32,
+                ));
+                m3(sys::m3_LoadModule(runtime, module));
+                let mut output = Box::new([Vec::new(), Vec::new()]);
+                m3(sys::m3_LinkRawFunctionEx(
+                    module,
+                    c"wasi_snapshot_preview1".as_ptr(),
+                    c"fd_write".as_ptr(),
+                    c"i(iiii)".as_ptr(),
+                    Some(fd_write),
+                    std::ptr::from_mut(&mut *output).cast(),
+                ));
+                let mut start: sys::IM3Function = std::ptr::null_mut();
+                m3(sys::m3_FindFunction(
+                    &mut start,
+                    runtime,
+                    c"_start".as_ptr(),
+                ));
+                Wasm3Instance {
+                    env,
+                    runtime,
+                    start,
+                    _output: output,
+                }
+            }
+        }
+
+        pub fn run(&self) {
+            let instance = self.instantiate();
+            // SAFETY: `_start` of a live runtime, no arguments.
+            m3(unsafe { wasm3x_sys::m3_Call(instance.start, 0, std::ptr::null_mut()) });
+        }
+    }
+
     pub struct Wasmer {
         tokio: tokio::runtime::Runtime,
         runtime: Arc<dyn wasmer_wasix::Runtime + Send + Sync>,
@@ -257,10 +378,12 @@ fn overhead(c: &mut Criterion) {
     let raw_wasmtime = raw::Wasmtime::new(&wasm);
     let raw_wasmer = raw::Wasmer::new(&wasm);
     let raw_wasmi = raw::Wasmi::new(&wasm);
-    let raws: [(&str, &dyn Fn()); 3] = [
+    let raw_wasm3 = raw::Wasm3::new(&wasm);
+    let raws: [(&str, &dyn Fn()); 4] = [
         ("wasmtime", &|| raw_wasmtime.run()),
         ("wasmer", &|| raw_wasmer.run()),
         ("wasmi", &|| raw_wasmi.run()),
+        ("wasm3", &|| raw_wasm3.run()),
     ];
     for (name, raw_run) in raws {
         let backend = common::backend(name);
@@ -493,6 +616,10 @@ fn child_measures_memory(name: &str) -> ! {
             let raw = raw::Wasmer::new(&wasm);
             keep_alive(&|| Box::new(raw.instantiate()))
         }
+        "wasm3" => {
+            let raw = raw::Wasm3::new(&wasm);
+            keep_alive(&|| Box::new(raw.instantiate()))
+        }
         other => panic!("no memory measurement for {other}"),
     };
     println!("{bytes}");
@@ -505,7 +632,7 @@ fn child_measures_memory(name: &str) -> ! {
 fn memory() {
     let exe = std::env::current_exe().unwrap();
     let mut json = Vec::new();
-    for name in ["wasmtime", "wasmer", "wasmi"] {
+    for name in ["wasmtime", "wasmer", "wasmi", "wasm3"] {
         let out = Command::new(&exe).env(MEMORY_OF, name).output().unwrap();
         let bytes: u64 = String::from_utf8_lossy(&out.stdout)
             .trim()

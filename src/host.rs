@@ -2,10 +2,11 @@
 //! bounds-checked access to the guest's linear memory. Every backend that declares
 //! [`Capability::HostFunctions`](crate::Capability::HostFunctions) links them.
 
+use std::borrow::Cow;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
-use crate::{Error, Signature, ValType};
+use crate::{wasi_p1, Error, Signature, ValType};
 
 /// A value passed to or returned from a host function.
 ///
@@ -167,8 +168,18 @@ pub fn out_of_bounds(offset: u64, len: usize, size: u64) -> HostError {
     ))
 }
 
+/// A host function's code: called with the index of the function among those sharing it (0
+/// for one made by [`HostFunction::new`]), the guest's memory and the arguments.
 type HostFn =
-    dyn Fn(&mut dyn Caller, &[HostValue]) -> Result<Vec<HostValue>, HostError> + Send + Sync;
+    dyn Fn(usize, &mut dyn Caller, &[HostValue]) -> Result<Vec<HostValue>, HostError> + Send + Sync;
+
+/// Who a host function is: its import name and its signature.
+#[derive(Debug, PartialEq)]
+struct Identity {
+    module: Cow<'static, str>,
+    name: Cow<'static, str>,
+    signature: Signature,
+}
 
 /// A function the host gives the guest under an import name, written once for every backend.
 ///
@@ -189,10 +200,10 @@ type HostFn =
 /// ```
 #[derive(Clone)]
 pub struct HostFunction {
-    module: String,
-    name: String,
-    signature: Signature,
+    identity: Arc<Identity>,
     func: Arc<HostFn>,
+    /// Which of the functions sharing `func` this is.
+    index: usize,
 }
 
 impl HostFunction {
@@ -229,43 +240,58 @@ impl HostFunction {
             )));
         }
         Ok(HostFunction {
-            module,
-            name,
-            signature,
-            func: Arc::new(func),
+            identity: Arc::new(Identity {
+                module: module.into(),
+                name: name.into(),
+                signature,
+            }),
+            func: Arc::new(move |_, caller, args| func(caller, args)),
+            index: 0,
         })
     }
 
-    /// A function of WASI preview 1 itself: only the [portable WASI](crate::portable) makes them.
-    pub(crate) fn wasi(
-        name: &'static str,
-        signature: Signature,
-        func: impl Fn(&mut dyn Caller, &[HostValue]) -> Result<Vec<HostValue>, HostError>
-            + Send
-            + Sync
-            + 'static,
-    ) -> Self {
-        HostFunction {
-            module: crate::wasi_p1::MODULE.to_string(),
-            name: name.to_string(),
-            signature,
-            func: Arc::new(func),
-        }
+    /// The 46 functions of WASI preview 1 itself, in [`wasi_p1::FUNCTIONS`] order, all calling
+    /// `func` with their index there: only the [portable WASI](crate::portable) makes them, once
+    /// per run. Their names and signatures are made once per process, so this costs a vector and
+    /// 46 reference counts.
+    pub(crate) fn wasi_preview1(func: Arc<HostFn>) -> Vec<Self> {
+        static IDENTITIES: OnceLock<Vec<Arc<Identity>>> = OnceLock::new();
+        IDENTITIES
+            .get_or_init(|| {
+                wasi_p1::FUNCTIONS
+                    .iter()
+                    .map(|f| {
+                        Arc::new(Identity {
+                            module: Cow::Borrowed(wasi_p1::MODULE),
+                            name: Cow::Borrowed(f.name),
+                            signature: f.signature(),
+                        })
+                    })
+                    .collect()
+            })
+            .iter()
+            .enumerate()
+            .map(|(index, identity)| HostFunction {
+                identity: Arc::clone(identity),
+                func: Arc::clone(&func),
+                index,
+            })
+            .collect()
     }
 
     /// The import module name.
     pub fn module(&self) -> &str {
-        &self.module
+        &self.identity.module
     }
 
     /// The import item name.
     pub fn name(&self) -> &str {
-        &self.name
+        &self.identity.name
     }
 
     /// The signature.
     pub fn signature(&self) -> &Signature {
-        &self.signature
+        &self.identity.signature
     }
 
     /// Calls the function. Adapters call this; it checks the arguments against the signature and
@@ -276,14 +302,15 @@ impl HostFunction {
         args: &[HostValue],
     ) -> Result<Vec<HostValue>, HostError> {
         let types = |values: &[HostValue]| values.iter().map(HostValue::ty).collect::<Vec<_>>();
-        if types(args) != self.signature.params {
+        let signature = self.signature();
+        if types(args) != signature.params {
             return Err(HostError::new(format!(
                 "{self}: called with ({})",
                 display_types(&types(args))
             )));
         }
-        let results = (self.func)(caller, args)?;
-        if types(&results) != self.signature.results {
+        let results = (self.func)(self.index, caller, args)?;
+        if types(&results) != signature.results {
             return Err(HostError::new(format!(
                 "{self}: returned ({})",
                 display_types(&types(&results))
@@ -303,16 +330,16 @@ fn display_types(types: &[ValType]) -> String {
 
 impl fmt::Display for HostFunction {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}::{} {}", self.module, self.name, self.signature)
+        write!(f, "{}::{} {}", self.module(), self.name(), self.signature())
     }
 }
 
 impl fmt::Debug for HostFunction {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("HostFunction")
-            .field("module", &self.module)
-            .field("name", &self.name)
-            .field("signature", &self.signature)
+            .field("module", &self.module())
+            .field("name", &self.name())
+            .field("signature", self.signature())
             .finish_non_exhaustive()
     }
 }
@@ -320,10 +347,9 @@ impl fmt::Debug for HostFunction {
 /// Two host functions are equal when they have the same name, signature and closure.
 impl PartialEq for HostFunction {
     fn eq(&self, other: &Self) -> bool {
-        self.module == other.module
-            && self.name == other.name
-            && self.signature == other.signature
+        self.identity == other.identity
             && Arc::ptr_eq(&self.func, &other.func)
+            && self.index == other.index
     }
 }
 

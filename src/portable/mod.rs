@@ -34,8 +34,9 @@ mod table;
 
 use std::sync::{Arc, Mutex, PoisonError};
 
+use crate::host::Caller;
 use crate::support::OutputStreams;
-use crate::{wasi_p1, Error, HostFunction, RunConfig};
+use crate::{wasi_p1, Error, HostError, HostFunction, HostValue, RunConfig};
 
 /// The name of WASI errno `code` as the specification spells it (`"badf"`), `"unknown"` past
 /// the last.
@@ -53,17 +54,17 @@ pub fn errno_name(code: u16) -> &'static str {
 ///
 /// Fails with [`Error::Io`] when a preopened directory cannot be opened.
 pub fn functions(config: &RunConfig, streams: &OutputStreams) -> Result<Vec<HostFunction>, Error> {
-    let ctx = Arc::new(Mutex::new(ctx::WasiCtx::new(config, streams)?));
-    Ok(wasi_p1::FUNCTIONS
-        .iter()
-        .map(|f| {
-            let ctx = Arc::clone(&ctx);
-            let name = f.name;
-            HostFunction::wasi(name, f.signature(), move |caller, args| {
-                ctx.lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .call(name, caller, args)
-            })
-        })
-        .collect())
+    let ctx = Mutex::new(ctx::WasiCtx::new(config, streams)?);
+    // One closure for all 46, told which function by its index in `wasi_p1::FUNCTIONS`.
+    Ok(HostFunction::wasi_preview1(Arc::new(
+        move |index: usize, caller: &mut dyn Caller, args: &[HostValue]| {
+            let name = wasi_p1::FUNCTIONS
+                .get(index)
+                .map(|f| f.name)
+                .ok_or_else(|| HostError::new(format!("no WASI function number {index}")))?;
+            ctx.lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .call(name, caller, args)
+        },
+    )))
 }

@@ -19,6 +19,7 @@
 
 mod ffi;
 mod host;
+mod stack;
 mod termination;
 
 use std::sync::Arc;
@@ -32,6 +33,7 @@ use wasiport::{
 
 use crate::ffi::Runtime;
 use crate::host::Failure;
+use crate::stack::StackPool;
 use crate::termination::classify;
 
 /// The backend's name.
@@ -42,11 +44,6 @@ pub const RUNTIME_VERSION: &str = "0.9.0";
 /// wasm3's value stack per run: deep enough for what Rust and C guests recurse.
 const VALUE_STACK_BYTES: u32 = 8 << 20;
 
-/// The native stack of the thread each run happens on: wasm3 recurses on it for every Wasm
-/// call, and must reach its own value-stack limit (a stack-overflow trap) first. Only what is
-/// touched is ever committed.
-const NATIVE_STACK_BYTES: usize = 1 << 30;
-
 /// Runs modules on the wasm3 interpreter, with the portable WASI.
 ///
 /// wasm3's own WASI is not used: it writes to the host process's fds 0-2, keeps one context
@@ -54,6 +51,8 @@ const NATIVE_STACK_BYTES: usize = 1 << 30;
 /// guest and no memory cap that its API sets, so those capabilities are not declared.
 pub struct Wasm3 {
     capabilities: Capabilities,
+    /// The big native stacks runs happen on.
+    stacks: StackPool,
 }
 
 impl Default for Wasm3 {
@@ -75,6 +74,7 @@ impl Wasm3 {
             .into_iter()
             .chain(Capability::SERVED_BY_PORTABLE_WASI.iter().copied())
             .collect(),
+            stacks: StackPool::default(),
         }
     }
 }
@@ -143,15 +143,7 @@ impl Backend for Wasm3 {
             let result = runtime.call(start);
             Ok(classify(result, &failure))
         };
-        let termination = std::thread::scope(|scope| {
-            std::thread::Builder::new()
-                .name("wasiport-wasm3".into())
-                .stack_size(NATIVE_STACK_BYTES)
-                .spawn_scoped(scope, run)
-                .map_err(internal)?
-                .join()
-                .map_err(|_| internal("the run's thread panicked"))?
-        })?;
+        let termination = self.stacks.run(run).map_err(internal)??;
         Ok(streams.outcome(termination, started.elapsed(), None))
     }
 }
