@@ -57,7 +57,9 @@ fn captured() -> RunConfig {
 }
 
 /// The runtimes' own APIs, as a host would use them without wasiport: the same work (fuel on,
-/// stdout captured in memory, the exit code read), nothing more.
+/// stdout captured in memory, the exit code read), nothing more. wasm3 has no fuel, and its
+/// baseline links only the hello's one import (`fd_write`) where wasiport's run makes a whole
+/// WASI context: if anything, its ratio counts against wasiport.
 mod raw {
     use super::*;
 
@@ -167,16 +169,18 @@ mod raw {
         env: wasm3x_sys::IM3Environment,
         runtime: wasm3x_sys::IM3Runtime,
         start: wasm3x_sys::IM3Function,
-        /// stdout and stderr; boxed, as wasm3 holds its address.
-        _output: Box<[Vec<u8>; 2]>,
+        /// stdout and stderr, from `Box::into_raw`: wasm3 holds the pointer as userdata.
+        output: *mut [Vec<u8>; 2],
     }
 
     impl Drop for Wasm3Instance {
         fn drop(&mut self) {
-            // SAFETY: made in `instantiate`, freed once, the runtime first.
+            // SAFETY: made in `instantiate`, freed once, the runtime first; the output after
+            // it, as nothing can call `fd_write` any more.
             unsafe {
                 wasm3x_sys::m3_FreeRuntime(self.runtime);
                 wasm3x_sys::m3_FreeEnvironment(self.env);
+                drop(Box::from_raw(self.output));
             }
         }
     }
@@ -188,32 +192,53 @@ mod raw {
         }
     }
 
-    /// `fd_write(fd, iovs, iovs_len, nwritten) -> errno` into the instance's buffers.
+    const EBADF: u64 = 8;
+    const EFAULT: u64 = 21;
+
+    /// `fd_write(fd, iovs, iovs_len, nwritten) -> errno` into the instance's buffers (no panic:
+    /// this is called from C).
     unsafe extern "C" fn fd_write(
         runtime: wasm3x_sys::IM3Runtime,
         ctx: wasm3x_sys::IM3ImportContext,
         sp: *mut u64,
         mem: *mut std::ffi::c_void,
     ) -> *const std::ffi::c_void {
-        // SAFETY: the userdata is the instance's output; `mem` is its memory of
-        // `m3_GetMemorySize` bytes; the result slot comes first, then the four arguments.
+        // SAFETY: the userdata is the instance's output, alive while its runtime is; `mem` is
+        // the guest's memory of `m3_GetMemorySize` bytes; the result slot comes first, then
+        // the four arguments.
         unsafe {
             let output = &mut *(*ctx).userdata.cast::<[Vec<u8>; 2]>();
             let size = wasm3x_sys::m3_GetMemorySize(runtime) as usize;
             let memory = std::slice::from_raw_parts_mut(mem.cast::<u8>(), size);
             let arg = |i: usize| *sp.add(1 + i) as u32 as usize;
-            let word = |m: &[u8], at: usize| {
-                u32::from_le_bytes(m[at..at + 4].try_into().unwrap()) as usize
-            };
             let (fd, iovs, count, nwritten) = (arg(0), arg(1), arg(2), arg(3));
-            let mut total = 0;
-            for k in 0..count {
-                let (base, len) = (word(memory, iovs + 8 * k), word(memory, iovs + 8 * k + 4));
-                output[fd - 1].extend_from_slice(&memory[base..base + len]);
-                total += len;
-            }
-            memory[nwritten..nwritten + 4].copy_from_slice(&(total as u32).to_le_bytes());
-            *sp = 0;
+            *sp = (|| {
+                let word = |at: usize| {
+                    let bytes = memory.get(at..at.checked_add(4)?)?;
+                    Some(u32::from_le_bytes(bytes.try_into().ok()?) as usize)
+                };
+                let sink = match fd {
+                    1 | 2 => &mut output[fd - 1],
+                    _ => return EBADF,
+                };
+                let mut total = 0usize;
+                for k in 0..count {
+                    let iov = iovs + 8 * k;
+                    let (Some(base), Some(len)) = (word(iov), word(iov + 4)) else {
+                        return EFAULT;
+                    };
+                    let Some(data) = memory.get(base..base + len) else {
+                        return EFAULT;
+                    };
+                    sink.extend_from_slice(data);
+                    total += len;
+                }
+                match memory.get_mut(nwritten..nwritten + 4) {
+                    Some(out) => out.copy_from_slice(&(total as u32).to_le_bytes()),
+                    None => return EFAULT,
+                }
+                0
+            })();
         }
         std::ptr::null()
     }
@@ -244,14 +269,14 @@ mod raw {
                     self.wasm.len() as u32,
                 ));
                 m3(sys::m3_LoadModule(runtime, module));
-                let mut output = Box::new([Vec::new(), Vec::new()]);
+                let output = Box::into_raw(Box::new([Vec::new(), Vec::new()]));
                 m3(sys::m3_LinkRawFunctionEx(
                     module,
                     c"wasi_snapshot_preview1".as_ptr(),
                     c"fd_write".as_ptr(),
                     c"i(iiii)".as_ptr(),
                     Some(fd_write),
-                    std::ptr::from_mut(&mut *output).cast(),
+                    output.cast(),
                 ));
                 let mut start: sys::IM3Function = std::ptr::null_mut();
                 m3(sys::m3_FindFunction(
@@ -263,7 +288,7 @@ mod raw {
                     env,
                     runtime,
                     start,
-                    _output: output,
+                    output,
                 }
             }
         }
