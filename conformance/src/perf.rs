@@ -313,9 +313,13 @@ pub const GROUPS: &[(&str, &str, &str, Option<Goal>)] = &[
         "`benches/overhead.rs`: a precompiled WASI hello (`tests/guests/wat/hello.wat`) \
          instantiated and run, stdout captured, fuel on — `raw` with the runtime's own API \
          written in the bench (wasmtime: `InstancePre` + wasmtime-wasi; wasmer: wasmer-wasix with an \
-         empty file system, as a sandboxing host needs; wasmi: wasmi_wasi), each with argv and \
-         both output streams set as wasiport sets them, `wasiport` through `Backend::run`. wasm3 and WasmEdge have no raw \
-         baseline here (wasm3's own WASI is not one we use; WasmEdge runs in a worker process).",
+         empty file system, as a sandboxing host needs; wasmi: wasmi_wasi; wasm3: its C API \
+         with the hello's one import, `fd_write`, as a raw function capturing into memory — \
+         wasm3's own WASI writes to the host's fds — and the same 8 MiB value stack; it makes \
+         no WASI context, so its ratio counts wasiport's whole portable WASI against it), each \
+         with argv and both output streams set as wasiport sets them, `wasiport` through \
+         `Backend::run`. WasmEdge has no raw baseline: wasiport runs it in a worker process, \
+         so it is not an embedded backend here.",
         Some(Goal::RatioAtMost(1.05, None)),
     ),
     (
@@ -480,8 +484,8 @@ pub fn markdown(tables: &[Table], memory: &[MemoryRow], machine: &str, charts: &
             "Resident memory added by 1,000 instances kept alive at once (`/proc/self/status` \
              VmRSS before and after), each instantiated with the runtime's own API as in \
              `overhead/raw`: a run through wasiport ends its instance, so wasiport itself keeps \
-             none alive. Not measured: wasm3 (no raw API use of it here) and WasmEdge (a process \
-             per run).\n\n\
+             none alive. Not measured: WasmEdge (a worker process per run; its C API is not \
+             used in process here).\n\n\
              | backend | instances | resident | per instance |\n| --- | ---: | ---: | ---: |\n",
         );
         for row in memory {
@@ -499,7 +503,7 @@ pub fn markdown(tables: &[Table], memory: &[MemoryRow], machine: &str, charts: &
         "\n## What is not measured\n\n\
          - Timings from another machine, or from different runs side by side: every ratio here \
            is of two benchmarks of the same run.\n\
-         - A raw baseline for wasm3 and WasmEdge (see `overhead`).\n\
+         - A raw baseline and the memory of live instances for WasmEdge (see `overhead`).\n\
          - wasiport's own memory: its runs end their instances, so there is nothing of its own \
            to hold 1,000 of.\n",
     );
