@@ -62,6 +62,8 @@ pub struct Wasmedge {
 /// that the workers load and that goes away with the last clone of the [`CompiledModule`].
 struct Prepared {
     file: tempfile::TempPath,
+    /// How it was prepared: only an AOT library is worth saving.
+    mode: Mode,
 }
 
 fn invalid(e: capi::Failure) -> Error {
@@ -110,17 +112,18 @@ impl Wasmedge {
                 // No backtraces in WasmEdge's errors; a user's host closures live in the host
                 // process, not in the worker where the guest runs. (The portable WASI is made
                 // again in the worker, so it is declared.)
-                // Its AOT libraries are files of their own, not (yet) serialized modules.
                 .filter(|c| {
                     !matches!(
                         c,
                         Capability::TrapBacktrace
                             | Capability::HostFunctions
-                            | Capability::SerializedModules
                             // A listener of the host's does not reach the worker.
                             | Capability::PreopenedSockets
                     )
                 })
+                // The AOT library is saved as it is; an interpreted module is only validated,
+                // which is what compiling it again does.
+                .filter(|c| *c != Capability::SerializedModules || mode == Mode::Aot)
                 .collect(),
         })
     }
@@ -129,6 +132,42 @@ impl Wasmedge {
     pub fn mode(&self) -> Mode {
         self.mode
     }
+}
+
+/// A temporary file for a prepared module, removed with the last clone of it.
+fn temp(suffix: &str) -> Result<tempfile::NamedTempFile, Error> {
+    tempfile::Builder::new()
+        .prefix("wasiport-wasmedge-")
+        .suffix(suffix)
+        .tempfile()
+        .map_err(|e| internal(format!("cannot make a temporary file: {e}")))
+}
+
+/// This machine's CPU as AOT code depends on it: a hash (FNV-1a) of the first processor's model
+/// name and feature flags in `/proc/cpuinfo`, so that a library compiled for one CPU is never
+/// taken from a cache another one shares.
+fn host_cpu() -> &'static str {
+    static CPU: OnceLock<String> = OnceLock::new();
+    CPU.get_or_init(|| {
+        let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+        let field = |name: &str| {
+            cpuinfo
+                .lines()
+                .find(|l| l.split(':').next().map(str::trim) == Some(name))
+                .unwrap_or_default()
+                .to_string()
+        };
+        let identity = format!(
+            "{}\n{}\n{}",
+            std::env::consts::ARCH,
+            field("model name"),
+            field("flags")
+        );
+        let hash = identity.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        });
+        format!("{hash:016x}")
+    })
 }
 
 fn loaded_version() -> &'static str {
@@ -156,13 +195,6 @@ impl Backend for Wasmedge {
             backend: NAME,
             message,
         })?;
-        let temp = |suffix: &str| {
-            tempfile::Builder::new()
-                .prefix("wasiport-wasmedge-")
-                .suffix(suffix)
-                .tempfile()
-                .map_err(|e| internal(format!("cannot make a temporary file: {e}")))
-        };
         let file = match self.mode {
             Mode::Interpreter => {
                 let mut file = temp(".wasm")?;
@@ -183,7 +215,50 @@ impl Backend for Wasmedge {
                 path
             }
         };
-        Ok(CompiledModule::new(NAME, info, Prepared { file }))
+        let mode = self.mode;
+        Ok(CompiledModule::new(NAME, info, Prepared { file, mode }))
+    }
+
+    fn engine_fingerprint(&self) -> String {
+        match self.mode {
+            Mode::Interpreter => "interpreter".into(),
+            // Native code for this machine's CPU, with cost counting compiled in.
+            Mode::Aot => format!("aot,cost,cpu-{}", host_cpu()),
+        }
+    }
+
+    fn serialize(&self, module: &CompiledModule) -> Result<Option<Vec<u8>>, Error> {
+        let prepared: &Prepared = module.native(NAME)?;
+        if prepared.mode != Mode::Aot || self.mode != Mode::Aot {
+            return Ok(None);
+        }
+        std::fs::read(&prepared.file)
+            .map(Some)
+            .map_err(|source| Error::Io {
+                path: prepared.file.to_path_buf(),
+                source,
+            })
+    }
+
+    unsafe fn deserialize(&self, bytes: &[u8], info: ModuleInfo) -> Result<CompiledModule, Error> {
+        if self.mode != Mode::Aot {
+            return Err(internal("only an AOT backend loads saved modules"));
+        }
+        // The library is written back to a file of its own for the workers to load; WasmEdge
+        // checks its own version and format when one does.
+        let mut file = temp(".so")?;
+        file.write_all(bytes).map_err(|source| Error::Io {
+            path: file.path().to_path_buf(),
+            source,
+        })?;
+        Ok(CompiledModule::new(
+            NAME,
+            info,
+            Prepared {
+                file: file.into_temp_path(),
+                mode: Mode::Aot,
+            },
+        ))
     }
 
     fn run(&self, compiled: &CompiledModule, config: &RunConfig) -> Result<Outcome, Error> {

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use wasiport::{Backend, RunConfig, Termination, TrapKind};
+use wasiport::{Backend, Capability, ModuleCache, RunConfig, Termination, TrapKind};
 use wasiport_wasmedge::{Mode, Wasmedge};
 
 fn wat(name: &str) -> Vec<u8> {
@@ -71,4 +71,38 @@ fn a_module_aot_cannot_compile_is_an_invalid_module() {
         }
         other => panic!("{other:?}"),
     }
+}
+
+#[test]
+fn an_aot_library_saved_by_the_module_cache_is_loaded_from_disk_by_a_new_cache_and_runs_alike() {
+    let aot = Wasmedge::aot().unwrap();
+    assert!(aot.capabilities().contains(Capability::SerializedModules));
+    assert!(!Wasmedge::new()
+        .unwrap()
+        .capabilities()
+        .contains(Capability::SerializedModules));
+    let dir = tempfile::tempdir().unwrap();
+    let hello = wat("hello");
+
+    let first = ModuleCache::with_dir(dir.path()).unwrap();
+    let compiled = first.get_or_compile(&aot, &hello).unwrap();
+    assert_eq!(first.stats().compiled, 1);
+    let second = ModuleCache::with_dir(dir.path()).unwrap();
+    let loaded = second.get_or_compile(&aot, &hello).unwrap();
+    assert_eq!((second.stats().disk_hits, second.stats().compiled), (1, 0));
+
+    for module in [&compiled, &loaded] {
+        let outcome = aot.run(module, &RunConfig::default()).unwrap();
+        assert_eq!(outcome.termination, Termination::Exited(0));
+        assert_eq!(outcome.stdout, b"hello, world\n");
+    }
+}
+
+#[test]
+fn an_interpreted_module_is_not_saved() {
+    let interpreter = Wasmedge::new().unwrap();
+    let module = interpreter.compile(&wat("hello")).unwrap();
+    assert_eq!(interpreter.serialize(&module).unwrap(), None);
+    // Nor by an AOT backend, to which it is only a `.wasm`.
+    assert_eq!(Wasmedge::aot().unwrap().serialize(&module).unwrap(), None);
 }
