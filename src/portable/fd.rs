@@ -258,16 +258,7 @@ impl WasiCtx {
         let mut buf = vec![0; capacity(&iovs).min(MAX_READ)];
         let n = match &mut entry.kind {
             Kind::Stdin(stdin) => stdin.read(&mut buf)?,
-            Kind::File(file) => {
-                let mut filled = 0;
-                while filled < buf.len() {
-                    match file.read(&mut buf[filled..])? {
-                        0 => break,
-                        n => filled += n,
-                    }
-                }
-                filled
-            }
+            Kind::File(file) => fill(file, &mut buf)?,
             Kind::Stream(stream) => stream.read(&mut buf)?,
             Kind::Dir(_) => return Err(Errno::ISDIR),
             Kind::Output(_) | Kind::Listener(_) => return Err(Errno::BADF),
@@ -373,6 +364,19 @@ pub(super) fn requested_times(
         pick(fstflags::ATIM, fstflags::ATIM_NOW, atim)?,
         pick(fstflags::MTIM, fstflags::MTIM_NOW, mtim)?,
     ])
+}
+
+/// Reads until `buf` is full or the reader is at its end: what a regular file would give in one
+/// `read(2)`, and what `RECV_WAITALL` asks of a socket. Returns how many bytes were read.
+pub(super) fn fill(reader: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match reader.read(&mut buf[filled..])? {
+            0 => break,
+            n => filled += n,
+        }
+    }
+    Ok(filled)
 }
 
 fn file_times(atim: u64, mtim: u64, flags: u32) -> Result<FileTimes, Errno> {

@@ -77,14 +77,7 @@ impl WasiCtx {
         let n = if flags & RECV_PEEK != 0 {
             stream.peek(&mut buf)?
         } else if flags & RECV_WAITALL != 0 {
-            let mut filled = 0;
-            while filled < buf.len() {
-                match stream.read(&mut buf[filled..])? {
-                    0 => break,
-                    n => filled += n,
-                }
-            }
-            filled
+            super::fd::fill(stream, &mut buf)?
         } else {
             stream.read(&mut buf)?
         };
