@@ -14,6 +14,7 @@
 //!   with a [`Caller`] that reads and writes the guest's memory;
 //! * [`portable`] — WASI preview 1 written once on host functions, chosen per run with
 //!   [`WasiImpl`]; a traced run records each call as a [`TraceEvent`];
+//! * [`rewrite`] — changes to a module's bytes that give a limit to engines without one;
 //! * [`ModuleCache`] — compiled modules kept in memory and on disk, keyed by what the code
 //!   depends on;
 //! * [`Error`] — the one error type.
@@ -47,6 +48,7 @@ mod module;
 mod outcome;
 pub mod portable;
 mod preopen;
+pub mod rewrite;
 mod signature;
 mod socket;
 mod stdio;

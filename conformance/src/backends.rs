@@ -22,6 +22,10 @@ pub const NAMES: &[&str] = &[
     "wasm3",
     #[cfg(feature = "wasmedge")]
     "wasmedge",
+    #[cfg(feature = "node")]
+    "node",
+    #[cfg(feature = "chromium")]
+    "chromium",
 ];
 
 /// The backends run with the [portable WASI](wasiport::portable), by target name; each is the
@@ -65,6 +69,10 @@ pub const TARGETS: &[&str] = &[
     "wasmedge",
     #[cfg(feature = "wasmedge")]
     "wasmedge-portable",
+    #[cfg(feature = "node")]
+    "node",
+    #[cfg(feature = "chromium")]
+    "chromium",
 ];
 
 /// A backend that runs every configuration with the portable WASI: a target of its own, with
@@ -147,6 +155,13 @@ pub const NOT_BUILT: &[(&str, &str)] = &[
         "wasmedge",
         "needs libwasmedge: run scripts/install-wasmedge, then build with --features wasmedge",
     ),
+    #[cfg(not(feature = "node"))]
+    ("node", "build with --features node (it needs Node.js 20 or newer to run)"),
+    #[cfg(not(feature = "chromium"))]
+    (
+        "chromium",
+        "build with --features chromium (it needs Debian's chromium and the WASI shim: scripts/setup)",
+    ),
 ];
 
 /// Why a backend could not be had.
@@ -195,6 +210,10 @@ pub fn by_name(name: &str) -> Result<Box<dyn Backend>, LookupError> {
         "wasm3" => Ok(Box::new(wasiport_wasm3::Wasm3::new())),
         #[cfg(feature = "wasmedge")]
         "wasmedge" => Ok(Box::new(wasiport_wasmedge::Wasmedge::new()?)),
+        #[cfg(feature = "node")]
+        "node" => Ok(Box::new(wasiport_node::Node::new()?)),
+        #[cfg(feature = "chromium")]
+        "chromium" => Ok(Box::new(wasiport_chromium::Chromium::new()?)),
         _ => Err(LookupError::Unknown {
             name: name.to_string(),
         }),

@@ -14,18 +14,25 @@ pub(crate) struct BackendsArgs {
 }
 
 pub(crate) fn backends(args: BackendsArgs) -> Result<u8, Failure> {
-    // The engines themselves; their portable-WASI targets are the same runtimes.
-    let all = backends::select(&backends::NAMES.join(","))?;
+    // The engines themselves; their portable-WASI targets are the same runtimes. A backend
+    // whose engine is missing here (node, chromium) is listed with why.
+    type Started = Result<Box<dyn wasiport::Backend>, String>;
+    let all: Vec<(&str, Started)> = backends::NAMES
+        .iter()
+        .map(|name| (*name, backends::by_name(name).map_err(|e| e.to_string())))
+        .collect();
     if args.json {
         let list: Vec<_> = all
             .iter()
-            .map(|b| {
-                json!({
+            .map(|(name, b)| match b {
+                Ok(b) => json!({
                     "name": b.name(),
                     "built": true,
+                    "available": true,
                     "runtime_version": b.runtime_version(),
                     "capabilities": b.capabilities().iter().map(|c| c.as_str()).collect::<Vec<_>>(),
-                })
+                }),
+                Err(why) => json!({"name": name, "built": true, "available": false, "why": why}),
             })
             .chain(
                 backends::NOT_BUILT
@@ -35,13 +42,16 @@ pub(crate) fn backends(args: BackendsArgs) -> Result<u8, Failure> {
             .collect();
         println!("{}", serde_json::Value::Array(list));
     } else {
-        for b in &all {
-            println!(
-                "{:<10} {:<8} {}",
-                b.name(),
-                b.runtime_version(),
-                b.capabilities()
-            );
+        for (name, b) in &all {
+            match b {
+                Ok(b) => println!(
+                    "{:<10} {:<8} {}",
+                    b.name(),
+                    b.runtime_version(),
+                    b.capabilities()
+                ),
+                Err(why) => println!("{name:<10} {:<8} unavailable: {why}", "-"),
+            }
         }
         for (name, how) in backends::NOT_BUILT {
             println!("{name:<10} {:<8} not built in: {how}", "-");

@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use clap::Args;
 use wasiport::{
-    Backend, ModuleCache, Outcome, OutputMode, Preopen, RunConfig, Stdin, Termination, WasiImpl,
+    Backend, Capability, ModuleCache, Outcome, OutputMode, Preopen, RunConfig, Stdin, Termination,
+    WasiImpl,
 };
 use wasiport_conformance::{backends, report};
 
@@ -190,12 +191,21 @@ pub(crate) fn run(args: RunArgs) -> Result<u8, Failure> {
         return run_all(&args, &wasm);
     }
     let backend = backends::by_name(&args.backend)?;
-    let config = config(&args, args.json)?;
+    // A backend with no host streams of its own (chromium) has its output captured and
+    // written out after the run, and no stdin unless --stdin gives one.
+    let relayed = !args.json && !backend.capabilities().contains(Capability::InheritOutput);
+    let config = config(&args, args.json || relayed)?;
     let cache = args.cache.cache()?;
     let outcome = run_on(backend.as_ref(), &cache, &wasm, &config)?;
     if args.json {
         println!("{}", report::outcome_json(backend.as_ref(), &outcome));
         return Ok(0);
+    }
+    if relayed {
+        use std::io::Write as _;
+        // Where our own streams are closed there is nowhere to say so either.
+        let _ = std::io::stdout().write_all(&outcome.stdout);
+        let _ = std::io::stderr().write_all(&outcome.stderr);
     }
     for call in &outcome.trace {
         eprintln!("{call}");

@@ -1,0 +1,423 @@
+//! The headless [Chromium](https://www.chromium.org) backend of [`wasiport`]: V8 in Debian's
+//! `chromium`, with [`@bjorn3/browser_wasi_shim`](https://www.npmjs.com/package/@bjorn3/browser_wasi_shim)
+//! as its WASI preview 1, driven over the DevTools protocol on `--remote-debugging-pipe`.
+//!
+//! ```
+//! use wasiport::{Backend, RunConfig, Termination};
+//! let backend = wasiport_chromium::Chromium::new()?;
+//! let wasm = wat::parse_str(r#"(module
+//!     (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+//!     (memory (export "memory") 1)
+//!     (func (export "_start") (call $exit (i32.const 7))))"#)?;
+//! let module = backend.compile(&wasm)?;
+//! assert_eq!(backend.run(&module, &RunConfig::default())?.termination, Termination::Exited(7));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! One browser serves every run of the host process; each run happens in a page of it (a pool
+//! of pages, one run at a time each) with a fresh WASI and a fresh instance. A preopened
+//! directory is loaded into the shim's in-memory file system and, when it is read-write, written
+//! back after the run. The crate's README lists what the adapter normalizes and what the browser
+//! cannot do.
+#![warn(missing_docs)]
+
+mod browser;
+mod cdp;
+mod tree;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Arc;
+use std::time::Duration;
+
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine as _;
+use serde::Deserialize as _;
+use serde_json::{json, Value};
+use wasiport::support::preflight;
+use wasiport::{
+    Backend, Capabilities, Capability, CompiledModule, Error, ModuleInfo, Outcome, OutputMode,
+    RunConfig, Stdin, Termination,
+};
+use wasiport_v8::{PerProgram, Report, Variant, Variants};
+
+use crate::browser::{Browser, Browsers, Evaluated, Page, Site};
+use crate::cdp::CdpError;
+use crate::tree::Tree;
+
+/// The backend's name.
+pub const NAME: &str = "chromium";
+
+/// Where `scripts/setup` installs the shim (`npm ci` in the crate's `js/`); the variable
+/// `WASIPORT_BROWSER_WASI_SHIM` names another copy of the package.
+const SHIM_DIR: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/js/node_modules/@bjorn3/browser_wasi_shim"
+);
+
+/// How long after a run's timeout the browser may take to stop the guest before it is killed.
+const TIMEOUT_GRACE: Duration = Duration::from_secs(5);
+
+/// Runs modules on V8 in headless Chromium, with browser_wasi_shim as WASI.
+///
+/// Every `Chromium` of a host process that uses the same browser program shares one browser.
+pub struct Chromium {
+    capabilities: Capabilities,
+    engine: Arc<Engine>,
+}
+
+struct Engine {
+    version: &'static str,
+    browsers: Browsers,
+}
+
+fn internal(message: impl std::fmt::Display) -> Error {
+    Error::Internal {
+        backend: NAME,
+        message: message.to_string(),
+    }
+}
+
+impl Chromium {
+    /// The backend on the browser named by `WASIPORT_CHROMIUM`, or else `chromium` on `PATH`.
+    ///
+    /// Fails with [`Error::Internal`] when there is no such program, or the WASI shim is not
+    /// installed; the browser itself starts with the first module compiled.
+    pub fn new() -> Result<Self, Error> {
+        let program = std::env::var_os("WASIPORT_CHROMIUM")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("chromium"));
+        Chromium::with_program(program)
+    }
+
+    /// The backend on the given browser program.
+    pub fn with_program(program: impl Into<PathBuf>) -> Result<Self, Error> {
+        Ok(Chromium {
+            capabilities: [
+                Capability::WasiPreview1,
+                Capability::Fuel,
+                Capability::Timeout,
+                Capability::MemoryLimit,
+                Capability::StdinBytes,
+                Capability::CaptureOutput,
+                Capability::Preopens,
+                Capability::ReadOnlyPreopens,
+                Capability::TrapBacktrace,
+            ]
+            .into_iter()
+            .collect(),
+            engine: engine(program.into())?,
+        })
+    }
+}
+
+fn engine(program: PathBuf) -> Result<Arc<Engine>, Error> {
+    static ENGINES: PerProgram<Engine> = PerProgram::new();
+    ENGINES.get_or_make(&program, || {
+        let shim = std::env::var_os("WASIPORT_BROWSER_WASI_SHIM")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(SHIM_DIR));
+        let shim_version = shim_version(&shim)?;
+        let site = Site::new(&shim.join("dist"))
+            .map_err(|e| internal(format!("{}: {e}", shim.display())))?;
+        let version = format!(
+            "{} (browser_wasi_shim {shim_version})",
+            browser_version(&program)?
+        );
+        Ok(Engine {
+            version: Box::leak(version.into_boxed_str()),
+            browsers: Browsers::new(program.clone(), site),
+        })
+    })
+}
+
+/// The installed shim's version, from its `package.json`.
+fn shim_version(shim: &Path) -> Result<String, Error> {
+    let manifest = shim.join("package.json");
+    let text = std::fs::read_to_string(&manifest).map_err(|e| {
+        internal(format!(
+            "the WASI shim is not installed ({}: {e}): run scripts/setup, or `npm ci` in \
+             adapters/chromium/js, or name a copy in WASIPORT_BROWSER_WASI_SHIM",
+            manifest.display()
+        ))
+    })?;
+    let manifest: Value =
+        serde_json::from_str(&text).map_err(|e| internal(format!("{}: {e}", shim.display())))?;
+    Ok(manifest["version"]
+        .as_str()
+        .unwrap_or("unknown")
+        .to_string())
+}
+
+/// The browser's version, from `--version` (`Chromium 156.0.8078.114 built on ...`).
+fn browser_version(program: &Path) -> Result<String, Error> {
+    let output = Command::new(program)
+        .arg("--version")
+        .output()
+        .map_err(|e| {
+            internal(format!(
+                "cannot run `{}` ({e}): install Chromium (Debian: chromium; scripts/setup does), \
+             or name a browser in WASIPORT_CHROMIUM",
+                program.display()
+            ))
+        })?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    text.split_whitespace()
+        .find(|w| w.chars().next().is_some_and(|c| c.is_ascii_digit()))
+        .map(str::to_string)
+        .ok_or_else(|| {
+            internal(format!(
+                "`{}` did not say its version: {}",
+                program.display(),
+                text.trim()
+            ))
+        })
+}
+
+/// A compiled module: its variants, compiled by each page the first time it runs one.
+struct Prepared {
+    variants: Variants,
+    engine: Arc<Engine>,
+}
+
+impl Drop for Prepared {
+    fn drop(&mut self) {
+        // Pages in use compile what they miss; the idle ones are told to forget.
+        if let Some(browser) = self.engine.browsers.existing() {
+            let ids = self.variants.ids();
+            browser.each_idle_page(|page| {
+                for id in &ids {
+                    browser.tell(page, &format!("wasiport.forget({id})"));
+                }
+            });
+        }
+    }
+}
+
+/// Compiles `variant` in `page`; the engine's message when V8 refuses it.
+fn compile_in(browser: &Browser, page: &Page, variant: &Variant) -> Result<(), Error> {
+    let expression = format!(
+        "wasiport.compile({}, \"{}\")",
+        variant.id,
+        BASE64.encode(&variant.wasm)
+    );
+    match browser.evaluate(page, &expression, true, None) {
+        Ok(_) => Ok(()),
+        Err(Evaluated::Threw(message)) => Err(Error::InvalidModule {
+            backend: NAME,
+            message,
+        }),
+        Err(e) => Err(internal(browser.failure(e))),
+    }
+}
+
+/// A preopen as the page loads it, and what is needed to write it back.
+struct LoadedPreopen {
+    host: PathBuf,
+    read_only: bool,
+    tree: Tree,
+}
+
+/// The job for the page, and the preopens it loaded.
+fn job(config: &RunConfig) -> Result<(Value, Vec<LoadedPreopen>), Error> {
+    let mut loaded = Vec::new();
+    let mut preopens = Vec::new();
+    for p in config.preopens() {
+        let io = |source| Error::Io {
+            path: p.host_path().to_path_buf(),
+            source,
+        };
+        let tree = Tree::load(p.host_path()).map_err(io)?;
+        preopens.push(json!({
+            "guest": p.guest_path(),
+            "read_only": p.is_read_only(),
+            "tree": tree.to_json(),
+        }));
+        loaded.push(LoadedPreopen {
+            host: p.host_path().to_path_buf(),
+            read_only: p.is_read_only(),
+            tree,
+        });
+    }
+    let output = |mode: OutputMode| match mode {
+        OutputMode::Capture { limit } => json!({"kind": "capture", "limit": limit}),
+        // Inheriting is not declared: the preflight refuses it before this.
+        OutputMode::Inherit | OutputMode::Discard => json!({"kind": "discard"}),
+    };
+    let stdin = match config.stdin() {
+        Stdin::Bytes(bytes) => json!({"kind": "bytes", "data": BASE64.encode(bytes)}),
+        Stdin::Empty | Stdin::Inherit => json!({"kind": "empty"}),
+    };
+    let job = json!({
+        "args": config.argv(),
+        "env": config.env(),
+        "preopens": preopens,
+        "stdin": stdin,
+        "stdout": output(config.stdout()),
+        "stderr": output(config.stderr()),
+        "fuel": wasiport_v8::fuel_budget(config),
+    });
+    Ok((job, loaded))
+}
+
+/// The outcome of the page's `{result}`, with each read-write preopen written back.
+fn finish(value: &Value, preopens: &[LoadedPreopen], fuel: Option<u64>) -> Result<Outcome, Error> {
+    let result = &value["result"];
+    if let Some(trees) = result.get("trees").and_then(Value::as_array) {
+        for (preopen, after) in preopens.iter().zip(trees) {
+            if preopen.read_only || after.is_null() {
+                continue;
+            }
+            let after = Tree::from_json(after).map_err(internal)?;
+            preopen
+                .tree
+                .write_back(&preopen.host, &after)
+                .map_err(|source| Error::Io {
+                    path: preopen.host.clone(),
+                    source,
+                })?;
+        }
+    }
+    let report =
+        Report::deserialize(result).map_err(|e| internal(format!("the page's report: {e}")))?;
+    report.into_outcome(NAME, fuel)
+}
+
+impl Chromium {
+    /// Runs `job` in `page`; `Ok(None)` when the page does not have the module yet.
+    fn run_in(
+        &self,
+        browser: &Browser,
+        page: &Page,
+        variant: &Variant,
+        job: &str,
+        timeout: Option<Duration>,
+    ) -> Result<Option<Value>, RunFailure> {
+        let expression = format!("wasiport.run({}, {job})", variant.id);
+        let pending = browser
+            .send_evaluate(page, &expression)
+            .map_err(RunFailure::Cdp)?;
+        let value = match browser::evaluated(pending.wait(timeout)) {
+            Err(Evaluated::Cdp(CdpError::Overdue)) => {
+                // Past the timeout: stop the guest, then read what it had written.
+                browser.interrupt(page);
+                match pending.wait(Some(TIMEOUT_GRACE)) {
+                    Err(CdpError::Overdue) => return Err(RunFailure::Stuck),
+                    Err(CdpError::Closed) => return Err(RunFailure::Cdp(CdpError::Closed)),
+                    // Stopped: the evaluation ends with "Execution was terminated".
+                    Ok(_) | Err(CdpError::Protocol(_)) => {}
+                }
+                browser
+                    .evaluate(page, "wasiport.interrupted()", false, Some(TIMEOUT_GRACE))
+                    .map_err(RunFailure::Evaluate)?
+            }
+            Err(e) => return Err(RunFailure::Evaluate(e)),
+            Ok(value) => value,
+        };
+        if value.get("unknown_module").is_some() {
+            return Ok(None);
+        }
+        Ok(Some(value))
+    }
+}
+
+enum RunFailure {
+    Cdp(CdpError),
+    Evaluate(Evaluated),
+    /// The page did not stop after its timeout.
+    Stuck,
+}
+
+impl Backend for Chromium {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn runtime_version(&self) -> &'static str {
+        self.engine.version
+    }
+
+    fn capabilities(&self) -> &Capabilities {
+        &self.capabilities
+    }
+
+    fn compile(&self, wasm: &[u8]) -> Result<CompiledModule, Error> {
+        let info = ModuleInfo::parse(wasm).map_err(|message| Error::InvalidModule {
+            backend: NAME,
+            message,
+        })?;
+        let prepared = Prepared {
+            variants: Variants::new(wasm),
+            engine: self.engine.clone(),
+        };
+        // V8 validates it now, in a page that keeps it for the first run.
+        let browser = self.engine.browsers.browser().map_err(internal)?;
+        let page = browser.page().map_err(internal)?;
+        let compiled = compile_in(
+            &browser,
+            &page,
+            &prepared.variants.for_run(NAME, &RunConfig::default())?,
+        );
+        browser.give_back(page);
+        compiled?;
+        Ok(CompiledModule::new(NAME, info, prepared))
+    }
+
+    fn run(&self, compiled: &CompiledModule, config: &RunConfig) -> Result<Outcome, Error> {
+        let prepared: &Prepared = compiled.native(NAME)?;
+        if let Some(outcome) = preflight(NAME, &self.capabilities, compiled, config)? {
+            return Ok(outcome);
+        }
+        let (job, preopens) = job(config)?;
+        let job = job.to_string();
+        let variant = prepared.variants.for_run(NAME, config)?;
+        let timeout = config.limits().timeout;
+        let browser = self.engine.browsers.browser().map_err(internal)?;
+        let page = browser.page().map_err(|e| internal(browser.failure(e)))?;
+        let mut value = None;
+        let mut failure = None;
+        for _ in 0..2 {
+            match self.run_in(&browser, &page, &variant, &job, timeout) {
+                Ok(Some(v)) => {
+                    value = Some(v);
+                    break;
+                }
+                Ok(None) => {
+                    if let Err(e) = compile_in(&browser, &page, &variant) {
+                        failure = Some(Err(e));
+                        break;
+                    }
+                }
+                Err(RunFailure::Stuck) => {
+                    // The browser itself is stuck: no run outlives its timeout.
+                    self.engine.browsers.kill(&browser);
+                    let mut outcome = Outcome::new(Termination::Timeout);
+                    outcome.elapsed = timeout.unwrap_or_default() + TIMEOUT_GRACE;
+                    return Ok(outcome);
+                }
+                Err(RunFailure::Cdp(e)) => {
+                    failure = Some(Err(internal(browser.failure(e))));
+                    break;
+                }
+                Err(RunFailure::Evaluate(e)) => {
+                    failure = Some(Err(internal(browser.failure(e))));
+                    break;
+                }
+            }
+        }
+        match (value, failure) {
+            (Some(value), _) => {
+                browser.give_back(page);
+                finish(&value, &preopens, config.limits().fuel)
+            }
+            (None, Some(failure)) => {
+                browser.close(page);
+                failure
+            }
+            (None, None) => {
+                browser.close(page);
+                Err(internal("the page lost the module twice"))
+            }
+        }
+    }
+}

@@ -1,0 +1,164 @@
+//! A preopened directory as the browser's in-memory file system holds it: loaded from the host
+//! before a run, and written back after it (read-write preopens only).
+//!
+//! What is round-tripped: regular files (their bytes) and directories (their entries). What is
+//! not: symbolic links and special files (not loaded: the guest does not see them, and write-back
+//! leaves them alone), names that are not UTF-8 (likewise), modes, owners and times (new files
+//! get the host's defaults; a changed file is rewritten in place).
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine as _;
+use serde_json::{json, Map, Value};
+
+/// A directory's entries.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub(crate) struct Tree(BTreeMap<String, Entry>);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Entry {
+    File(Vec<u8>),
+    Dir(Tree),
+}
+
+impl Tree {
+    /// The regular files and directories under `dir`.
+    pub(crate) fn load(dir: &Path) -> std::io::Result<Tree> {
+        let mut entries = BTreeMap::new();
+        for item in std::fs::read_dir(dir)? {
+            let item = item?;
+            let Ok(name) = item.file_name().into_string() else {
+                continue;
+            };
+            let kind = item.file_type()?;
+            if kind.is_file() {
+                entries.insert(name, Entry::File(std::fs::read(item.path())?));
+            } else if kind.is_dir() {
+                entries.insert(name, Entry::Dir(Tree::load(&item.path())?));
+            }
+        }
+        Ok(Tree(entries))
+    }
+
+    /// `{name: {"file": base64} | {"dir": {...}}}`, as the page's `load` takes it.
+    pub(crate) fn to_json(&self) -> Value {
+        let mut map = Map::new();
+        for (name, entry) in &self.0 {
+            let value = match entry {
+                Entry::File(bytes) => json!({"file": BASE64.encode(bytes)}),
+                Entry::Dir(tree) => json!({"dir": tree.to_json()}),
+            };
+            map.insert(name.clone(), value);
+        }
+        Value::Object(map)
+    }
+
+    /// The page's `save` of a tree.
+    pub(crate) fn from_json(value: &Value) -> Result<Tree, String> {
+        let map = value.as_object().ok_or("a tree is not an object")?;
+        let mut entries = BTreeMap::new();
+        for (name, entry) in map {
+            if name.is_empty() || name == "." || name == ".." || name.contains('/') {
+                return Err(format!("the page returned an entry named {name:?}"));
+            }
+            let entry = if let Some(file) = entry.get("file").and_then(Value::as_str) {
+                Entry::File(BASE64.decode(file).map_err(|e| e.to_string())?)
+            } else if let Some(dir) = entry.get("dir") {
+                Entry::Dir(Tree::from_json(dir)?)
+            } else {
+                return Err(format!("{name}: neither a file nor a directory"));
+            };
+            entries.insert(name.clone(), entry);
+        }
+        Ok(Tree(entries))
+    }
+
+    /// Makes `dir` (which held `self` when the run began) hold `after`: what the guest created
+    /// or changed is written, what it removed is removed.
+    pub(crate) fn write_back(&self, dir: &Path, after: &Tree) -> std::io::Result<()> {
+        for (name, before) in &self.0 {
+            if !after.0.contains_key(name) {
+                remove(&dir.join(name), before)?;
+            }
+        }
+        for (name, entry) in &after.0 {
+            let path = dir.join(name);
+            match (self.0.get(name), entry) {
+                (Some(Entry::File(old)), Entry::File(new)) if old == new => {}
+                (Some(Entry::Dir(old)), Entry::Dir(new)) => old.write_back(&path, new)?,
+                (before, Entry::File(bytes)) => {
+                    if let Some(before @ Entry::Dir(_)) = before {
+                        remove(&path, before)?;
+                    }
+                    std::fs::write(&path, bytes)?;
+                }
+                (before, Entry::Dir(tree)) => {
+                    if let Some(before) = before {
+                        remove(&path, before)?;
+                    }
+                    std::fs::create_dir(&path)?;
+                    Tree::default().write_back(&path, tree)?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Removes what was loaded as `entry` at `path`; a directory that also holds what was not
+/// loaded (a symbolic link, say) is left with that in it.
+fn remove(path: &Path, entry: &Entry) -> std::io::Result<()> {
+    match entry {
+        Entry::File(_) => std::fs::remove_file(path),
+        Entry::Dir(tree) => {
+            for (name, child) in &tree.0 {
+                remove(&path.join(name), child)?;
+            }
+            match std::fs::remove_dir(path) {
+                Err(e) if e.kind() == std::io::ErrorKind::DirectoryNotEmpty => Ok(()),
+                other => other,
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_tree_written_back_makes_the_host_directory_hold_what_the_guest_left() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("keep/inner")).unwrap();
+        std::fs::create_dir_all(root.join("gone")).unwrap();
+        std::fs::write(root.join("keep/inner/a.txt"), "a").unwrap();
+        std::fs::write(root.join("gone/b.txt"), "b").unwrap();
+        std::fs::write(root.join("changed.txt"), "old").unwrap();
+        std::os::unix::fs::symlink("changed.txt", root.join("link")).unwrap();
+        let before = Tree::load(root).unwrap();
+        // The link is not loaded.
+        assert!(!before.0.contains_key("link"));
+        let mut after = Tree::from_json(&before.to_json()).unwrap();
+        assert_eq!(after, before);
+        after.0.remove("gone");
+        after
+            .0
+            .insert("changed.txt".into(), Entry::File(b"new".to_vec()));
+        after.0.insert(
+            "made".into(),
+            Entry::Dir(Tree(BTreeMap::from([(
+                "c.txt".to_string(),
+                Entry::File(b"c".to_vec()),
+            )]))),
+        );
+        before.write_back(root, &after).unwrap();
+        assert_eq!(Tree::load(root).unwrap(), after);
+        assert!(
+            root.join("link").symlink_metadata().is_ok(),
+            "the link is left alone"
+        );
+    }
+}

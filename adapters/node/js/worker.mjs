@@ -1,0 +1,60 @@
+// One worker of the node runner (runner.mjs): it runs one guest at a time, each with a fresh
+// `node:wasi` WASI and a fresh instance of the module, and posts back how the guest ended.
+//
+// node:wasi has no read-only preopens: guest.mjs wraps the imports that could change one. That is
+// a filter in JavaScript, not a sandbox: node's documentation warns that node:wasi does not
+// provide the security guarantees a sandbox needs for untrusted code.
+import { parentPort } from 'node:worker_threads';
+import { WASI } from 'node:wasi';
+import { describe, guarded, start } from './guest.mjs';
+
+const EINVAL = 28;
+const ENOSYS = 52;
+
+parentPort.on('message', (job) => {
+  let ended;
+  try {
+    ended = run(job);
+  } catch (e) {
+    ended = { termination: { kind: 'error', message: describe(e) }, fuel_left: null };
+  }
+  parentPort.postMessage(ended);
+});
+
+function run(job) {
+  const preopens = {};
+  for (const p of job.preopens) preopens[p.guest] = p.host;
+  const wasi = new WASI({
+    version: 'preview1',
+    args: job.args,
+    env: Object.fromEntries(job.env),
+    preopens,
+    stdin: job.stdin,
+    stdout: job.stdout,
+    stderr: job.stderr,
+    returnOnExit: true,
+  });
+  // Preopens are numbered from 3 in the order given.
+  const readOnly = new Set(job.preopens.flatMap((p, i) => (p.read_only ? [3 + i] : [])));
+  const opened = new Set(job.preopens.map((_, i) => 3 + i));
+  let memory;
+  const imports = guarded(wasi.wasiImport, readOnly, opened, () => memory);
+  // uvwasi's path_filestat_set_times, given a time and NOW for the same field, answers EINVAL
+  // but leaves the directory's fd locked: the next call on that fd (the clean-up's fd_close)
+  // waits forever, and the process aborts when the WASI is destroyed. Answer it here.
+  // uvwasi's proc_raise sends the signal to the process: the runner itself. SIGUSR1 there opens
+  // node's inspector on 127.0.0.1:9229, which runs any code it is sent; SIGKILL ends every run.
+  // No guest signals the host.
+  imports.proc_raise = () => ENOSYS;
+  const setTimes = imports.path_filestat_set_times;
+  imports.path_filestat_set_times = (fd, flags, path, len, atim, mtim, fstflags) =>
+    (fstflags & 3) === 3 || (fstflags & 12) === 12 ? EINVAL : setTimes(fd, flags, path, len, atim, mtim, fstflags);
+  try {
+    const seen = (instance) => (memory = instance.exports.memory);
+    return start(job.module, { wasi_snapshot_preview1: imports }, wasi, job.fuel, seen);
+  } finally {
+    // node:wasi closes none of the host files it opened, not even when the worker ends: close
+    // every fd the guest still holds, or each run would leak its preopens.
+    for (const fd of opened) wasi.wasiImport.fd_close(fd);
+  }
+}

@@ -1,0 +1,373 @@
+//! The [Node.js](https://nodejs.org) backend of [`wasiport`]: V8 with `node:wasi` (uvwasi) as
+//! its WASI preview 1, on a warm node runner.
+//!
+//! ```
+//! use wasiport::{Backend, RunConfig, Termination};
+//! let backend = wasiport_node::Node::new()?;
+//! let wasm = wat::parse_str(r#"(module
+//!     (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+//!     (memory (export "memory") 1)
+//!     (func (export "_start") (call $exit (i32.const 7))))"#)?;
+//! let module = backend.compile(&wasm)?;
+//! assert_eq!(backend.run(&module, &RunConfig::default())?.termination, Termination::Exited(7));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! One `node` process (the runner, `js/runner.mjs`) serves every run of the host process: it
+//! compiles each module once and runs each job in a worker thread (`js/worker.mjs`) with a fresh
+//! WASI and a fresh instance; a run past its timeout has its worker terminated. The crate's
+//! README lists what the adapter normalizes and what node:wasi cannot do.
+#![warn(missing_docs)]
+
+mod protocol;
+mod runner;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine as _;
+use wasiport::support::preflight;
+use wasiport::{
+    Backend, Capabilities, Capability, CompiledModule, Error, ModuleInfo, Outcome, OutputMode,
+    RunConfig, Stdin, Termination,
+};
+
+use wasiport_v8::{PerProgram, Variant, Variants};
+
+use crate::protocol::{Job, OutputJob, PreopenJob, Reply, Request, StdinJob};
+use crate::runner::{Failure, Runner};
+
+/// The backend's name.
+pub const NAME: &str = "node";
+/// The oldest Node.js major release the runner is written for (`node:wasi` with `version`).
+pub const MIN_NODE_MAJOR: u32 = 20;
+
+/// The runner's scripts, shipped in the crate and written out once per content.
+const SCRIPTS: [(&str, &str); 3] = [
+    ("runner.mjs", include_str!("../js/runner.mjs")),
+    ("worker.mjs", include_str!("../js/worker.mjs")),
+    ("guest.mjs", wasiport_v8::GUEST_JS),
+];
+
+/// How long after a run's timeout the runner may take to answer before it is killed.
+const TIMEOUT_GRACE: Duration = Duration::from_secs(5);
+
+/// Runs modules on V8 through Node.js's `node:wasi`.
+///
+/// Every `Node` of a host process that uses the same `node` program shares one warm runner.
+pub struct Node {
+    capabilities: Capabilities,
+    engine: Arc<Engine>,
+}
+
+/// One `node` program: its version and its runner.
+struct Engine {
+    version: &'static str,
+    runner: Runner,
+}
+
+pub(crate) fn internal(message: impl std::fmt::Display) -> Error {
+    Error::Internal {
+        backend: NAME,
+        message: message.to_string(),
+    }
+}
+
+impl Node {
+    /// The backend on the `node` named by `WASIPORT_NODE`, or else the one on `PATH`.
+    ///
+    /// Fails with [`Error::Internal`] when there is no such program or it is older than Node.js
+    /// [`MIN_NODE_MAJOR`]; the runner itself starts with the first module compiled.
+    pub fn new() -> Result<Self, Error> {
+        let node = std::env::var_os("WASIPORT_NODE")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("node"));
+        Node::with_program(node)
+    }
+
+    /// The backend on the given `node` program.
+    pub fn with_program(node: impl Into<PathBuf>) -> Result<Self, Error> {
+        let engine = engine(node.into())?;
+        Ok(Node {
+            capabilities: [
+                Capability::WasiPreview1,
+                Capability::Fuel,
+                Capability::Timeout,
+                Capability::MemoryLimit,
+                Capability::StdinBytes,
+                Capability::StdinInherit,
+                Capability::CaptureOutput,
+                Capability::InheritOutput,
+                Capability::Preopens,
+                Capability::ReadOnlyPreopens,
+                Capability::TrapBacktrace,
+            ]
+            .into_iter()
+            .collect(),
+            engine,
+        })
+    }
+}
+
+/// The engine of `node`, made once per program and host process.
+fn engine(node: PathBuf) -> Result<Arc<Engine>, Error> {
+    static ENGINES: PerProgram<Engine> = PerProgram::new();
+    ENGINES.get_or_make(&node, || {
+        let version = node_version(&node)?;
+        Ok(Engine {
+            version: Box::leak(version.into_boxed_str()),
+            runner: Runner::new(node.clone(), scripts()?),
+        })
+    })
+}
+
+/// `"<node version> (V8 <v8 version>)"`, checked against [`MIN_NODE_MAJOR`].
+fn node_version(node: &Path) -> Result<String, Error> {
+    let output = Command::new(node)
+        .args(["-p", "process.versions.node + ' ' + process.versions.v8"])
+        .output()
+        .map_err(|e| {
+            internal(format!(
+                "cannot run `{}` ({e}): install Node.js {MIN_NODE_MAJOR} or newer (scripts/setup \
+                 does), or name one in WASIPORT_NODE",
+                node.display()
+            ))
+        })?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    let mut words = text.split_whitespace();
+    let (Some(version), Some(v8)) = (words.next(), words.next()) else {
+        return Err(internal(format!(
+            "`{}` did not say its version: {}",
+            node.display(),
+            String::from_utf8_lossy(&output.stderr).trim()
+        )));
+    };
+    let major: u32 = version
+        .split('.')
+        .next()
+        .and_then(|m| m.parse().ok())
+        .unwrap_or(0);
+    if major < MIN_NODE_MAJOR {
+        return Err(internal(format!(
+            "`{}` is Node.js {version}; the runner needs {MIN_NODE_MAJOR} or newer",
+            node.display()
+        )));
+    }
+    Ok(format!("{version} (V8 {v8})"))
+}
+
+/// The runner's scripts on disk: a directory named after their contents under the temporary
+/// directory, written once (atomically) and shared by every host process of this build.
+fn scripts() -> Result<PathBuf, Error> {
+    static SCRIPT: OnceLock<PathBuf> = OnceLock::new();
+    if let Some(path) = SCRIPT.get() {
+        return Ok(path.clone());
+    }
+    let hash = SCRIPTS
+        .iter()
+        .flat_map(|(name, text)| name.bytes().chain(text.bytes()))
+        .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        });
+    let parent = std::env::temp_dir();
+    let dir = parent.join(format!("wasiport-node-runner-{hash:016x}"));
+    let io = |path: &Path, source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    if !dir.join("runner.mjs").is_file() {
+        let staging = tempfile::Builder::new()
+            .prefix("wasiport-node-runner-")
+            .tempdir_in(&parent)
+            .map_err(|e| io(&parent, e))?;
+        for (name, text) in SCRIPTS {
+            let path = staging.path().join(name);
+            std::fs::write(&path, text).map_err(|e| io(&path, e))?;
+        }
+        // Another process may have put the same scripts there first: theirs serve as well.
+        if std::fs::rename(staging.path(), &dir).is_ok() {
+            std::mem::forget(staging);
+        }
+    }
+    Ok(SCRIPT.get_or_init(|| dir.join("runner.mjs")).clone())
+}
+
+/// A compiled module: its variants (sent again to a runner that was restarted).
+struct Prepared {
+    variants: Variants,
+    engine: Arc<Engine>,
+}
+
+impl Drop for Prepared {
+    fn drop(&mut self) {
+        let Some(process) = self.engine.runner.existing() else {
+            return;
+        };
+        for module in self.variants.ids() {
+            process.tell(move |id| Request::Forget { id, module });
+        }
+    }
+}
+
+/// Has the runner's current process compile `variant`; the engine's message when it refuses.
+fn compile_on(process: &runner::Process, variant: &Variant) -> Result<(), Error> {
+    let wasm = BASE64.encode(&variant.wasm);
+    let reply = process
+        .request(
+            |id| Request::Compile {
+                id,
+                module: variant.id,
+                wasm: &wasm,
+            },
+            None,
+        )
+        .map_err(internal)?;
+    match reply.error {
+        Some(message) if reply.invalid => Err(Error::InvalidModule {
+            backend: NAME,
+            message,
+        }),
+        Some(message) => Err(internal(message)),
+        None => Ok(()),
+    }
+}
+
+/// The job `config` describes, for the runner's worker.
+fn job(config: &RunConfig) -> Result<Job, Error> {
+    let mut preopens: Vec<PreopenJob> = Vec::new();
+    for p in config.preopens() {
+        let guest = p.guest_path().to_string();
+        // node:wasi takes preopens as an object: a name JavaScript orders as an array index
+        // would move, and one named twice would be lost.
+        if !guest.is_empty() && guest.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(Error::InvalidConfig(format!(
+                "node cannot preopen a directory as `{guest}` (a name of digits only)"
+            )));
+        }
+        if preopens.iter().any(|q| q.guest == guest) {
+            return Err(Error::InvalidConfig(format!(
+                "node cannot preopen two directories as `{guest}`"
+            )));
+        }
+        let host = std::fs::canonicalize(p.host_path()).map_err(|source| Error::Io {
+            path: p.host_path().to_path_buf(),
+            source,
+        })?;
+        if !host.is_dir() {
+            return Err(Error::Io {
+                path: p.host_path().to_path_buf(),
+                source: std::io::Error::new(std::io::ErrorKind::NotADirectory, "not a directory"),
+            });
+        }
+        let host = host
+            .to_str()
+            .ok_or_else(|| Error::InvalidConfig(format!("{}: not UTF-8", p.host_path().display())))?
+            .to_string();
+        preopens.push(PreopenJob {
+            guest,
+            host,
+            read_only: p.is_read_only(),
+        });
+    }
+    let output = |mode: OutputMode| match mode {
+        OutputMode::Capture { limit } => OutputJob::Capture { limit },
+        OutputMode::Inherit => OutputJob::Inherit,
+        OutputMode::Discard => OutputJob::Discard,
+    };
+    Ok(Job {
+        args: config.argv().to_vec(),
+        env: config.env().to_vec(),
+        preopens,
+        stdin: match config.stdin() {
+            Stdin::Empty => StdinJob::Empty,
+            Stdin::Inherit => StdinJob::Inherit,
+            Stdin::Bytes(bytes) => StdinJob::Bytes {
+                data: BASE64.encode(bytes),
+            },
+        },
+        stdout: output(config.stdout()),
+        stderr: output(config.stderr()),
+        // A timer of whole milliseconds, never shorter than asked.
+        timeout_ms: config
+            .limits()
+            .timeout
+            .map(|t| t.as_nanos().div_ceil(1_000_000).max(1) as u64),
+        fuel: wasiport_v8::fuel_budget(config),
+    })
+}
+
+impl Backend for Node {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn runtime_version(&self) -> &'static str {
+        self.engine.version
+    }
+
+    fn capabilities(&self) -> &Capabilities {
+        &self.capabilities
+    }
+
+    fn compile(&self, wasm: &[u8]) -> Result<CompiledModule, Error> {
+        let info = ModuleInfo::parse(wasm).map_err(|message| Error::InvalidModule {
+            backend: NAME,
+            message,
+        })?;
+        let prepared = Prepared {
+            variants: Variants::new(wasm),
+            engine: self.engine.clone(),
+        };
+        // V8 validates and compiles it now, so that a module it refuses is refused here.
+        let process = self.engine.runner.process().map_err(internal)?;
+        compile_on(
+            &process,
+            &prepared.variants.for_run(NAME, &RunConfig::default())?,
+        )?;
+        Ok(CompiledModule::new(NAME, info, prepared))
+    }
+
+    fn run(&self, compiled: &CompiledModule, config: &RunConfig) -> Result<Outcome, Error> {
+        let prepared: &Prepared = compiled.native(NAME)?;
+        if let Some(outcome) = preflight(NAME, &self.capabilities, compiled, config)? {
+            return Ok(outcome);
+        }
+        let job = job(config)?;
+        let variant = prepared.variants.for_run(NAME, config)?;
+        let wait = config.limits().timeout.map(|t| t + TIMEOUT_GRACE);
+        let runner = &self.engine.runner;
+        // A runner started since the module was compiled does not know it: compile, run again.
+        for _ in 0..2 {
+            let process = runner.process().map_err(internal)?;
+            let request = |id| Request::Run {
+                id,
+                module: variant.id,
+                job: &job,
+            };
+            let reply: Reply = match process.request(request, wait) {
+                Ok(reply) => reply,
+                Err(Failure::Overdue) => {
+                    // The runner itself is stuck: no run outlives its timeout.
+                    runner.kill(&process);
+                    let mut outcome = Outcome::new(Termination::Timeout);
+                    outcome.elapsed = wait.unwrap_or_default();
+                    return Ok(outcome);
+                }
+                Err(e) => return Err(internal(e)),
+            };
+            if reply.unknown_module {
+                compile_on(&process, &variant)?;
+                continue;
+            }
+            return match (reply.result, reply.error) {
+                (Some(report), _) => report.into_outcome(NAME, config.limits().fuel),
+                (None, Some(message)) => Err(internal(message)),
+                (None, None) => Err(internal("the runner answered a run with nothing")),
+            };
+        }
+        Err(internal("the runner lost the module twice"))
+    }
+}

@@ -1,0 +1,73 @@
+//! The messages between the backend and the node runner (`js/runner.mjs`): one JSON object a
+//! line each way over a Unix socket; byte strings are base64.
+
+use serde::{Deserialize, Serialize};
+
+/// A request; each gets exactly one [`Reply`] with its `id`.
+#[derive(Debug, Serialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub(crate) enum Request<'a> {
+    /// Compile `wasm` (base64) and keep it as `module`.
+    Compile { id: u64, module: u64, wasm: &'a str },
+    /// Drop `module`.
+    Forget { id: u64, module: u64 },
+    /// Run `module` as `job` says.
+    Run { id: u64, module: u64, job: &'a Job },
+}
+
+/// One run, as the runner's worker needs it.
+#[derive(Debug, Serialize)]
+pub(crate) struct Job {
+    /// argv, argv[0] first.
+    pub args: Vec<String>,
+    /// The environment, in order.
+    pub env: Vec<(String, String)>,
+    /// Preopened directories, numbered from fd 3 in this order.
+    pub preopens: Vec<PreopenJob>,
+    pub stdin: StdinJob,
+    pub stdout: OutputJob,
+    pub stderr: OutputJob,
+    /// The wall-clock timeout, if any.
+    pub timeout_ms: Option<u64>,
+    /// The fuel budget of a metered run (a decimal `i64`, for JavaScript's `BigInt`).
+    pub fuel: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub(crate) struct PreopenJob {
+    pub guest: String,
+    pub host: String,
+    pub read_only: bool,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub(crate) enum StdinJob {
+    Empty,
+    Inherit,
+    Bytes { data: String },
+}
+
+#[derive(Debug, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub(crate) enum OutputJob {
+    Capture { limit: usize },
+    Inherit,
+    Discard,
+}
+
+/// The runner's answer to one request.
+#[derive(Debug, Deserialize)]
+pub(crate) struct Reply {
+    pub id: u64,
+    /// What went wrong, in the engine's words.
+    pub error: Option<String>,
+    /// With `error`: the engine refused the module's bytes.
+    #[serde(default)]
+    pub invalid: bool,
+    /// A run of a module this runner process has not compiled (it was restarted).
+    #[serde(default)]
+    pub unknown_module: bool,
+    /// A run that happened.
+    pub result: Option<wasiport_v8::Report>,
+}

@@ -1,0 +1,16 @@
+//! Rewrites of a module's bytes that give a limit to engines that have no setting for it.
+//!
+//! * [`limit_memory`]: an engine that cannot be told "at most this much linear memory" (a
+//!   JavaScript engine's `WebAssembly` API, say) still honours the maximum a module declares;
+//!   lowering it makes `memory.grow` past the cap return -1 there as it does on every engine
+//!   with a limit of its own. Every other byte of the module is copied as it is.
+//! * [`meter`]: an engine that counts nothing runs a module that counts itself: a fuel counter
+//!   in a global the host sets and reads ([`FUEL_GLOBAL`]), charged at the start of every
+//!   straight run of code, which traps when it goes below zero. The same module and input
+//!   consume the same fuel on every engine.
+
+mod fuel;
+mod memory;
+
+pub use fuel::{meter, FUEL_GLOBAL};
+pub use memory::limit_memory;
