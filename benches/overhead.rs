@@ -5,7 +5,9 @@
 //!   runtime's own API, written here; `wasiport/<backend>` does the same through the trait.
 //! - `warm_start`: a precompiled hello through the fastest path (wasmtime: its pooling
 //!   allocator, and `InstancePre`).
-//! - `cold_start`: compile + instantiate + run from bytes.
+//! - `cold_start`: compile + instantiate + run from bytes; and for node and chromium, the same
+//!   hello in a fresh process per run (`fresh_process/<backend>`: `node` with node:wasi, or a
+//!   headless browser with browser_wasi_shim), which their warm runners avoid.
 //! - `throughput`: SHA-256 over 16 MiB in the probe guest.
 //! - `module_cache`: the probe guest compiled (`compile`) against loaded from a warm disk cache
 //!   (`disk_load`), on the backends that serialize their code.
@@ -455,7 +457,64 @@ fn cold_start(c: &mut Criterion) {
             })
         });
     }
+    // What the warm runners of node and chromium save: the same hello in a fresh process.
+    group.sample_size(10);
+    let dir = tempfile::tempdir().unwrap();
+    let module = dir.path().join("hello.wasm");
+    std::fs::write(&module, &wasm).unwrap();
+    group.bench_function(BenchmarkId::new("fresh_process", "node"), |b| {
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/fresh/node.mjs");
+        b.iter(|| {
+            let status = Command::new("node")
+                .args(["--no-warnings", script])
+                .arg(&module)
+                .stdout(std::process::Stdio::null())
+                .status()
+                .unwrap();
+            assert!(status.success());
+        })
+    });
+    let page = dir.path().join("fresh.html");
+    let shim = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/adapters/chromium/js/node_modules/@bjorn3/browser_wasi_shim/dist/index.js"
+    );
+    let html = include_str!("fresh/chromium.html")
+        .replace("SHIM_URL", &format!("file://{shim}"))
+        .replace("WASM_BASE64", &base64_of(&wasm));
+    std::fs::write(&page, html).unwrap();
+    group.bench_function(BenchmarkId::new("fresh_process", "chromium"), |b| {
+        b.iter(|| {
+            let profile = tempfile::tempdir().unwrap();
+            let output = Command::new("chromium")
+                .args([
+                    "--headless",
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                    "--no-first-run",
+                    "--disable-dev-shm-usage",
+                    "--allow-file-access-from-files",
+                    "--dump-dom",
+                ])
+                .arg(format!("--user-data-dir={}", profile.path().display()))
+                .arg(format!("file://{}", page.display()))
+                .stderr(std::process::Stdio::null())
+                .output()
+                .unwrap();
+            let dom = String::from_utf8_lossy(&output.stdout);
+            assert!(dom.contains("exit 0 hello"), "{dom}");
+        })
+    });
     group.finish();
+}
+
+/// `bytes` in standard base64, for the page of the fresh-browser baseline.
+fn base64_of(bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
 fn throughput(c: &mut Criterion) {

@@ -302,11 +302,23 @@ pub enum Goal {
     RatioAtLeast(f64),
     /// The first column at most this many nanoseconds on the named row.
     TimeAtMost(f64, &'static str),
+    /// The first column, on each named row, at least this many times faster than the same row
+    /// of another group's column (`group/column`), measured in the same run.
+    FasterThan {
+        /// How many times faster.
+        times: f64,
+        /// The other group.
+        group: &'static str,
+        /// Its column.
+        column: &'static str,
+        /// The rows held to it.
+        rows: &'static [&'static str],
+    },
 }
 
 /// What each known group measures, for the report: its name, title, how to read it, and its
 /// goal.
-pub const GROUPS: &[(&str, &str, &str, Option<Goal>)] = &[
+pub const GROUPS: &[(&str, &str, &str, &[Goal])] = &[
     (
         "overhead",
         "What wasiport adds to a runtime",
@@ -320,28 +332,42 @@ pub const GROUPS: &[(&str, &str, &str, Option<Goal>)] = &[
          with argv and both output streams set as wasiport sets them, `wasiport` through \
          `Backend::run`. WasmEdge has no raw baseline: wasiport runs it in a worker process, \
          so it is not an embedded backend here.",
-        Some(Goal::RatioAtMost(1.05, None)),
+        &[Goal::RatioAtMost(1.05, None)],
     ),
     (
         "warm_start",
         "Warm start: a precompiled hello, instantiated and run",
         "The fastest path of each backend through wasiport: wasmtime with its pooling allocator \
          (`Wasmtime::pooling`) and `InstancePre`; the others as they are (WasmEdge includes its \
-         worker process).",
-        Some(Goal::TimeAtMost(50_000.0, "wasmtime")),
+         worker process; node and chromium are their warm runners: a worker thread of one node \
+         process, a page of one headless browser, each run with a fresh WASI and instance).",
+        &[
+            Goal::TimeAtMost(50_000.0, "wasmtime"),
+            Goal::TimeAtMost(2_000_000.0, "node"),
+            Goal::TimeAtMost(10_000_000.0, "chromium"),
+            Goal::FasterThan {
+                times: 20.0,
+                group: "cold_start",
+                column: "fresh_process",
+                rows: &["node", "chromium"],
+            },
+        ],
     ),
     (
         "cold_start",
         "Cold start: compile, instantiate and run from bytes",
-        "The hello's bytes compiled and run through wasiport, no cache.",
-        None,
+        "The hello's bytes compiled and run through wasiport, no cache (node and chromium: \
+         compiled in their warm runner). `fresh_process`: the same hello in a process of its own \
+         per run, what the warm runners save — `node benches/fresh/node.mjs` (node:wasi), and \
+         `chromium --headless --dump-dom` of `benches/fresh/chromium.html` (browser_wasi_shim).",
+        &[],
     ),
     (
         "throughput",
         "Throughput: SHA-256 over 16 MiB",
         "The probe guest's `sha256 16` (the sha2 crate, built for wasm32-wasip1 with opt-level \
          s), precompiled, one run per iteration: the engines' code quality, not wasiport's.",
-        None,
+        &[],
     ),
     (
         "module_cache",
@@ -349,7 +375,7 @@ pub const GROUPS: &[(&str, &str, &str, Option<Goal>)] = &[
         "The probe guest (120 KB of Wasm): `compile` is `Backend::compile`; `disk_load` a new \
          `ModuleCache` over a directory that already holds it (key and checksum checked, the \
          runtime's deserializer run), on the backends that declare `serialized-modules`.",
-        None,
+        &[],
     ),
     (
         "suite",
@@ -358,7 +384,7 @@ pub const GROUPS: &[(&str, &str, &str, Option<Goal>)] = &[
          conformance runner in this process (each module compiled once, one job); \
          `subprocess` starts a fresh process per test that compiles its module and runs it, \
          as wasi-testsuite's runner starts a runtime's CLI per test.",
-        Some(Goal::RatioAtLeast(10.0)),
+        &[Goal::RatioAtLeast(10.0)],
     ),
     (
         "portable_wasi",
@@ -369,13 +395,13 @@ pub const GROUPS: &[(&str, &str, &str, Option<Goal>)] = &[
          `WasiImpl::Native` and `WasiImpl::Portable` side by side in one bench run. The ratio is \
          portable / native: under 1 the portable layer is the faster. wasm3 has no native WASI, \
          WasmEdge's runs include its worker process.",
-        Some(Goal::RatioAtMost(1.3, Some("wasmtime"))),
+        &[Goal::RatioAtMost(1.3, Some("wasmtime"))],
     ),
 ];
 
 impl Goal {
-    /// Whether `table` meets the goal, in words.
-    pub fn verdict(self, table: &Table) -> String {
+    /// Whether `table` meets the goal, in words (`all` holds the other groups of the run).
+    pub fn verdict(self, table: &Table, all: &[Table]) -> String {
         let ratio = |cells: &[Option<f64>]| match cells {
             [Some(a), Some(b), ..] if *a > 0.0 => Some(b / a),
             _ => None,
@@ -399,6 +425,36 @@ impl Goal {
                     .filter_map(|(r, c)| ratio(c).map(|x| (format!("{r} {x:.1}x"), x >= min)))
                     .collect(),
             ),
+            Goal::FasterThan {
+                times,
+                group,
+                column,
+                rows: held,
+            } => {
+                let other = all.iter().find(|t| t.group == group);
+                let other_cell = |row: &str| {
+                    let t = other?;
+                    let c = t.columns.iter().position(|c| c == column)?;
+                    t.rows
+                        .iter()
+                        .find(|(r, _)| r == row)?
+                        .1
+                        .get(c)
+                        .copied()
+                        .flatten()
+                };
+                (
+                    format!("{} ≥ {times}x faster than {group}/{column}", col(table, 0)),
+                    rows(None)
+                        .filter(|(r, _)| held.contains(&r.as_str()))
+                        .filter_map(|(r, c)| {
+                            let here = c.first().copied().flatten()?;
+                            let x = other_cell(r)? / here;
+                            Some((format!("{r} {x:.0}x"), x >= times))
+                        })
+                        .collect(),
+                )
+            }
             Goal::TimeAtMost(ns, row) => (
                 format!("{row} ≤ {}", human_time(ns)),
                 rows(Some(row))
@@ -460,10 +516,10 @@ pub fn markdown(tables: &[Table], memory: &[MemoryRow], machine: &str, charts: &
     let mut ordered: Vec<&Table> = tables.iter().collect();
     ordered.sort_by_key(|t| known(t).unwrap_or(usize::MAX));
     for table in ordered {
-        let (title, about, goal) = GROUPS
+        let (title, about, goals) = GROUPS
             .iter()
             .find(|(g, ..)| *g == table.group)
-            .map_or((table.group.as_str(), "", None), |(_, t, a, g)| {
+            .map_or((table.group.as_str(), "", &[][..]), |(_, t, a, g)| {
                 (*t, *a, *g)
             });
         let _ = writeln!(out, "## {title} (`{}`)\n", table.group);
@@ -471,8 +527,8 @@ pub fn markdown(tables: &[Table], memory: &[MemoryRow], machine: &str, charts: &
             let _ = writeln!(out, "{about}\n");
         }
         out.push_str(&table.markdown());
-        if let Some(goal) = goal {
-            let _ = writeln!(out, "\n{}", goal.verdict(table));
+        for goal in goals {
+            let _ = writeln!(out, "\n{}", goal.verdict(table, tables));
         }
         let _ = writeln!(out, "\n![{}]({charts}/{}.svg)\n", table.group, table.group);
     }

@@ -350,17 +350,30 @@ impl Backend for Chromium {
             variants: Variants::new(wasm),
             engine: self.engine.clone(),
         };
-        // V8 validates it now, in a page that keeps it for the first run.
-        let browser = self.engine.browsers.browser().map_err(internal)?;
-        let page = browser.page().map_err(internal)?;
-        let compiled = compile_in(
-            &browser,
-            &page,
-            &prepared.variants.for_run(NAME, &RunConfig::default())?,
-        );
-        browser.give_back(page);
-        compiled?;
-        Ok(CompiledModule::new(NAME, info, prepared))
+        // V8 validates it now, in a page that keeps it for the first run (on a browser started
+        // again if the last one died).
+        let variant = prepared.variants.for_run(NAME, &RunConfig::default())?;
+        let browsers = &self.engine.browsers;
+        let mut restarted = false;
+        loop {
+            let browser = browsers.browser().map_err(internal)?;
+            let compiled = browser
+                .page()
+                .map_err(|e| internal(browser.failure(e)))
+                .and_then(|page| {
+                    let compiled = compile_in(&browser, &page, &variant);
+                    browser.give_back(page);
+                    compiled
+                });
+            match compiled {
+                Err(Error::Internal { .. }) if !browser.alive() && !restarted => {
+                    browsers.kill(&browser);
+                    restarted = true;
+                }
+                Err(e) => return Err(e),
+                Ok(()) => return Ok(CompiledModule::new(NAME, info, prepared)),
+            }
+        }
     }
 
     fn run(&self, compiled: &CompiledModule, config: &RunConfig) -> Result<Outcome, Error> {
@@ -372,52 +385,53 @@ impl Backend for Chromium {
         let job = job.to_string();
         let variant = prepared.variants.for_run(NAME, config)?;
         let timeout = config.limits().timeout;
-        let browser = self.engine.browsers.browser().map_err(internal)?;
-        let page = browser.page().map_err(|e| internal(browser.failure(e)))?;
-        let mut value = None;
-        let mut failure = None;
-        for _ in 0..2 {
-            match self.run_in(&browser, &page, &variant, &job, timeout) {
-                Ok(Some(v)) => {
-                    value = Some(v);
-                    break;
+        let browsers = &self.engine.browsers;
+        // A browser that died since the last run is started again, once.
+        let mut restarted = false;
+        'browser: loop {
+            let browser = browsers.browser().map_err(internal)?;
+            let page = match browser.page() {
+                Ok(page) => page,
+                Err(_) if !browser.alive() && !restarted => {
+                    browsers.kill(&browser);
+                    restarted = true;
+                    continue 'browser;
                 }
-                Ok(None) => {
-                    if let Err(e) = compile_in(&browser, &page, &variant) {
-                        failure = Some(Err(e));
-                        break;
+                Err(e) => return Err(internal(browser.failure(e))),
+            };
+            // A page that does not have the module yet compiles it and runs again.
+            for _ in 0..2 {
+                let failure = match self.run_in(&browser, &page, &variant, &job, timeout) {
+                    Ok(Some(value)) => {
+                        browser.give_back(page);
+                        return finish(&value, &preopens, config.limits().fuel);
                     }
-                }
-                Err(RunFailure::Stuck) => {
-                    // The browser itself is stuck: no run outlives its timeout.
-                    self.engine.browsers.kill(&browser);
-                    let mut outcome = Outcome::new(Termination::Timeout);
-                    outcome.elapsed = timeout.unwrap_or_default() + TIMEOUT_GRACE;
-                    return Ok(outcome);
-                }
-                Err(RunFailure::Cdp(e)) => {
-                    failure = Some(Err(internal(browser.failure(e))));
-                    break;
-                }
-                Err(RunFailure::Evaluate(e)) => {
-                    failure = Some(Err(internal(browser.failure(e))));
-                    break;
-                }
-            }
-        }
-        match (value, failure) {
-            (Some(value), _) => {
-                browser.give_back(page);
-                finish(&value, &preopens, config.limits().fuel)
-            }
-            (None, Some(failure)) => {
+                    Ok(None) => match compile_in(&browser, &page, &variant) {
+                        Ok(()) => continue,
+                        Err(e) => e,
+                    },
+                    Err(RunFailure::Cdp(CdpError::Closed)) if !restarted => {
+                        // Gone before the run was sent, or during it: a run leaves nothing on
+                        // the host until its preopens are written back, so it runs again.
+                        browsers.kill(&browser);
+                        restarted = true;
+                        continue 'browser;
+                    }
+                    Err(RunFailure::Stuck) => {
+                        // The browser itself is stuck: no run outlives its timeout.
+                        browsers.kill(&browser);
+                        let mut outcome = Outcome::new(Termination::Timeout);
+                        outcome.elapsed = timeout.unwrap_or_default() + TIMEOUT_GRACE;
+                        return Ok(outcome);
+                    }
+                    Err(RunFailure::Cdp(e)) => internal(browser.failure(e)),
+                    Err(RunFailure::Evaluate(e)) => internal(browser.failure(e)),
+                };
                 browser.close(page);
-                failure
+                return Err(failure);
             }
-            (None, None) => {
-                browser.close(page);
-                Err(internal("the page lost the module twice"))
-            }
+            browser.close(page);
+            return Err(internal("the page lost the module twice"));
         }
     }
 }

@@ -322,12 +322,21 @@ impl Backend for Node {
             engine: self.engine.clone(),
         };
         // V8 validates and compiles it now, so that a module it refuses is refused here.
-        let process = self.engine.runner.process().map_err(internal)?;
-        compile_on(
-            &process,
-            &prepared.variants.for_run(NAME, &RunConfig::default())?,
-        )?;
-        Ok(CompiledModule::new(NAME, info, prepared))
+        let variant = prepared.variants.for_run(NAME, &RunConfig::default())?;
+        let runner = &self.engine.runner;
+        let mut tries = 0;
+        loop {
+            let process = runner.process().map_err(internal)?;
+            match compile_on(&process, &variant) {
+                // The runner had died since the last request: once more, on a new one.
+                Err(Error::Internal { .. }) if !process.alive() && tries == 0 => {
+                    runner.kill(&process);
+                    tries += 1;
+                }
+                Err(e) => return Err(e),
+                Ok(()) => return Ok(CompiledModule::new(NAME, info, prepared)),
+            }
+        }
     }
 
     fn run(&self, compiled: &CompiledModule, config: &RunConfig) -> Result<Outcome, Error> {
@@ -340,7 +349,8 @@ impl Backend for Node {
         let wait = config.limits().timeout.map(|t| t + TIMEOUT_GRACE);
         let runner = &self.engine.runner;
         // A runner started since the module was compiled does not know it: compile, run again.
-        for _ in 0..2 {
+        // One that died since the last run is started again.
+        for _ in 0..3 {
             let process = runner.process().map_err(internal)?;
             let request = |id| Request::Run {
                 id,
@@ -356,6 +366,10 @@ impl Backend for Node {
                     outcome.elapsed = wait.unwrap_or_default();
                     return Ok(outcome);
                 }
+                Err(Failure::Unsent) => {
+                    runner.kill(&process);
+                    continue;
+                }
                 Err(e) => return Err(internal(e)),
             };
             if reply.unknown_module {
@@ -368,6 +382,8 @@ impl Backend for Node {
                 (None, None) => Err(internal("the runner answered a run with nothing")),
             };
         }
-        Err(internal("the runner lost the module twice"))
+        Err(internal(
+            "the runner lost the module, or died, run after run",
+        ))
     }
 }

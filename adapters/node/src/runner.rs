@@ -25,6 +25,8 @@ const START_TIMEOUT: Duration = Duration::from_secs(20);
 pub(crate) enum Failure {
     /// The runner could not be started, or it died: the message says which.
     Runner(String),
+    /// The process had died before the request could be sent: it never ran.
+    Unsent,
     /// No reply within the time the request was given (the process is then killed).
     Overdue,
 }
@@ -33,6 +35,7 @@ impl std::fmt::Display for Failure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Failure::Runner(message) => f.write_str(message),
+            Failure::Unsent => f.write_str("the node runner had exited"),
             Failure::Overdue => f.write_str("the node runner did not answer in time"),
         }
     }
@@ -98,7 +101,7 @@ impl Process {
         })
     }
 
-    fn alive(&self) -> bool {
+    pub(crate) fn alive(&self) -> bool {
         self.shared.alive.load(Ordering::SeqCst)
     }
 
@@ -114,16 +117,17 @@ impl Process {
         {
             let mut waiting = lock(&self.shared.waiting);
             if !self.alive() {
-                return Err(died());
+                return Err(Failure::Unsent);
             }
             waiting.insert(id, tx);
         }
         let mut line = serde_json::to_vec(&request(id))
             .map_err(|e| Failure::Runner(format!("cannot encode a request: {e}")))?;
         line.push(b'\n');
-        if let Err(e) = lock(&self.shared.writer).write_all(&line) {
+        if lock(&self.shared.writer).write_all(&line).is_err() {
+            // The runner is gone (a closed socket): nothing of the request reached it.
             lock(&self.shared.waiting).remove(&id);
-            return Err(Failure::Runner(format!("the node runner's socket: {e}")));
+            return Err(Failure::Unsent);
         }
         let reply = match wait {
             None => rx.recv().map_err(|_| died()),
