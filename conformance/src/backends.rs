@@ -45,6 +45,8 @@ pub const PORTABLE: &[&str] = &[
     "wasmi-portable",
     #[cfg(feature = "wasmedge")]
     "wasmedge-portable",
+    #[cfg(feature = "node")]
+    "node-portable",
 ];
 
 /// Every target `all` selects: each backend with its own WASI, then (where it links host
@@ -71,6 +73,8 @@ pub const TARGETS: &[&str] = &[
     "wasmedge-portable",
     #[cfg(feature = "node")]
     "node",
+    #[cfg(feature = "node")]
+    "node-portable",
     #[cfg(feature = "chromium")]
     "chromium",
 ];

@@ -310,7 +310,7 @@ fn portable_wasi_gives_the_same_outcome_as_native_on_every_backend() {
             };
             let (native, portable) = (json("native"), json("portable"));
             if !links_host_functions(backend) {
-                // node and chromium run the guest in another process: no portable WASI there,
+                // chromium runs the guest in a browser: no portable WASI there,
                 // and asking for it is refused, not ignored.
                 assert!(
                     portable["error"]
@@ -363,7 +363,7 @@ fn a_trace_is_printed_after_the_run_and_is_the_same_on_every_engine() {
             hello.to_str().unwrap(),
         ]);
         if !links_host_functions(engine) {
-            // A trace is the portable WASI's, which node and chromium cannot run: exit 69.
+            // A trace is the portable WASI's, which chromium cannot run: exit 69.
             assert_eq!(out.status.code(), Some(69), "{engine}: {}", stderr(&out));
             assert!(
                 stderr(&out).contains("portable-wasi"),
@@ -381,8 +381,8 @@ fn a_trace_is_printed_after_the_run_and_is_the_same_on_every_engine() {
     assert!(traces.windows(2).all(|w| w[0] == w[1]), "{traces:#?}");
 }
 
-/// Whether the backend links host functions, and so runs the portable WASI (not node and
-/// chromium, whose guests run in another process).
+/// Whether the backend links host functions, and so runs the portable WASI (not chromium, whose
+/// guests run in a browser page).
 fn links_host_functions(backend: &str) -> bool {
     backends::by_name(backend)
         .unwrap()

@@ -180,6 +180,7 @@ async function run(module, job) {
         stdout: streams.stdout.fd,
         stderr: streams.stderr.fd,
         fuel: job.fuel,
+        host: job.host,
       });
     });
     const elapsed_ms = performance.now() - started;

@@ -7,6 +7,7 @@
 import { parentPort } from 'node:worker_threads';
 import { WASI } from 'node:wasi';
 import { describe, guarded, start } from './guest.mjs';
+import { hostImports } from './host.mjs';
 
 const EINVAL = 28;
 const ENOSYS = 52;
@@ -22,6 +23,23 @@ parentPort.on('message', (job) => {
 });
 
 function run(job) {
+  let memory;
+  const seen = (instance) => (memory = instance.exports.memory);
+  // Host functions, the portable WASI's among them, are answered by the host over pipes.
+  const host = job.host == null ? null : hostImports(job.host, () => memory);
+  try {
+    if (host !== null && job.host.portable_wasi) {
+      // The host's portable WASI: node:wasi is not made at all.
+      return start(job.module, host.imports, null, job.fuel, seen);
+    }
+    return withNodeWasi(job, host === null ? {} : host.imports, seen, () => memory);
+  } finally {
+    host?.close();
+  }
+}
+
+/** Runs `job` with node:wasi as its WASI, and `others` as its other imports. */
+function withNodeWasi(job, others, seen, memory) {
   const preopens = {};
   for (const p of job.preopens) preopens[p.guest] = p.host;
   const wasi = new WASI({
@@ -37,21 +55,19 @@ function run(job) {
   // Preopens are numbered from 3 in the order given.
   const readOnly = new Set(job.preopens.flatMap((p, i) => (p.read_only ? [3 + i] : [])));
   const opened = new Set(job.preopens.map((_, i) => 3 + i));
-  let memory;
-  const imports = guarded(wasi.wasiImport, readOnly, opened, () => memory);
-  // uvwasi's path_filestat_set_times, given a time and NOW for the same field, answers EINVAL
-  // but leaves the directory's fd locked: the next call on that fd (the clean-up's fd_close)
-  // waits forever, and the process aborts when the WASI is destroyed. Answer it here.
+  const imports = guarded(wasi.wasiImport, readOnly, opened, memory);
   // uvwasi's proc_raise sends the signal to the process: the runner itself. SIGUSR1 there opens
   // node's inspector on 127.0.0.1:9229, which runs any code it is sent; SIGKILL ends every run.
   // No guest signals the host.
   imports.proc_raise = () => ENOSYS;
+  // uvwasi's path_filestat_set_times, given a time and NOW for the same field, answers EINVAL
+  // but leaves the directory's fd locked: the next call on that fd (the clean-up's fd_close)
+  // waits forever, and the process aborts when the WASI is destroyed. Answer it here.
   const setTimes = imports.path_filestat_set_times;
   imports.path_filestat_set_times = (fd, flags, path, len, atim, mtim, fstflags) =>
     (fstflags & 3) === 3 || (fstflags & 12) === 12 ? EINVAL : setTimes(fd, flags, path, len, atim, mtim, fstflags);
   try {
-    const seen = (instance) => (memory = instance.exports.memory);
-    return start(job.module, { wasi_snapshot_preview1: imports }, wasi, job.fuel, seen);
+    return start(job.module, { ...others, wasi_snapshot_preview1: imports }, wasi, job.fuel, seen);
   } finally {
     // node:wasi closes none of the host files it opened, not even when the worker ends: close
     // every fd the guest still holds, or each run would leak its preopens.

@@ -19,6 +19,7 @@
 //! README lists what the adapter normalizes and what node:wasi cannot do.
 #![warn(missing_docs)]
 
+mod host;
 mod protocol;
 mod runner;
 
@@ -29,14 +30,15 @@ use std::time::Duration;
 
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
-use wasiport::support::preflight;
+use wasiport::support::{host_functions, preflight, OutputStreams};
 use wasiport::{
     Backend, Capabilities, Capability, CompiledModule, Error, ModuleInfo, Outcome, OutputMode,
-    RunConfig, Stdin, Termination,
+    RunConfig, Stdin, Termination, WasiImpl,
 };
 
 use wasiport_v8::{PerProgram, Variant, Variants};
 
+use crate::host::HostCalls;
 use crate::protocol::{Job, OutputJob, PreopenJob, Reply, Request, StdinJob};
 use crate::runner::{Failure, Runner};
 
@@ -46,9 +48,10 @@ pub const NAME: &str = "node";
 pub const MIN_NODE_MAJOR: u32 = 20;
 
 /// The runner's scripts, shipped in the crate and written out once per content.
-const SCRIPTS: [(&str, &str); 3] = [
+const SCRIPTS: [(&str, &str); 4] = [
     ("runner.mjs", include_str!("../js/runner.mjs")),
     ("worker.mjs", include_str!("../js/worker.mjs")),
+    ("host.mjs", include_str!("../js/host.mjs")),
     ("guest.mjs", wasiport_v8::GUEST_JS),
 ];
 
@@ -104,6 +107,11 @@ impl Node {
                 Capability::Preopens,
                 Capability::ReadOnlyPreopens,
                 Capability::TrapBacktrace,
+                // Host functions cross two named pipes to this process (src/host.rs); with
+                // them, the portable WASI (and the listeners it serves) runs here too.
+                Capability::HostFunctions,
+                Capability::PortableWasi,
+                Capability::PreopenedSockets,
             ]
             .into_iter()
             .collect(),
@@ -296,6 +304,7 @@ fn job(config: &RunConfig) -> Result<Job, Error> {
             .timeout
             .map(|t| t.as_nanos().div_ceil(1_000_000).max(1) as u64),
         fuel: wasiport_v8::fuel_budget(config),
+        host: None,
     })
 }
 
@@ -344,7 +353,14 @@ impl Backend for Node {
         if let Some(outcome) = preflight(NAME, &self.capabilities, compiled, config)? {
             return Ok(outcome);
         }
-        let job = job(config)?;
+        let wasi = config.wasi_for(&self.capabilities);
+        let streams = OutputStreams::new(config);
+        let host = HostCalls::start(host_functions(config, wasi, &streams)?, compiled.info())?;
+        let mut job = job(config)?;
+        job.host = host
+            .as_ref()
+            .map(|h| h.job(wasi == WasiImpl::Portable))
+            .transpose()?;
         let variant = prepared.variants.for_run(NAME, config)?;
         let wait = config.limits().timeout.map(|t| t + TIMEOUT_GRACE);
         let runner = &self.engine.runner;
@@ -376,7 +392,13 @@ impl Backend for Node {
                 compile_on(&process, &variant)?;
                 continue;
             }
+            drop(host);
             return match (reply.result, reply.error) {
+                // The portable WASI wrote the guest's output, and its trace, here.
+                (Some(report), _) if wasi == WasiImpl::Portable => {
+                    let o = report.into_outcome(NAME, config.limits().fuel)?;
+                    Ok(streams.outcome(o.termination, o.elapsed, o.fuel_consumed))
+                }
                 (Some(report), _) => report.into_outcome(NAME, config.limits().fuel),
                 (None, Some(message)) => Err(internal(message)),
                 (None, None) => Err(internal("the runner answered a run with nothing")),

@@ -31,6 +31,31 @@ pub(crate) struct Job {
     pub timeout_ms: Option<u64>,
     /// The fuel budget of a metered run (a decimal `i64`, for JavaScript's `BigInt`).
     pub fuel: Option<String>,
+    /// The host functions the guest imports, answered over two named pipes (`src/host.rs`).
+    pub host: Option<HostJob>,
+}
+
+/// Where the worker calls the host, and what.
+#[derive(Debug, Serialize)]
+pub(crate) struct HostJob {
+    /// The pipe the worker writes calls to.
+    pub to_host: String,
+    /// The pipe it reads the host's answers from.
+    pub to_guest: String,
+    /// The functions, in the order calls name them.
+    pub imports: Vec<HostImport>,
+    /// The WASI itself is among them (the portable WASI): node:wasi is not used at all.
+    pub portable_wasi: bool,
+}
+
+/// One host function as the worker imports it.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct HostImport {
+    pub module: String,
+    pub name: String,
+    /// Parameter types (`i32`, `i64`, `f32`, `f64`).
+    pub params: Vec<String>,
+    pub results: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]

@@ -23,6 +23,14 @@ const WRITING = [0, 3, 6, 8, 9, 10, 11, 12, 16, 17, 19, 20, 22, 23, 24, 25, 26]
   .map(right)
   .reduce((a, b) => a | b);
 
+/** Thrown by a host function that ends the guest (`proc_exit` of a WASI the host provides). */
+export class HostExit extends Error {
+  constructor(code) {
+    super(`exit with code ${code}`);
+    this.code = code;
+  }
+}
+
 /** `e` as one line: its class and message. */
 export function describe(e) {
   return e instanceof Error ? `${e.name}: ${e.message}` : String(e);
@@ -57,9 +65,10 @@ function metered(instance, fuel) {
 
 /**
  * Instantiates `module` with `imports`, shows the instance to `seen` (the guard needs its
- * memory), sets its fuel counter when `fuel` is a budget, and runs `wasi.start`: how the guest
- * ended (`termination`: exited, a trap, or an error before it started) and what was left of
- * its fuel (`fuel_left`, a decimal string, or null).
+ * memory), sets its fuel counter when `fuel` is a budget, and runs `wasi.start` (or, with no
+ * `wasi` object, a WASI the host provides, `_start` itself): how the guest ended
+ * (`termination`: exited, a trap, or an error before it started) and what was left of its fuel
+ * (`fuel_left`, a decimal string, or null).
  */
 export function start(module, imports, wasi, fuel, seen) {
   let instance;
@@ -74,9 +83,10 @@ export function start(module, imports, wasi, fuel, seen) {
   const counter = metered(instance, fuel);
   let termination;
   try {
-    termination = { kind: 'exited', code: wasi.start(instance) };
+    const code = wasi === null ? (instance.exports._start(), 0) : wasi.start(instance);
+    termination = { kind: 'exited', code };
   } catch (e) {
-    termination = trapped(e);
+    termination = e instanceof HostExit ? { kind: 'exited', code: e.code } : trapped(e);
   }
   return { termination, fuel_left: counter.left() };
 }

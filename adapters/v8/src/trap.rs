@@ -9,6 +9,10 @@ use wasiport::{Trap, TrapKind};
 /// null entry and for one of another signature: that message is reported as
 /// [`TrapKind::IndirectCallTypeMismatch`] unless it names only one of the two.
 pub fn trap_kind(name: &str, message: &str) -> TrapKind {
+    // A host function's error: its words are the host's, whatever they say.
+    if name == "HostError" {
+        return TrapKind::Other;
+    }
     if name == "RangeError" {
         return if message.contains("Maximum call stack size exceeded") {
             TrapKind::StackOverflow
