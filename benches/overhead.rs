@@ -487,18 +487,8 @@ fn cold_start(c: &mut Criterion) {
         b.iter(|| {
             let profile = tempfile::tempdir().unwrap();
             let output = Command::new("chromium")
-                .args([
-                    "--headless",
-                    "--no-sandbox",
-                    "--disable-gpu",
-                    "--disable-background-networking",
-                    "--disable-component-update",
-                    "--disable-sync",
-                    "--no-first-run",
-                    "--disable-dev-shm-usage",
-                    "--allow-file-access-from-files",
-                    "--dump-dom",
-                ])
+                .args(wasiport_chromium::HEADLESS_FLAGS)
+                .args(["--allow-file-access-from-files", "--dump-dom"])
                 .arg(format!("--user-data-dir={}", profile.path().display()))
                 .arg(format!("file://{}", page.display()))
                 .stderr(std::process::Stdio::null())

@@ -154,20 +154,8 @@ impl Browser {
         let (r, w) = (browser_reads.as_raw_fd(), browser_writes.as_raw_fd());
         let mut command = Command::new(program);
         command
-            .args([
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--disable-quic",
-                "--disable-dev-shm-usage",
-                "--disable-extensions",
-                "--no-first-run",
-                "--no-default-browser-check",
-                "--remote-debugging-pipe",
-            ])
+            .args(crate::HEADLESS_FLAGS)
+            .arg("--remote-debugging-pipe")
             .arg(format!("--user-data-dir={}", profile.path().display()))
             .arg("about:blank")
             .stdin(Stdio::null())

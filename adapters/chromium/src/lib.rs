@@ -48,6 +48,24 @@ use crate::tree::Tree;
 /// The backend's name.
 pub const NAME: &str = "chromium";
 
+/// The flags the backend starts Chromium with (before its DevTools pipe and profile): headless,
+/// no sandbox (it runs as root here), and none of the background traffic a closed network
+/// refuses. For anything else that starts the same browser the same way (the bench's
+/// fresh-process baseline).
+pub const HEADLESS_FLAGS: &[&str] = &[
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--disable-dev-shm-usage",
+    "--disable-extensions",
+    "--no-first-run",
+    "--no-default-browser-check",
+];
+
 /// Where `scripts/setup` installs the shim (`npm ci` in the crate's `js/`); the variable
 /// `WASIPORT_BROWSER_WASI_SHIM` names another copy of the package.
 const SHIM_DIR: &str = concat!(
