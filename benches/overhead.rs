@@ -59,8 +59,8 @@ fn captured() -> RunConfig {
 }
 
 /// The runtimes' own APIs, as a host would use them without wasiport: the same work (fuel on,
-/// stdout captured in memory, the exit code read), nothing more. wasm3 has no fuel, and its
-/// baseline links only the hello's one import (`fd_write`) where wasiport's run makes a whole
+/// stdout captured in memory, the exit code read), nothing more. wasm3 has no fuel (wasiport
+/// meters it only for a run with fuel or a timeout, which this is not), and its baseline links only the hello's one import (`fd_write`) where wasiport's run makes a whole
 /// WASI context: if anything, its ratio counts against wasiport.
 mod raw {
     use super::*;

@@ -2,7 +2,7 @@
 //! none), checked on real engines through their own APIs: the rewritten module must do what the
 //! engine's own limit would, and count the same wherever it runs.
 
-use wasiport::rewrite::{limit_memory, meter, FUEL_GLOBAL};
+use wasiport::rewrite::{limit_memory, meter, Metering, FUEL_GLOBAL, REFUEL_IMPORT};
 
 /// Sums 1..=n in a loop, then returns: a guest whose exact cost is known.
 fn counting(n: i32) -> Vec<u8> {
@@ -54,7 +54,7 @@ fn run_on_wasmi(wasm: &[u8], budget: i64) -> (Option<i64>, i64) {
 #[test]
 fn a_metered_module_consumes_the_same_fuel_on_every_engine() {
     for n in [1, 10, 1000] {
-        let metered = meter(&counting(n)).unwrap();
+        let metered = meter(&counting(n), Metering::Trap).unwrap();
         let budget = 1 << 40;
         let (wasmtime, _) = run_on_wasmtime(&metered, budget);
         let (wasmi, _) = run_on_wasmi(&metered, budget);
@@ -63,7 +63,7 @@ fn a_metered_module_consumes_the_same_fuel_on_every_engine() {
         // The loop body (8 instructions, up to and with its `br_if`) is charged once an
         // iteration.
         let again = budget
-            - run_on_wasmtime(&meter(&counting(n + 1)).unwrap(), budget)
+            - run_on_wasmtime(&meter(&counting(n + 1), Metering::Trap).unwrap(), budget)
                 .0
                 .unwrap();
         assert_eq!(again - used, 8, "n = {n}");
@@ -76,14 +76,14 @@ fn a_metered_module_traps_with_its_counter_below_zero_when_the_budget_runs_out()
         r#"(module (memory (export "memory") 1) (func (export "_start") (loop $l (br $l))))"#,
     )
     .unwrap();
-    let metered = meter(&endless).unwrap();
+    let metered = meter(&endless, Metering::Trap).unwrap();
     for run in [run_on_wasmtime, run_on_wasmi] {
         let (finished, left) = run(&metered, 100_000);
         assert_eq!(finished, None);
         assert!(left < 0, "{left}");
     }
     // Enough fuel: a counting guest finishes with fuel left.
-    let (finished, _) = run_on_wasmtime(&meter(&counting(100)).unwrap(), 100_000);
+    let (finished, _) = run_on_wasmtime(&meter(&counting(100), Metering::Trap).unwrap(), 100_000);
     assert!(finished.is_some_and(|left| left > 0));
 }
 
@@ -95,15 +95,34 @@ fn metering_a_real_program_keeps_it_valid_and_refuses_a_second_meter() {
         "/conformance/suite/fd_io/fd_close_bad_fd_is_ebadf.wasm"
     ))
     .unwrap();
-    let metered = meter(&probe).unwrap();
-    wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::all())
-        .validate_all(&metered)
-        .unwrap();
-    assert_eq!(
-        wasiport::ModuleInfo::parse(&metered).unwrap().imports(),
-        wasiport::ModuleInfo::parse(&probe).unwrap().imports()
-    );
-    assert!(meter(&metered).unwrap_err().contains(FUEL_GLOBAL));
+    let metered = meter(&probe, Metering::Trap).unwrap();
+    let validate = |wasm: &[u8]| {
+        wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::all())
+            .validate_all(wasm)
+            .unwrap();
+    };
+    validate(&metered);
+    let imports = |wasm: &[u8]| {
+        wasiport::ModuleInfo::parse(wasm)
+            .unwrap()
+            .imports()
+            .to_vec()
+    };
+    assert_eq!(imports(&metered), imports(&probe));
+    assert!(meter(&metered, Metering::Trap)
+        .unwrap_err()
+        .contains(FUEL_GLOBAL));
+    // Refuelled: the same imports and one more, last.
+    let refuelled = meter(&probe, Metering::Refuel).unwrap();
+    validate(&refuelled);
+    let (before, after) = (imports(&probe), imports(&refuelled));
+    assert_eq!(after.len(), before.len() + 1);
+    assert_eq!(after[..before.len()], before[..]);
+    let last = &after[before.len()];
+    assert_eq!((last.module.as_str(), last.name.as_str()), REFUEL_IMPORT);
+    assert!(meter(&refuelled, Metering::Refuel)
+        .unwrap_err()
+        .contains(REFUEL_IMPORT.1));
 }
 
 #[test]
@@ -124,4 +143,107 @@ fn a_lowered_memory_maximum_makes_grow_past_the_cap_fail() {
     assert_eq!(grow.call(&mut store, 3).unwrap(), 1);
     assert_eq!(grow.call(&mut store, 1).unwrap(), -1);
     assert!(limit_memory(&wat::parse_str("(module (memory 8))").unwrap(), 65536).is_err());
+}
+
+/// Runs a module metered with [`Metering::Refuel`] on wasmtime, handing out `budget` in slices
+/// of `slice`: the fuel it consumed, or `None` once it needed more than `budget`; and how many
+/// times it asked.
+fn run_refuelled_on_wasmtime(wasm: &[u8], budget: i64, slice: i64) -> (Option<i64>, u32) {
+    use wasmtime::{Engine, Linker, Module, Store, Val};
+    struct Granted {
+        total: i64,
+        calls: u32,
+    }
+    let engine = Engine::default();
+    let module = Module::new(&engine, wasm).unwrap();
+    let mut store = Store::new(&engine, Granted { total: 0, calls: 0 });
+    let mut linker = Linker::new(&engine);
+    let (m, n) = REFUEL_IMPORT;
+    linker
+        .func_wrap(
+            m,
+            n,
+            move |mut caller: wasmtime::Caller<'_, Granted>, counter: i64| {
+                let granted = caller.data_mut();
+                granted.calls += 1;
+                let consumed = granted.total - counter;
+                if consumed > budget {
+                    return Err(wasmtime::Error::msg("out of fuel"));
+                }
+                let next = slice.min(budget - consumed);
+                granted.total = consumed + next;
+                Ok(next)
+            },
+        )
+        .unwrap();
+    let instance = linker.instantiate(&mut store, &module).unwrap();
+    let fuel = instance.get_global(&mut store, FUEL_GLOBAL).unwrap();
+    // Nothing granted yet: the first charge asks.
+    fuel.set(&mut store, Val::I64(0)).unwrap();
+    let start = instance
+        .get_typed_func::<(), ()>(&mut store, "_start")
+        .unwrap();
+    let ok = start.call(&mut store, ()).is_ok();
+    let left = fuel.get(&mut store).unwrap_i64();
+    let granted = store.data();
+    (ok.then_some(granted.total - left), granted.calls)
+}
+
+#[test]
+fn a_refuelled_module_consumes_what_a_trapping_one_does_and_stops_when_the_host_refuses() {
+    let budget = 1 << 40;
+    for n in [1, 10, 1000] {
+        let trapping = budget
+            - run_on_wasmtime(&meter(&counting(n), Metering::Trap).unwrap(), budget)
+                .0
+                .unwrap();
+        let refuelled = meter(&counting(n), Metering::Refuel).unwrap();
+        let (consumed, calls) = run_refuelled_on_wasmtime(&refuelled, budget, 100);
+        assert_eq!(consumed, Some(trapping), "n = {n}");
+        // A slice of 100 and the overshoot of the charge that asked for it (under 100 here).
+        let calls = i64::from(calls);
+        assert!(
+            (trapping / 200..=trapping / 100 + 1).contains(&calls),
+            "n = {n}: {calls} calls for {trapping}"
+        );
+        // A budget one short of what it needs: the host refuses, the run ends.
+        let (short, _) = run_refuelled_on_wasmtime(&refuelled, trapping - 1, 100);
+        assert_eq!(short, None, "n = {n}");
+        let (exact, _) = run_refuelled_on_wasmtime(&refuelled, trapping, 100);
+        assert_eq!(exact, Some(trapping), "n = {n}");
+    }
+}
+
+#[test]
+fn refuelling_renumbers_calls_tables_and_exports_past_the_new_import() {
+    // An imported function, a direct call, a call through a table and a `ref.func`: each must
+    // still reach the function it named.
+    let wasm = wat::parse_str(
+        r#"(module
+             (import "host" "seven" (func $seven (result i32)))
+             (table 1 funcref) (elem (i32.const 0) $double)
+             (global $f funcref (ref.func $double))
+             (type $t (func (param i32) (result i32)))
+             (func $double (param i32) (result i32) (i32.mul (local.get 0) (i32.const 2)))
+             (func (export "run") (result i32)
+               (i32.add
+                 (call $double (call $seven))
+                 (call_indirect (type $t) (i32.const 100) (i32.const 0)))))"#,
+    )
+    .unwrap();
+    use wasmtime::{Engine, Linker, Module, Store, Val};
+    let engine = Engine::default();
+    let module = Module::new(&engine, meter(&wasm, Metering::Refuel).unwrap()).unwrap();
+    let mut store = Store::new(&engine, ());
+    let mut linker = Linker::new(&engine);
+    linker.func_wrap("host", "seven", || 7i32).unwrap();
+    let (m, n) = REFUEL_IMPORT;
+    linker.func_wrap(m, n, |_: i64| 1_000_000i64).unwrap();
+    let instance = linker.instantiate(&mut store, &module).unwrap();
+    let fuel = instance.get_global(&mut store, FUEL_GLOBAL).unwrap();
+    fuel.set(&mut store, Val::I64(0)).unwrap();
+    let run = instance
+        .get_typed_func::<(), i32>(&mut store, "run")
+        .unwrap();
+    assert_eq!(run.call(&mut store, ()).unwrap(), 214);
 }

@@ -251,8 +251,9 @@ fn execute(
         .stdin(Stdin::Empty)
         .stdout(OutputMode::default())
         .stderr(OutputMode::default());
-    // A backend that cannot stop a guest (wasm3) runs without; `wasiport conformance` then
-    // kills its worker process when a test overruns.
+    // A backend that cannot stop a guest runs without (none of ours today: wasm3 stops one
+    // through its metering); `wasiport conformance` then kills its worker process when a test
+    // overruns.
     if backend.capabilities().contains(Capability::Timeout) {
         config = config.timeout(timeout);
     }

@@ -4,8 +4,8 @@ use std::convert::Infallible;
 
 use wasm_encoder::reencode::{utils, Error as ReencodeError, Reencode};
 use wasm_encoder::{
-    BlockType, CodeSection, ConstExpr, ExportKind, ExportSection, GlobalSection, GlobalType,
-    Instruction, Module, SectionId, ValType,
+    BlockType, CodeSection, ConstExpr, EntityType, ExportKind, ExportSection, GlobalSection,
+    GlobalType, ImportSection, Instruction, Module, SectionId, TypeSection, ValType,
 };
 use wasmparser::{Operator, Parser, Payload, TypeRef};
 
@@ -15,33 +15,74 @@ use wasmparser::{Operator, Parser, Payload, TypeRef};
 /// runs during instantiation, before the host can set a budget, is not held to one.
 pub const FUEL_GLOBAL: &str = "wasiport:fuel";
 
+/// The import a module metered with [`Metering::Refuel`] calls when its counter is below zero:
+/// `(func (param i64) (result i64))`, given the counter, returning the counter to go on with (at
+/// least zero), or trapping to end the run.
+pub const REFUEL_IMPORT: (&str, &str) = ("wasiport", "refuel");
+
+/// What a metered module does once its counter in [`FUEL_GLOBAL`] is below zero.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Metering {
+    /// It traps with `unreachable`: the budget the host set is all there is. For engines that
+    /// can stop a guest on their own (a timeout) and only lack a fuel count.
+    Trap,
+    /// It calls the host's [`REFUEL_IMPORT`], which hands out the budget a slice at a time and
+    /// can end the run between slices: a timeout for an engine that cannot interrupt a guest,
+    /// checked on the guest's own thread. The charges are those of [`Metering::Trap`], so the
+    /// fuel a run consumes is the same.
+    Refuel,
+}
+
 /// `wasm` counting its own fuel: one unit per instruction, charged at the start of each straight
 /// run of code (a function's entry, and after every block, loop, branch, call and `end`), where
-/// the counter in [`FUEL_GLOBAL`] is lowered by the run's length and, once below zero, the guest
-/// traps. A run of code is charged whole, even when it traps midway.
+/// the counter in [`FUEL_GLOBAL`] is lowered by the run's length; once it is below zero the guest
+/// traps or asks the host for more (`metering`). A run of code is charged whole, even when it
+/// traps midway.
 ///
 /// Deterministic: the same module and input consume the same fuel wherever the metered module
-/// runs.
+/// runs, whichever the metering.
 ///
 /// ```
-/// use wasiport::rewrite::{meter, FUEL_GLOBAL};
+/// use wasiport::rewrite::{meter, Metering, FUEL_GLOBAL};
 /// let wasm = wat::parse_str(r#"(module
 ///     (func (export "_start") (loop $l (br $l))))"#)?;
-/// let metered = meter(&wasm)?;
+/// let metered = meter(&wasm, Metering::Trap)?;
 /// let printed = wasmprinter::print_bytes(&metered)?;
 /// assert!(printed.contains(&format!("(export \"{FUEL_GLOBAL}\" (global 0))")), "{printed}");
 /// assert!(printed.contains("i64.lt_s"), "{printed}");
 /// wasmparser::Validator::new().validate_all(&metered)?;
+///
+/// // With a host to refuel it: one more import, and the module's own functions one further on.
+/// let refuelled = wasmprinter::print_bytes(meter(&wasm, Metering::Refuel)?)?;
+/// assert!(refuelled.contains(r#"(import "wasiport" "refuel" (func (;0;) (type 1)))"#), "{refuelled}");
+/// assert!(refuelled.contains(r#"(export "_start" (func 1))"#), "{refuelled}");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn meter(wasm: &[u8]) -> Result<Vec<u8>, String> {
+pub fn meter(wasm: &[u8], metering: Metering) -> Result<Vec<u8>, String> {
     let mut globals = 0;
+    let mut types = 0;
+    let mut imported_functions = 0;
     for payload in Parser::new(0).parse_all(wasm) {
         match payload.map_err(|e| e.to_string())? {
+            Payload::TypeSection(reader) => {
+                for group in reader {
+                    types += group.map_err(|e| e.to_string())?.types().len() as u32;
+                }
+            }
             Payload::ImportSection(reader) => {
                 for import in reader {
-                    if let TypeRef::Global(_) = import.map_err(|e| e.to_string())?.ty {
-                        globals += 1;
+                    let import = import.map_err(|e| e.to_string())?;
+                    if (import.module, import.name) == REFUEL_IMPORT && metering == Metering::Refuel
+                    {
+                        return Err(format!(
+                            "the module already imports `{}` `{}`",
+                            REFUEL_IMPORT.0, REFUEL_IMPORT.1
+                        ));
+                    }
+                    match import.ty {
+                        TypeRef::Global(_) => globals += 1,
+                        TypeRef::Func(_) => imported_functions += 1,
+                        _ => {}
                     }
                 }
             }
@@ -56,8 +97,15 @@ pub fn meter(wasm: &[u8]) -> Result<Vec<u8>, String> {
             _ => {}
         }
     }
+    let refuel = (metering == Metering::Refuel).then_some(Refuel {
+        ty: types,
+        function: imported_functions,
+        added_type: false,
+        added_import: false,
+    });
     let mut meter = Meter {
         fuel: globals,
+        refuel,
         added_global: false,
         added_export: false,
     };
@@ -68,9 +116,33 @@ pub fn meter(wasm: &[u8]) -> Result<Vec<u8>, String> {
     Ok(module.finish())
 }
 
+/// Where the refuelling import goes: its type after the module's types, the function after the
+/// module's imported functions (every function defined in the module one index further on).
+struct Refuel {
+    ty: u32,
+    function: u32,
+    added_type: bool,
+    added_import: bool,
+}
+
+impl Refuel {
+    fn add_type(&mut self, types: &mut TypeSection) {
+        types.ty().function([ValType::I64], [ValType::I64]);
+        self.added_type = true;
+    }
+
+    fn add_import(&mut self, imports: &mut ImportSection) {
+        let (module, name) = REFUEL_IMPORT;
+        imports.import(module, name, EntityType::Function(self.ty));
+        self.added_import = true;
+    }
+}
+
 struct Meter {
     /// The counter's global index: after every global the module has.
     fuel: u32,
+    /// With [`Metering::Refuel`], the import to call.
+    refuel: Option<Refuel>,
     added_global: bool,
     added_export: bool,
 }
@@ -85,7 +157,7 @@ impl Meter {
         (ty, ConstExpr::i64_const(i64::MAX))
     }
 
-    /// Lowers the counter by `cost` and traps once it is below zero.
+    /// Lowers the counter by `cost`; once it is below zero, traps or calls the host.
     fn charge(&self, body: &mut wasm_encoder::Function, cost: i64) {
         for ins in [
             Instruction::GlobalGet(self.fuel),
@@ -96,11 +168,20 @@ impl Meter {
             Instruction::I64Const(0),
             Instruction::I64LtS,
             Instruction::If(BlockType::Empty),
-            Instruction::Unreachable,
-            Instruction::End,
         ] {
             body.instruction(&ins);
         }
+        match &self.refuel {
+            None => {
+                body.instruction(&Instruction::Unreachable);
+            }
+            Some(refuel) => {
+                body.instruction(&Instruction::GlobalGet(self.fuel));
+                body.instruction(&Instruction::Call(refuel.function));
+                body.instruction(&Instruction::GlobalSet(self.fuel));
+            }
+        }
+        body.instruction(&Instruction::End);
     }
 }
 
@@ -144,6 +225,37 @@ fn ends_a_run(op: &Operator) -> bool {
 impl Reencode for Meter {
     type Error = Infallible;
 
+    fn function_index(&mut self, func: u32) -> Result<u32, ReencodeError<Infallible>> {
+        Ok(match &self.refuel {
+            Some(refuel) if func >= refuel.function => func + 1,
+            _ => func,
+        })
+    }
+
+    fn parse_type_section(
+        &mut self,
+        types: &mut TypeSection,
+        section: wasmparser::TypeSectionReader<'_>,
+    ) -> Result<(), ReencodeError<Infallible>> {
+        utils::parse_type_section(self, types, section)?;
+        if let Some(refuel) = &mut self.refuel {
+            refuel.add_type(types);
+        }
+        Ok(())
+    }
+
+    fn parse_import_section(
+        &mut self,
+        imports: &mut ImportSection,
+        section: wasmparser::ImportSectionReader<'_>,
+    ) -> Result<(), ReencodeError<Infallible>> {
+        utils::parse_import_section(self, imports, section)?;
+        if let Some(refuel) = &mut self.refuel {
+            refuel.add_import(imports);
+        }
+        Ok(())
+    }
+
     fn parse_global_section(
         &mut self,
         globals: &mut GlobalSection,
@@ -174,8 +286,20 @@ impl Reencode for Meter {
         before: Option<SectionId>,
     ) -> Result<(), ReencodeError<Infallible>> {
         use SectionId::*;
-        // A module without a global or export section gets one where it belongs.
+        // A module without a type, import, global or export section gets one where it belongs.
         let past = |id: SectionId| before.is_none_or(|next| order(next) > order(id));
+        if let Some(refuel) = &mut self.refuel {
+            if !refuel.added_type && past(Type) {
+                let mut types = TypeSection::new();
+                refuel.add_type(&mut types);
+                module.section(&types);
+            }
+            if !refuel.added_import && past(Import) {
+                let mut imports = ImportSection::new();
+                refuel.add_import(&mut imports);
+                module.section(&imports);
+            }
+        }
         if !self.added_global && past(Global) {
             let mut globals = GlobalSection::new();
             let (ty, init) = Meter::counter();

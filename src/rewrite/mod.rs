@@ -6,11 +6,15 @@
 //!   with a limit of its own. Every other byte of the module is copied as it is.
 //! * [`meter`]: an engine that counts nothing runs a module that counts itself: a fuel counter
 //!   in a global the host sets and reads ([`FUEL_GLOBAL`]), charged at the start of every
-//!   straight run of code, which traps when it goes below zero. The same module and input
-//!   consume the same fuel on every engine.
+//!   straight run of code, which traps when it goes below zero, or asks the host for more
+//!   ([`Metering::Refuel`]: a timeout for an engine that cannot interrupt a guest). The same
+//!   module and input consume the same fuel on every engine.
+//! * [`Variants`]: the rewritten modules a backend runs, made once per cap and metering.
 
 mod fuel;
 mod memory;
+mod variants;
 
-pub use fuel::{meter, FUEL_GLOBAL};
+pub use fuel::{meter, Metering, FUEL_GLOBAL, REFUEL_IMPORT};
 pub use memory::limit_memory;
+pub use variants::{Variant, Variants};

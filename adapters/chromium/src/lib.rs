@@ -34,12 +34,13 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
 use serde::Deserialize as _;
 use serde_json::{json, Value};
+use wasiport::rewrite::{Variant, Variants};
 use wasiport::support::preflight;
 use wasiport::{
     Backend, Capabilities, Capability, CompiledModule, Error, ModuleInfo, Outcome, OutputMode,
     RunConfig, Stdin, Termination,
 };
-use wasiport_v8::{PerProgram, Report, Variant, Variants};
+use wasiport_v8::{PerProgram, Report};
 
 use crate::browser::{Browser, Browsers, Evaluated, Page, Site};
 use crate::cdp::CdpError;
@@ -370,7 +371,9 @@ impl Backend for Chromium {
         };
         // V8 validates it now, in a page that keeps it for the first run (on a browser started
         // again if the last one died).
-        let variant = prepared.variants.for_run(NAME, &RunConfig::default())?;
+        let variant = prepared
+            .variants
+            .for_run(NAME, &RunConfig::default(), None)?;
         let browsers = &self.engine.browsers;
         let mut restarted = false;
         loop {
@@ -401,7 +404,9 @@ impl Backend for Chromium {
         }
         let (job, preopens) = job(config)?;
         let job = job.to_string();
-        let variant = prepared.variants.for_run(NAME, config)?;
+        let variant = prepared
+            .variants
+            .for_run(NAME, config, wasiport_v8::metering(config))?;
         let timeout = config.limits().timeout;
         let browsers = &self.engine.browsers;
         // A browser that died since the last run is started again, once.

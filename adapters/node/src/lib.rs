@@ -36,7 +36,8 @@ use wasiport::{
     RunConfig, Stdin, Termination, WasiImpl,
 };
 
-use wasiport_v8::{PerProgram, Variant, Variants};
+use wasiport::rewrite::{Variant, Variants};
+use wasiport_v8::PerProgram;
 
 use crate::host::HostCalls;
 use crate::protocol::{Job, OutputJob, PreopenJob, Reply, Request, StdinJob};
@@ -331,7 +332,9 @@ impl Backend for Node {
             engine: self.engine.clone(),
         };
         // V8 validates and compiles it now, so that a module it refuses is refused here.
-        let variant = prepared.variants.for_run(NAME, &RunConfig::default())?;
+        let variant = prepared
+            .variants
+            .for_run(NAME, &RunConfig::default(), None)?;
         let runner = &self.engine.runner;
         let mut tries = 0;
         loop {
@@ -361,7 +364,9 @@ impl Backend for Node {
             .as_ref()
             .map(|h| h.job(wasi == WasiImpl::Portable))
             .transpose()?;
-        let variant = prepared.variants.for_run(NAME, config)?;
+        let variant = prepared
+            .variants
+            .for_run(NAME, config, wasiport_v8::metering(config))?;
         let wait = config.limits().timeout.map(|t| t + TIMEOUT_GRACE);
         let runner = &self.engine.runner;
         // A runner started since the module was compiled does not know it: compile, run again.

@@ -1,9 +1,9 @@
 //! What [`wasiport`]'s backends on V8 (`wasiport-node`, `wasiport-chromium`) share, so that each
 //! only translates: [`GUEST_JS`], the JavaScript module both run a guest with (how a guest
 //! ended, read-only preopens over a JavaScript WASI); the [`Report`] both runners send back and
-//! its [`Outcome`](wasiport::Outcome); V8's words for a trap ([`trap`]); a module's
-//! [`Variants`], one per memory cap and metering, each with the id the runner knows it by; and
-//! [`PerProgram`], the one engine (runner, browser) a host process keeps per program.
+//! its [`Outcome`](wasiport::Outcome); V8's words for a trap ([`trap`]); how a run is metered
+//! ([`metering`]: V8 has no fuel); and [`PerProgram`], the one engine (runner, browser) a host
+//! process keeps per program.
 //!
 //! ```
 //! use wasiport::TrapKind;
@@ -21,12 +21,10 @@ pub const GUEST_JS: &str = include_str!("../js/guest.mjs");
 mod per_program;
 mod report;
 mod trap;
-mod variants;
 
 pub use per_program::PerProgram;
 pub use report::{Captured, Ended, Report};
 pub use trap::{trap, trap_kind, wasm_frames};
-pub use variants::{Variant, Variants};
 
 /// A run's fuel budget as the runners' JavaScript takes it (a decimal string for a `BigInt`, at
 /// most `i64::MAX`, the counter's type), or `None` for a run without one.
@@ -41,4 +39,22 @@ pub fn fuel_budget(config: &wasiport::RunConfig) -> Option<String> {
         .limits()
         .fuel
         .map(|f| f.min(i64::MAX as u64).to_string())
+}
+
+/// How a run on V8 is metered: with a fuel budget, by the module counting its own fuel and
+/// trapping when it is spent ([`Metering::Trap`](wasiport::rewrite::Metering::Trap): V8 has no
+/// fuel, but the runners stop a guest at its timeout themselves); without one, not at all.
+///
+/// ```
+/// use wasiport::rewrite::Metering;
+/// let config = wasiport::RunConfig::builder().fuel(10).build()?;
+/// assert_eq!(wasiport_v8::metering(&config), Some(Metering::Trap));
+/// assert_eq!(wasiport_v8::metering(&wasiport::RunConfig::default()), None);
+/// # Ok::<(), wasiport::Error>(())
+/// ```
+pub fn metering(config: &wasiport::RunConfig) -> Option<wasiport::rewrite::Metering> {
+    config
+        .limits()
+        .fuel
+        .map(|_| wasiport::rewrite::Metering::Trap)
 }

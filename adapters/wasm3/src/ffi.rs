@@ -76,6 +76,49 @@ impl Runtime {
     }
 }
 
+/// A module's exported mutable `i64` global, read and set by the host between calls.
+pub(crate) struct GlobalI64(sys::IM3Global);
+
+impl GlobalI64 {
+    /// The exported global `name` of `module` (a module of a live runtime).
+    pub fn find(module: sys::IM3Module, name: &CStr) -> Result<Self, String> {
+        // SAFETY: the module is loaded in a live runtime; `name` is NUL-terminated.
+        let global = unsafe { sys::m3_FindGlobal(module, name.as_ptr()) };
+        if global.is_null() {
+            return Err(format!("the module exports no global {name:?}"));
+        }
+        // SAFETY: a global of the module, found above.
+        if unsafe { sys::m3_GetGlobalType(global) } != sys::M3ValueType::c_m3Type_i64 {
+            return Err(format!("the global {name:?} is not an i64"));
+        }
+        Ok(GlobalI64(global))
+    }
+
+    /// Its value.
+    pub fn get(&self) -> Result<i64, String> {
+        let mut value = sys::M3TaggedValue {
+            type_: sys::M3ValueType::c_m3Type_i64,
+            value: sys::M3TaggedValue_M3ValueUnion { i64_: 0 },
+        };
+        // SAFETY: the global is alive with its runtime and is an i64 (checked in `find`), so
+        // wasm3 writes the union's `i64_`, which is read back.
+        unsafe {
+            result(sys::m3_GetGlobal(self.0, &mut value))?;
+            Ok(value.value.i64_ as i64)
+        }
+    }
+
+    /// Sets it (wasm3 refuses an immutable global).
+    pub fn set(&self, v: i64) -> Result<(), String> {
+        let mut value = sys::M3TaggedValue {
+            type_: sys::M3ValueType::c_m3Type_i64,
+            value: sys::M3TaggedValue_M3ValueUnion { i64_: v as u64 },
+        };
+        // SAFETY: as in `get`; wasm3 only reads the value.
+        result(unsafe { sys::m3_SetGlobal(self.0, &mut value) })
+    }
+}
+
 impl Drop for Runtime {
     fn drop(&mut self) {
         // SAFETY: both were made in `new` and are freed once, the runtime (and its modules)

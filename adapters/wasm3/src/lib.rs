@@ -18,20 +18,22 @@
 #![warn(missing_docs)]
 
 mod ffi;
+mod fuel;
 mod host;
 mod stack;
 mod termination;
 
-use std::sync::Arc;
 use std::time::Instant;
 
+use wasiport::rewrite::{Metering, Variants, FUEL_GLOBAL, REFUEL_IMPORT};
 use wasiport::support::{host_functions, preflight, OutputStreams};
 use wasiport::{
     Backend, Capabilities, Capability, CompiledModule, Error, ModuleInfo, Outcome, RunConfig,
     WasiImpl,
 };
 
-use crate::ffi::Runtime;
+use crate::ffi::{GlobalI64, Runtime};
+use crate::fuel::Meter;
 use crate::host::Failure;
 use crate::stack::StackPool;
 use crate::termination::classify;
@@ -48,7 +50,10 @@ const VALUE_STACK_BYTES: u32 = 8 << 20;
 ///
 /// wasm3's own WASI is not used: it writes to the host process's fds 0-2, keeps one context
 /// per process, and lacks much of preview 1. wasm3 has no fuel, no way to interrupt a running
-/// guest and no memory cap that its API sets, so those capabilities are not declared.
+/// guest and no memory cap that its API sets: a run with a memory cap runs the module with its
+/// memory's maximum lowered ([`wasiport::rewrite::limit_memory`]), and one with fuel or a
+/// timeout runs it metered ([`wasiport::rewrite::meter`]), the host checking both each time the
+/// guest asks for more fuel.
 pub struct Wasm3 {
     capabilities: Capabilities,
     /// The big native stacks runs happen on.
@@ -70,6 +75,9 @@ impl Wasm3 {
                 Capability::PortableWasi,
                 Capability::HostFunctions,
                 Capability::PreopenedSockets,
+                Capability::Fuel,
+                Capability::Timeout,
+                Capability::MemoryLimit,
             ]
             .into_iter()
             .chain(Capability::SERVED_BY_PORTABLE_WASI.iter().copied())
@@ -79,10 +87,10 @@ impl Wasm3 {
     }
 }
 
-/// A module: its bytes (wasm3 parses them again for each run's runtime, and keeps pointers
-/// into them).
+/// A module: its bytes, and those of its capped and metered variants (wasm3 parses them again
+/// for each run's runtime, and keeps pointers into them).
 struct Compiled {
-    wasm: Arc<[u8]>,
+    variants: Variants,
 }
 
 fn invalid(message: String) -> Error {
@@ -112,7 +120,7 @@ impl Backend for Wasm3 {
             NAME,
             info,
             Compiled {
-                wasm: Arc::from(wasm),
+                variants: Variants::new(wasm),
             },
         ))
     }
@@ -129,22 +137,54 @@ impl Backend for Wasm3 {
                 feature: Capability::WasiPreview1,
             });
         }
+        let limits = config.limits();
+        let metering =
+            (limits.fuel.is_some() || limits.timeout.is_some()).then_some(Metering::Refuel);
+        let variant = native.variants.for_run(NAME, config, metering)?;
         let streams = OutputStreams::new(config);
-        let functions = host_functions(config, wasi, &streams)?;
-        let imports = compiled.info().imports();
-        let imported = |m: &str, n: &str| imports.iter().any(|i| i.module == m && i.name == n);
+        let mut functions = host_functions(config, wasi, &streams)?;
         let started = Instant::now();
-        let run = || -> Result<wasiport::Termination, Error> {
+        let meter = metering.map(|_| Meter::new(limits.fuel, limits.timeout.map(|t| started + t)));
+        if let Some(meter) = &meter {
+            functions.push(meter.refuel_function()?);
+        }
+        let imports = compiled.info().imports();
+        let imported = |m: &str, n: &str| {
+            (meter.is_some() && (m, n) == REFUEL_IMPORT)
+                || imports.iter().any(|i| i.module == m && i.name == n)
+        };
+        let run = || -> Result<(wasiport::Termination, Option<i64>), Error> {
             let runtime = Runtime::new(VALUE_STACK_BYTES).map_err(internal)?;
-            let module = runtime.load(&native.wasm).map_err(invalid)?;
+            let module = runtime.load(&variant.wasm).map_err(invalid)?;
             let failure = Failure::default();
             let _slots = host::link(module, &functions, imported, &failure).map_err(internal)?;
+            // Runs the start function, if any: with the counter at its initial `i64::MAX`, it is
+            // not held to the run's budget (as on every engine that meters).
             let start = runtime.find_function(c"_start").map_err(invalid)?;
+            let counter = match &meter {
+                Some(_) => {
+                    let counter =
+                        GlobalI64::find(module, &ffi::c_string(FUEL_GLOBAL)).map_err(internal)?;
+                    // Nothing handed out yet: the first charge asks for a slice.
+                    counter.set(0).map_err(internal)?;
+                    Some(counter)
+                }
+                None => None,
+            };
             let result = runtime.call(start);
-            Ok(classify(result, &failure))
+            let termination = match meter.as_ref().and_then(Meter::ended) {
+                Some(ended) => ended,
+                None => classify(result, &failure),
+            };
+            let left = counter.map(|c| c.get()).transpose().map_err(internal)?;
+            Ok((termination, left))
         };
-        let termination = self.stacks.run(run).map_err(internal)??;
-        Ok(streams.outcome(termination, started.elapsed(), None))
+        let (termination, left) = self.stacks.run(run).map_err(internal)??;
+        let fuel_consumed = match (&meter, limits.fuel, left) {
+            (Some(meter), Some(_), Some(left)) => Some(meter.consumed(left)),
+            _ => None,
+        };
+        Ok(streams.outcome(termination, started.elapsed(), fuel_consumed))
     }
 }
 
