@@ -445,6 +445,45 @@ fn warm_start(c: &mut Criterion) {
     group.finish();
 }
 
+/// The hello as a WASI 0.2 command component: `hello.wat` wrapped by the preview-1 adapter.
+fn hello_component() -> Vec<u8> {
+    wasiport::rewrite::preview1_to_component(&hello_wasm()).expect("hello as a component")
+}
+
+/// A precompiled hello component instantiated and run, on each backend that runs components,
+/// by its fastest path (wasmtime: `CommandPre` and the pooling allocator).
+fn component_start(c: &mut Criterion) {
+    let wasm = hello_component();
+    let config = captured();
+    let mut group = c.benchmark_group("component_start");
+    for name in wasiport_conformance::backends::NAMES {
+        let backend = fastest(name);
+        if !backend.capabilities().contains(Capability::Components) {
+            continue;
+        }
+        let module = backend.compile(&wasm).unwrap();
+        group.bench_function(BenchmarkId::new("wasiport", *name), |b| {
+            b.iter(|| assert!(backend.run(&module, &config).unwrap().success()))
+        });
+    }
+    group.finish();
+}
+
+/// The same hello as a preview-1 module and as a component, side by side on wasmtime (pooling):
+/// what the component model and the preview-1 adapter cost a run.
+fn component_vs_module(c: &mut Criterion) {
+    let config = captured();
+    let mut group = c.benchmark_group("component_vs_module");
+    let backend = fastest("wasmtime");
+    for (column, wasm) in [("module", hello_wasm()), ("component", hello_component())] {
+        let module = backend.compile(&wasm).unwrap();
+        group.bench_function(BenchmarkId::new(column, "wasmtime"), |b| {
+            b.iter(|| assert!(backend.run(&module, &config).unwrap().success()))
+        });
+    }
+    group.finish();
+}
+
 fn cold_start(c: &mut Criterion) {
     let wasm = hello_wasm();
     let config = captured();
@@ -744,6 +783,8 @@ fn main() {
         .configure_from_args();
     overhead(&mut c);
     warm_start(&mut c);
+    component_start(&mut c);
+    component_vs_module(&mut c);
     cold_start(&mut c);
     throughput(&mut c);
     module_cache(&mut c);

@@ -47,27 +47,76 @@ pub enum Capability {
     /// Hands preopened TCP listeners ([`SocketPreopen`](crate::SocketPreopen)) to the guest,
     /// through the portable WASI (no runtime's own WASI does here).
     PreopenedSockets,
+    /// Runs components (the component model), not only core modules.
+    Components,
+    /// Runs components of WASI 0.2 (`wasi:*@0.2.x`), `wasi:cli/command` among them.
+    Wasi0_2,
+    /// Runs components of WASI 0.3 (`wasi:*@0.3.x`, async).
+    Wasi0_3,
+    /// Gives a component `wasi:sockets`.
+    WasiSockets,
+    /// Gives a component `wasi:http`.
+    WasiHttp,
 }
 
+const FOR_MODULES: [Capability; 15] = [
+    Capability::WasiPreview1,
+    Capability::Fuel,
+    Capability::Timeout,
+    Capability::MemoryLimit,
+    Capability::StdinBytes,
+    Capability::StdinInherit,
+    Capability::CaptureOutput,
+    Capability::InheritOutput,
+    Capability::Preopens,
+    Capability::ReadOnlyPreopens,
+    Capability::TrapBacktrace,
+    Capability::HostFunctions,
+    Capability::PortableWasi,
+    Capability::SerializedModules,
+    Capability::PreopenedSockets,
+];
+
+const FOR_COMPONENTS: [Capability; 5] = [
+    Capability::Components,
+    Capability::Wasi0_2,
+    Capability::Wasi0_3,
+    Capability::WasiSockets,
+    Capability::WasiHttp,
+];
+
+const ALL: [Capability; FOR_MODULES.len() + FOR_COMPONENTS.len()] = {
+    let mut all = [Capability::WasiPreview1; FOR_MODULES.len() + FOR_COMPONENTS.len()];
+    let mut i = 0;
+    while i < all.len() {
+        all[i] = if i < FOR_MODULES.len() {
+            FOR_MODULES[i]
+        } else {
+            FOR_COMPONENTS[i - FOR_MODULES.len()]
+        };
+        i += 1;
+    }
+    all
+};
+
 impl Capability {
-    /// Every capability, in a stable order.
-    pub const ALL: &'static [Capability] = &[
-        Capability::WasiPreview1,
-        Capability::Fuel,
-        Capability::Timeout,
-        Capability::MemoryLimit,
-        Capability::StdinBytes,
-        Capability::StdinInherit,
-        Capability::CaptureOutput,
-        Capability::InheritOutput,
-        Capability::Preopens,
-        Capability::ReadOnlyPreopens,
-        Capability::TrapBacktrace,
-        Capability::HostFunctions,
-        Capability::PortableWasi,
-        Capability::SerializedModules,
-        Capability::PreopenedSockets,
-    ];
+    /// Every capability, in a stable order: those of [`Capability::FOR_MODULES`], then those of
+    /// [`Capability::FOR_COMPONENTS`].
+    pub const ALL: &'static [Capability] = &ALL;
+
+    /// Every capability of a run of a core module (WASI preview 1, limits, streams, host
+    /// functions, ...): what a runtime without the component model can declare at most.
+    ///
+    /// ```
+    /// use wasiport::Capability;
+    /// assert!(!Capability::FOR_MODULES.contains(&Capability::Components));
+    /// assert_eq!(Capability::FOR_MODULES, &Capability::ALL[..Capability::FOR_MODULES.len()]);
+    /// ```
+    pub const FOR_MODULES: &'static [Capability] = &FOR_MODULES;
+
+    /// What only a run of a component needs: the component model itself, a WASI line, and the
+    /// WASI 0.2+ interfaces a backend may lack.
+    pub const FOR_COMPONENTS: &'static [Capability] = &FOR_COMPONENTS;
 
     /// What the [portable WASI](crate::portable) does by itself for a run, over any runtime
     /// that links host functions: the standard streams and preopened directories. With it, a
@@ -99,6 +148,11 @@ impl Capability {
             Capability::PortableWasi => "portable-wasi",
             Capability::SerializedModules => "serialized-modules",
             Capability::PreopenedSockets => "preopened-sockets",
+            Capability::Components => "components",
+            Capability::Wasi0_2 => "wasi-0.2",
+            Capability::Wasi0_3 => "wasi-0.3",
+            Capability::WasiSockets => "wasi-sockets",
+            Capability::WasiHttp => "wasi-http",
         }
     }
 }

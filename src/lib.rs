@@ -1,6 +1,7 @@
 //! # wasiport
 //!
-//! Run WASI (preview 1) WebAssembly programs through one API over every major runtime.
+//! Run WASI WebAssembly programs (preview-1 modules, WASI 0.2 components) through one API over
+//! every major runtime.
 //!
 //! The crate holds only the runtime-neutral parts:
 //!
@@ -15,6 +16,8 @@
 //! * [`portable`] — WASI preview 1 written once on host functions, chosen per run with
 //!   [`WasiImpl`]; a traced run records each call as a [`TraceEvent`];
 //! * [`rewrite`] — changes to a module's bytes that give a limit to engines without one;
+//! * [`ModuleInfo`] — what a module's or a component's bytes say ([`ComponentInfo`]: its WIT
+//!   interfaces, [`WasiVersion`] and world), before any runtime sees them;
 //! * [`ModuleCache`] — compiled modules kept in memory and on disk, keyed by what the code
 //!   depends on;
 //! * [`Error`] — the one error type.
@@ -40,6 +43,7 @@
 mod backend;
 mod cache;
 mod capability;
+mod component;
 mod config;
 mod error;
 pub mod host;
@@ -60,6 +64,7 @@ pub mod wasi_p1;
 pub use backend::Backend;
 pub use cache::{CacheStats, ModuleCache};
 pub use capability::{Capabilities, Capability};
+pub use component::{ComponentInfo, InterfaceName, WasiVersion};
 pub use config::{RunConfig, RunConfigBuilder};
 pub use error::Error;
 pub use host::{Caller, HostError, HostFunction, HostValue};

@@ -3,7 +3,7 @@
 use std::any::Any;
 use std::sync::Arc;
 
-use crate::{wasi_p1, Error, Signature, ValType};
+use crate::{wasi_p1, ComponentInfo, Error, Signature, ValType};
 
 /// A module compiled by one backend, ready to run any number of times from any thread.
 ///
@@ -109,7 +109,9 @@ impl std::fmt::Display for Import {
 }
 
 /// What can be read off a module's bytes without a runtime: its imports, exports and the
-/// initial size of its linear memory.
+/// initial size of its linear memory. The bytes may also be a component (told apart by the
+/// binary's header): then [`ModuleInfo::component`] says what it imports and exports, and the
+/// core-module accessors are empty.
 ///
 /// ```
 /// use wasiport::ModuleInfo;
@@ -133,6 +135,8 @@ pub struct ModuleInfo {
     initial_memory_bytes: u64,
     /// Every import is a WASI preview-1 function with its specification's signature.
     imports_only_wasi_p1: bool,
+    /// For a component, its top-level imports and exports.
+    component: Option<ComponentInfo>,
 }
 
 fn val_type(ty: wasmparser::ValType) -> ValType {
@@ -147,8 +151,8 @@ fn val_type(ty: wasmparser::ValType) -> ValType {
 }
 
 impl ModuleInfo {
-    /// Reads the type, import, function, memory and export sections. Does not validate the
-    /// module: that is the runtime's job.
+    /// Reads the type, import, function, memory and export sections (of a component, its
+    /// top-level imports and exports). Does not validate the module: that is the runtime's job.
     pub fn parse(wasm: &[u8]) -> Result<ModuleInfo, String> {
         use wasmparser::{CompositeInnerType, ExternalKind, Parser, Payload, TypeRef};
         let mut info = ModuleInfo {
@@ -157,7 +161,13 @@ impl ModuleInfo {
             memory_exports: Vec::new(),
             initial_memory_bytes: 0,
             imports_only_wasi_p1: true,
+            component: None,
         };
+        if wasmparser::Parser::is_component(wasm) {
+            info.component = Some(parse_component(wasm)?);
+            info.imports_only_wasi_p1 = false;
+            return Ok(info);
+        }
         // Every type (None for GC struct and array types), and the type of every function,
         // imported ones first.
         let mut types: Vec<Option<Signature>> = Vec::new();
@@ -291,4 +301,41 @@ impl ModuleInfo {
     pub fn initial_memory_bytes(&self) -> u64 {
         self.initial_memory_bytes
     }
+
+    /// For a component, what it imports and exports; `None` for a core module.
+    pub fn component(&self) -> Option<&ComponentInfo> {
+        self.component.as_ref()
+    }
+
+    /// Whether the bytes are a component.
+    pub fn is_component(&self) -> bool {
+        self.component.is_some()
+    }
+}
+
+/// A component's top-level import and export names (those of the modules and components nested
+/// in it are skipped).
+fn parse_component(wasm: &[u8]) -> Result<ComponentInfo, String> {
+    use wasmparser::{Parser, Payload};
+    let (mut imports, mut exports) = (Vec::new(), Vec::new());
+    // Each nested module or component opens with a `Version` and closes with an `End`.
+    let mut depth = 0usize;
+    for payload in Parser::new(0).parse_all(wasm) {
+        match payload.map_err(|e| e.to_string())? {
+            Payload::Version { .. } => depth += 1,
+            Payload::End(_) => depth = depth.saturating_sub(1),
+            Payload::ComponentImportSection(reader) if depth == 1 => {
+                for import in reader {
+                    imports.push(import.map_err(|e| e.to_string())?.name.0.to_string());
+                }
+            }
+            Payload::ComponentExportSection(reader) if depth == 1 => {
+                for export in reader {
+                    exports.push(export.map_err(|e| e.to_string())?.name.0.to_string());
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(ComponentInfo::new(imports, exports))
 }

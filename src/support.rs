@@ -9,14 +9,101 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use crate::{
-    Capabilities, CompiledModule, Error, HostFunction, Import, ModuleInfo, Outcome, OutputMode,
-    RunConfig, Termination, TraceLog, WasiImpl,
+    Capabilities, Capability, CompiledModule, ComponentInfo, Error, HostFunction, Import,
+    ModuleInfo, Outcome, OutputMode, RunConfig, Termination, TraceLog, WasiImpl,
 };
+
+/// What every adapter's [`Backend::compile`](crate::Backend::compile) reads first: the
+/// [`ModuleInfo`] of `wasm`, a module's or a component's. A component needs what
+/// [`ComponentInfo::needs`] says: a backend that does not declare all of it refuses the component
+/// here with [`Error::Unsupported`] naming the first missing capability, before its runtime
+/// sees the bytes (to which a component would only be a parse error).
+///
+/// ```
+/// use wasiport::{support::module_info, Capabilities, Capability, Error};
+/// let modules_only: Capabilities = Capability::FOR_MODULES.iter().copied().collect();
+/// let component = wat::parse_str(r#"(component (import "wasi:cli/stdout@0.2.6" (instance)))"#)?;
+/// let refused = module_info("toy", &modules_only, &component).unwrap_err();
+/// assert!(matches!(refused, Error::Unsupported { feature: Capability::Components, .. }));
+/// let module = wat::parse_str("(module)")?;
+/// assert!(!module_info("toy", &modules_only, &module)?.is_component());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn module_info(
+    backend: &'static str,
+    capabilities: &Capabilities,
+    wasm: &[u8],
+) -> Result<ModuleInfo, Error> {
+    let info =
+        ModuleInfo::parse(wasm).map_err(|message| Error::InvalidModule { backend, message })?;
+    if let Some(component) = info.component() {
+        if let Some(feature) = component
+            .needs()
+            .into_iter()
+            .find(|c| !capabilities.contains(*c))
+        {
+            return Err(Error::Unsupported { backend, feature });
+        }
+    }
+    Ok(info)
+}
+
+/// [`preflight`] for a component: the configuration within the backend's capabilities (the
+/// component's WASI in place of preview 1's), no setting that only a core module can take, and
+/// the component a command (it exports `wasi:cli/run`).
+fn preflight_component(
+    backend: &'static str,
+    capabilities: &Capabilities,
+    component: &ComponentInfo,
+    config: &RunConfig,
+) -> Result<Option<Outcome>, Error> {
+    let wasi = config.wasi_for(capabilities);
+    let mut needed = config.required_capabilities_with(wasi);
+    needed.remove(Capability::WasiPreview1);
+    for c in component.needs() {
+        needed.insert(c);
+    }
+    if let Some(feature) = needed.iter().find(|c| !capabilities.contains(*c)) {
+        return Err(Error::Unsupported { backend, feature });
+    }
+    let only_for_modules = |what: &str| {
+        Err(Error::InvalidConfig(format!(
+            "{backend}: {what} are for core modules; a component imports WIT interfaces and \
+             runs on the runtime's own WASI {}",
+            component
+                .wasi_version()
+                .map_or_else(|| "0.2".to_string(), |v| v.to_string())
+        )))
+    };
+    if wasi == WasiImpl::Portable || config.trace() {
+        return only_for_modules("the portable WASI and its traces");
+    }
+    if !config.host_functions().is_empty() {
+        return only_for_modules("host functions");
+    }
+    if !config.sockets().is_empty() {
+        return only_for_modules("preopened sockets");
+    }
+    if !component.is_command() {
+        return Err(Error::InvalidModule {
+            backend,
+            message: format!(
+                "the component exports no `wasi:cli/run`, so it is not a WASI command{}",
+                component
+                    .world()
+                    .map_or_else(String::new, |w| format!(" (its world is {w})"))
+            ),
+        });
+    }
+    Ok(None)
+}
 
 /// The checks every adapter makes before it instantiates anything: the configuration is within
 /// the backend's capabilities; the module is a WASI command (exports `_start` as `() -> ()` and
 /// a memory named `memory`); it imports nothing but WASI preview-1 functions with their
-/// specification's signatures; and its initial memory fits the memory limit.
+/// specification's signatures; and its initial memory fits the memory limit. For a component:
+/// the configuration within the backend's capabilities for that component, and the component a
+/// `wasi:cli/command`.
 ///
 /// Returns `Some(outcome)` when the run ends before it starts
 /// ([`Termination::MemoryLimit`]).
@@ -36,8 +123,11 @@ pub fn preflight(
     module: &CompiledModule,
     config: &RunConfig,
 ) -> Result<Option<Outcome>, Error> {
-    config.check_supported(backend, capabilities)?;
     let info = module.info();
+    if let Some(component) = info.component() {
+        return preflight_component(backend, capabilities, component, config);
+    }
+    config.check_supported(backend, capabilities)?;
     let not_a_command = |message: &str| {
         Err(Error::InvalidModule {
             backend,

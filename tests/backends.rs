@@ -5,7 +5,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{probe, Fixture};
+use common::{probe, probe_p2, Fixture};
 use wasiport::{
     Backend, Capability, CompiledModule, Error, OutputMode, RunConfig, RunConfigBuilder, Stdin,
     Termination, Trap, TrapKind, WasiImpl,
@@ -528,9 +528,23 @@ fn wat(name: &str) -> Vec<u8> {
 
 /// Runs every case on `backend`; returns one line per mismatch.
 fn run_cases(backend: &dyn Backend) -> Vec<String> {
+    run_cases_with(backend, backend.name(), probe(), true)
+}
+
+/// Every case on `backend` (only those of the probe unless `wat`), with `probe_wasm` for the
+/// probe, reported (and its known differences looked up) as `target`.
+fn run_cases_with(
+    backend: &dyn Backend,
+    target: &str,
+    probe_wasm: &[u8],
+    wat_too: bool,
+) -> Vec<String> {
     let mut compiled: Vec<(String, CompiledModule)> = Vec::new();
     let mut failures = Vec::new();
     for case in cases() {
+        if !wat_too && matches!(case.guest, Guest::Wat(_)) {
+            continue;
+        }
         let key = match case.guest {
             Guest::Probe => "probe".to_string(),
             Guest::Wat(name) => name.to_string(),
@@ -539,7 +553,7 @@ fn run_cases(backend: &dyn Backend) -> Vec<String> {
             Some((_, m)) => m.clone(),
             None => {
                 let bytes = match case.guest {
-                    Guest::Probe => probe().to_vec(),
+                    Guest::Probe => probe_wasm.to_vec(),
                     Guest::Wat(name) => wat(name),
                 };
                 let m = backend.compile(&bytes).expect("compile");
@@ -555,8 +569,7 @@ fn run_cases(backend: &dyn Backend) -> Vec<String> {
                 Err(e) if e.to_string() == expected.to_string() => {}
                 other => failures.push(format!(
                     "{}: {}: expected `{expected}`, got {other:?}",
-                    backend.name(),
-                    case.name
+                    target, case.name
                 )),
             }
             continue;
@@ -564,11 +577,7 @@ fn run_cases(backend: &dyn Backend) -> Vec<String> {
         let outcome = match backend.run(&module, &config) {
             Ok(o) => o,
             Err(e) => {
-                failures.push(format!(
-                    "{}: {}: run failed: {e}",
-                    backend.name(),
-                    case.name
-                ));
+                failures.push(format!("{}: {}: run failed: {e}", target, case.name));
                 continue;
             }
         };
@@ -596,17 +605,16 @@ fn run_cases(backend: &dyn Backend) -> Vec<String> {
         }
         let known = KNOWN_DIFFERENCES
             .iter()
-            .find(|(b, c, _)| *b == backend.name() && *c == case.name);
+            .find(|(b, c, _)| *b == target && *c == case.name);
         match (problems.is_empty(), known) {
             (true, None) | (false, Some(_)) => {}
             (true, Some((_, _, why))) => failures.push(format!(
                 "{}: {}: passes, but is listed as a known difference ({why})",
-                backend.name(),
-                case.name
+                target, case.name
             )),
             (false, None) => failures.push(format!(
                 "{}: {}: {}",
-                backend.name(),
+                target,
                 case.name,
                 problems.join("; ")
             )),
@@ -614,6 +622,11 @@ fn run_cases(backend: &dyn Backend) -> Vec<String> {
     }
     failures
 }
+
+/// Why a WASI 0.2 command cannot exit with a code other than 0 or 1.
+const EXIT_0_2: &str = "WASI 0.2's `wasi:cli/exit` has only `exit(result)` before 0.2.12: a \
+    failure is exit code 1; neither wasmtime 48's preview-1 adapter nor Rust 1.95's wasip2 std \
+    calls 0.2.12's `exit-with-code`";
 
 /// Cases an engine truly cannot pass, by backend and case, each with why: such a case must
 /// fail there (a pass is reported, so the list cannot go stale).
@@ -629,6 +642,38 @@ const KNOWN_DIFFERENCES: &[(&str, &str, &str)] = &[
         "call_indirect to null",
         "V8 11 (Node 20) says \"null function or function signature mismatch\" for both, \
          so a null entry is reported as a signature mismatch",
+    ),
+    // WASI 0.2 itself: `wasi:cli/exit` has only `exit(result)` before 0.2.12, so any code but 0
+    // arrives as failure (1). wasmtime-wasi 48 links 0.2.12's `exit-with-code`, but neither the
+    // preview-1 adapter wasmtime 48 ships nor Rust 1.95's wasip2 std calls it.
+    ("wasmtime-p2", "proc_exit sets the exit code", EXIT_0_2),
+    ("wasmtime-p2", "a Rust exit code passes through", EXIT_0_2),
+    ("wasmtime-p2", "a large exit code passes through", EXIT_0_2),
+    (
+        "wasmtime-p2",
+        "an exit code past a byte is not reduced",
+        EXIT_0_2,
+    ),
+    (
+        "wasmtime (wasm32-wasip2)",
+        "a Rust exit code passes through",
+        EXIT_0_2,
+    ),
+    (
+        "wasmtime (wasm32-wasip2)",
+        "a large exit code passes through",
+        EXIT_0_2,
+    ),
+    (
+        "wasmtime (wasm32-wasip2)",
+        "an exit code past a byte is not reduced",
+        EXIT_0_2,
+    ),
+    (
+        "wasmtime-p2",
+        "out-of-bounds load",
+        "the preview-1 adapter grows the module's memory by a page for its own state before \
+         `_start`, so the address just past the module's one page is in bounds",
     ),
     (
         "chromium",
@@ -675,6 +720,34 @@ fn wasmer_with_the_portable_wasi_gives_the_expected_outcome_in_every_case() {
 #[test]
 fn wasmi_with_the_portable_wasi_gives_the_expected_outcome_in_every_case() {
     assert_all_cases("wasmi-portable");
+}
+
+#[test]
+fn wasmtime_with_each_module_wrapped_as_a_wasi_0_2_component_gives_the_expected_outcome_in_every_case(
+) {
+    assert_all_cases("wasmtime-p2");
+}
+
+#[test]
+fn the_probe_built_as_a_wasi_0_2_component_gives_the_outcomes_of_its_preview1_build() {
+    // The same source for wasm32-wasip2: rustc emits a component, run with wasmtime-wasi's p2.
+    let backend = common::backend("wasmtime");
+    assert!(wasiport::ModuleInfo::parse(probe_p2())
+        .unwrap()
+        .component()
+        .is_some_and(|c| c.is_command()));
+    let failures = run_cases_with(
+        backend.as_ref(),
+        "wasmtime (wasm32-wasip2)",
+        probe_p2(),
+        false,
+    );
+    assert!(
+        failures.is_empty(),
+        "{} case(s) failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -1260,4 +1333,60 @@ fn guest_lengths_near_4_gib_are_efault_in_the_portable_wasi_not_an_allocation() 
         let outcome = backend.run(&module, &config).unwrap();
         assert_eq!(outcome.termination, exited(2121), "{}", backend.name());
     }
+}
+
+#[test]
+fn a_backend_without_components_refuses_a_component_as_unsupported_not_as_malformed() {
+    for backend in common::backends() {
+        let compiled = backend.compile(probe_p2());
+        if backend.capabilities().contains(Capability::Components) {
+            let module = compiled.unwrap_or_else(|e| panic!("{}: {e}", backend.name()));
+            assert!(module.info().is_component(), "{}", backend.name());
+        } else {
+            assert!(
+                matches!(
+                    compiled,
+                    Err(Error::Unsupported {
+                        feature: Capability::Components,
+                        ..
+                    })
+                ),
+                "{}: {compiled:?}",
+                backend.name()
+            );
+        }
+    }
+}
+
+#[test]
+fn a_component_refuses_the_settings_only_a_core_module_takes() {
+    let backend = common::backend("wasmtime");
+    let module = backend.compile(probe_p2()).unwrap();
+    let host = wasiport::HostFunction::new("env", "f", wasiport::Signature::new([], []), |_, _| {
+        Ok(vec![])
+    })
+    .unwrap();
+    for config in [
+        RunConfig::builder().wasi(WasiImpl::Portable),
+        RunConfig::builder().trace(true),
+        RunConfig::builder().host_function(host),
+    ] {
+        let refused = backend.run(&module, &config.build().unwrap());
+        assert!(
+            matches!(&refused, Err(Error::InvalidConfig(m)) if m.contains("for core modules")),
+            "{refused:?}"
+        );
+    }
+    // A component that is no command (it exports no `wasi:cli/run`) is refused as such.
+    let library = backend
+        .compile(
+            &wat::parse_str(r#"(component (core module $m) (core instance (instantiate $m)))"#)
+                .unwrap(),
+        )
+        .unwrap();
+    let refused = backend.run(&library, &RunConfig::default());
+    assert!(
+        matches!(&refused, Err(Error::InvalidModule { message, .. }) if message.contains("wasi:cli/run")),
+        "{refused:?}"
+    );
 }

@@ -155,3 +155,30 @@ fn the_same_bytes_on_another_backend_are_another_entry() {
     }
     assert_eq!(cache.stats().memory_hits, 0);
 }
+
+#[test]
+fn a_component_is_loaded_from_disk_as_a_component_and_runs_alike() {
+    for backend in common::backends_with(Capability::Components) {
+        if !backend
+            .capabilities()
+            .contains(Capability::SerializedModules)
+        {
+            continue;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let compiled = ModuleCache::with_dir(dir.path())
+            .unwrap()
+            .get_or_compile(backend.as_ref(), common::probe_p2())
+            .unwrap();
+        let second = ModuleCache::with_dir(dir.path()).unwrap();
+        let loaded = second
+            .get_or_compile(backend.as_ref(), common::probe_p2())
+            .unwrap();
+        assert_eq!(second.stats().disk_hits, 1, "{}", backend.name());
+        assert!(loaded.info().is_component(), "{}", backend.name());
+        assert_eq!(
+            hello(backend.as_ref(), &compiled),
+            hello(backend.as_ref(), &loaded)
+        );
+    }
+}

@@ -2,9 +2,9 @@
 //! runs on: each backend with its own WASI, and each that links host functions with the
 //! portable WASI too (`wasmtime-portable`, ...).
 
-use wasiport::{
-    Backend, Capabilities, Capability, CompiledModule, Error, Outcome, RunConfig, WasiImpl,
-};
+use wasiport::{Backend, Error};
+
+use crate::target::Target;
 
 /// The names of the compiled-in backends, in a stable order.
 ///
@@ -28,13 +28,13 @@ pub const NAMES: &[&str] = &[
     "chromium",
 ];
 
-/// The backends run with the [portable WASI](wasiport::portable), by target name; each is the
-/// backend of that name with `-portable` after it.
+/// The backends run with the [portable WASI](wasiport::portable) ([`Target::portable`]), by
+/// target name; each is the backend of that name with `-portable` after it.
 ///
 /// ```
-/// use wasiport_conformance::backends::{PORTABLE, TARGETS};
+/// use wasiport_conformance::backends::{AS_COMPONENT, NAMES, PORTABLE, TARGETS};
 /// assert!(PORTABLE.contains(&"wasmi-portable"));
-/// assert_eq!(TARGETS.len(), wasiport_conformance::backends::NAMES.len() + PORTABLE.len());
+/// assert_eq!(TARGETS.len(), NAMES.len() + PORTABLE.len() + AS_COMPONENT.len());
 /// ```
 pub const PORTABLE: &[&str] = &[
     #[cfg(feature = "wasmtime")]
@@ -49,13 +49,27 @@ pub const PORTABLE: &[&str] = &[
     "node-portable",
 ];
 
+/// The component hosts run with each preview-1 test wrapped into a WASI 0.2 command component
+/// ([`Target::as_component`]), by target name; each is the backend of that name with `-p2` after it.
+///
+/// ```
+/// assert!(wasiport_conformance::backends::AS_COMPONENT.contains(&"wasmtime-p2"));
+/// ```
+pub const AS_COMPONENT: &[&str] = &[
+    #[cfg(feature = "wasmtime")]
+    "wasmtime-p2",
+];
+
 /// Every target `all` selects: each backend with its own WASI, then (where it links host
-/// functions) with the portable one, side by side.
+/// functions) with the portable one, then (where it runs components) with its WASI 0.2 under
+/// the preview-1 adapter, side by side.
 pub const TARGETS: &[&str] = &[
     #[cfg(feature = "wasmtime")]
     "wasmtime",
     #[cfg(feature = "wasmtime")]
     "wasmtime-portable",
+    #[cfg(feature = "wasmtime")]
+    "wasmtime-p2",
     #[cfg(feature = "wasmer")]
     "wasmer",
     #[cfg(feature = "wasmer")]
@@ -78,73 +92,6 @@ pub const TARGETS: &[&str] = &[
     #[cfg(feature = "chromium")]
     "chromium",
 ];
-
-/// A backend that runs every configuration with the portable WASI: a target of its own, with
-/// its own expectations and its own column in the matrix.
-pub struct Portable {
-    inner: Box<dyn Backend>,
-    name: &'static str,
-    capabilities: Capabilities,
-}
-
-impl Portable {
-    /// `inner` with the portable WASI, named `name`. Fails with [`Error::Unsupported`] when the
-    /// backend cannot run it.
-    pub fn new(inner: Box<dyn Backend>, name: &'static str) -> Result<Self, Error> {
-        if !inner.capabilities().contains(Capability::PortableWasi) {
-            return Err(Error::Unsupported {
-                backend: inner.name(),
-                feature: Capability::PortableWasi,
-            });
-        }
-        let capabilities = *inner.capabilities();
-        Ok(Portable {
-            inner,
-            name,
-            capabilities,
-        })
-    }
-}
-
-impl Backend for Portable {
-    fn name(&self) -> &'static str {
-        self.name
-    }
-
-    fn runtime_version(&self) -> &'static str {
-        self.inner.runtime_version()
-    }
-
-    fn capabilities(&self) -> &Capabilities {
-        &self.capabilities
-    }
-
-    fn compile(&self, wasm: &[u8]) -> Result<CompiledModule, Error> {
-        self.inner.compile(wasm)
-    }
-
-    fn engine_fingerprint(&self) -> String {
-        self.inner.engine_fingerprint()
-    }
-
-    fn serialize(&self, module: &CompiledModule) -> Result<Option<Vec<u8>>, Error> {
-        self.inner.serialize(module)
-    }
-
-    unsafe fn deserialize(
-        &self,
-        bytes: &[u8],
-        info: wasiport::ModuleInfo,
-    ) -> Result<CompiledModule, Error> {
-        // SAFETY: the caller's promise about the bytes holds for the backend inside.
-        unsafe { self.inner.deserialize(bytes, info) }
-    }
-
-    fn run(&self, module: &CompiledModule, config: &RunConfig) -> Result<Outcome, Error> {
-        self.inner
-            .run(module, &config.clone().with_wasi(WasiImpl::Portable)?)
-    }
-}
 
 /// Backends this build could have had, each with how to get it.
 ///
@@ -201,7 +148,11 @@ fn not_built_hint(name: &str) -> String {
 pub fn by_name(name: &str) -> Result<Box<dyn Backend>, LookupError> {
     if let Some(&target) = PORTABLE.iter().find(|t| **t == name) {
         let engine = target.trim_end_matches("-portable");
-        return Ok(Box::new(Portable::new(by_name(engine)?, target)?));
+        return Ok(Box::new(Target::portable(by_name(engine)?, target)?));
+    }
+    if let Some(&target) = AS_COMPONENT.iter().find(|t| **t == name) {
+        let engine = target.trim_end_matches("-p2");
+        return Ok(Box::new(Target::as_component(by_name(engine)?, target)?));
     }
     match name {
         #[cfg(feature = "wasmtime")]

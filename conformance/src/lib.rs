@@ -15,6 +15,7 @@ pub mod results;
 pub mod runner;
 pub mod spec;
 pub mod suite;
+pub mod target;
 
 /// The built-in suite (`conformance/suite` in the source tree).
 pub fn default_suite_dir() -> PathBuf {

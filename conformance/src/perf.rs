@@ -354,6 +354,23 @@ pub const GROUPS: &[(&str, &str, &str, &[Goal])] = &[
         ],
     ),
     (
+        "component_start",
+        "Component start: a precompiled WASI 0.2 hello component, instantiated and run",
+        "`tests/guests/wat/hello.wat` wrapped into a `wasi:cli/command` component by the preview-1 \
+         adapter (`wasiport::rewrite::preview1_to_component`), compiled once, then run through \
+         `Backend::run` on each backend that declares `components`: wasmtime with its pooling \
+         allocator and a `CommandPre` (wasmtime-wasi's WASI 0.2).",
+        &[Goal::TimeAtMost(20_000.0, "wasmtime")],
+    ),
+    (
+        "component_vs_module",
+        "The component model's cost: the same hello as a module and as a component",
+        "The hello as a preview-1 module and wrapped as a WASI 0.2 component, side by side on \
+         wasmtime (pooling allocator, `InstancePre` / `CommandPre`): the component pays for its \
+         adapter's instance and state and for WASI 0.2's resources.",
+        &[],
+    ),
+    (
         "cold_start",
         "Cold start: compile, instantiate and run from bytes",
         "The hello's bytes compiled and run through wasiport, no cache (node and chromium: \
@@ -599,6 +616,8 @@ const COLUMN_ORDER: &[&str] = &[
     "portable",
     "raw",
     "wasiport",
+    "module",
+    "component",
     "in_process",
     "subprocess",
     "compile",

@@ -10,11 +10,15 @@
 //!   ([`Metering::Refuel`]: a timeout for an engine that cannot interrupt a guest). The same
 //!   module and input consume the same fuel on every engine.
 //! * [`Variants`]: the rewritten modules a backend runs, made once per cap and metering.
+//! * [`preview1_to_component`]: a preview-1 command as a WASI 0.2 command component (through
+//!   the preview-1 adapter), for measuring a component host's WASI 0.2 with preview-1 programs.
 
+mod component;
 mod fuel;
 mod memory;
 mod variants;
 
+pub use component::preview1_to_component;
 pub use fuel::{meter, Metering, FUEL_GLOBAL, REFUEL_IMPORT};
 pub use memory::limit_memory;
 pub use variants::{Variant, Variants};

@@ -41,32 +41,42 @@ fn workspace_root() -> PathBuf {
 }
 
 /// The `probe` guest (tests/guests/src/probe.rs), built for wasm32-wasip1 on first use.
-///
-/// It is built by cargo into `target/guests`, a target directory of its own, so this works
-/// while the outer `cargo test` holds its own build lock.
 pub fn probe() -> &'static [u8] {
     static PROBE: OnceLock<Vec<u8>> = OnceLock::new();
-    PROBE.get_or_init(|| {
-        let root = workspace_root();
-        let target_dir = root.join("target").join("guests");
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let status = Command::new(cargo)
-            .args(["build", "--release", "--quiet", "--target", "wasm32-wasip1"])
-            .arg("--manifest-path")
-            .arg(root.join("tests/guests/Cargo.toml"))
-            .arg("--target-dir")
-            .arg(&target_dir)
-            .env_remove("RUSTFLAGS")
-            .env_remove("CARGO_ENCODED_RUSTFLAGS")
-            .status()
-            .expect("run cargo to build the guests");
-        assert!(
-            status.success(),
-            "building the Rust guests failed; is the target installed? (rustup target add wasm32-wasip1)"
-        );
-        let path = target_dir.join("wasm32-wasip1/release/probe.wasm");
-        std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-    })
+    PROBE.get_or_init(|| build_probe("wasm32-wasip1"))
+}
+
+/// The same `probe` built for wasm32-wasip2: a WASI 0.2 command component, from the same source.
+#[allow(dead_code)]
+pub fn probe_p2() -> &'static [u8] {
+    static PROBE: OnceLock<Vec<u8>> = OnceLock::new();
+    PROBE.get_or_init(|| build_probe("wasm32-wasip2"))
+}
+
+/// Builds the guests for `target` and reads the probe.
+///
+/// They are built by cargo into `target/guests`, a target directory of its own, so this works
+/// while the outer `cargo test` holds its own build lock.
+fn build_probe(target: &str) -> Vec<u8> {
+    let root = workspace_root();
+    let target_dir = root.join("target").join("guests");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = Command::new(cargo)
+        .args(["build", "--release", "--quiet", "--target", target])
+        .arg("--manifest-path")
+        .arg(root.join("tests/guests/Cargo.toml"))
+        .arg("--target-dir")
+        .arg(&target_dir)
+        .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .status()
+        .expect("run cargo to build the guests");
+    assert!(
+        status.success(),
+        "building the Rust guests for {target} failed; is the target installed? (rustup target add {target})"
+    );
+    let path = target_dir.join(target).join("release/probe.wasm");
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 /// A fresh fixture directory:

@@ -37,8 +37,8 @@ use serde_json::{json, Value};
 use wasiport::rewrite::{Variant, Variants};
 use wasiport::support::preflight;
 use wasiport::{
-    Backend, Capabilities, Capability, CompiledModule, Error, ModuleInfo, Outcome, OutputMode,
-    RunConfig, Stdin, Termination,
+    Backend, Capabilities, Capability, CompiledModule, Error, Outcome, OutputMode, RunConfig,
+    Stdin, Termination,
 };
 use wasiport_v8::{PerProgram, Report};
 
@@ -361,10 +361,7 @@ impl Backend for Chromium {
     }
 
     fn compile(&self, wasm: &[u8]) -> Result<CompiledModule, Error> {
-        let info = ModuleInfo::parse(wasm).map_err(|message| Error::InvalidModule {
-            backend: NAME,
-            message,
-        })?;
+        let info = wasiport::support::module_info(NAME, &self.capabilities, wasm)?;
         let prepared = Prepared {
             variants: Variants::new(wasm),
             engine: self.engine.clone(),

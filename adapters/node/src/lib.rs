@@ -32,8 +32,8 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
 use wasiport::support::{host_functions, preflight, OutputStreams};
 use wasiport::{
-    Backend, Capabilities, Capability, CompiledModule, Error, ModuleInfo, Outcome, OutputMode,
-    RunConfig, Stdin, Termination, WasiImpl,
+    Backend, Capabilities, Capability, CompiledModule, Error, Outcome, OutputMode, RunConfig,
+    Stdin, Termination, WasiImpl,
 };
 
 use wasiport::rewrite::{Variant, Variants};
@@ -96,26 +96,14 @@ impl Node {
     pub fn with_program(node: impl Into<PathBuf>) -> Result<Self, Error> {
         let engine = engine(node.into())?;
         Ok(Node {
-            capabilities: [
-                Capability::WasiPreview1,
-                Capability::Fuel,
-                Capability::Timeout,
-                Capability::MemoryLimit,
-                Capability::StdinBytes,
-                Capability::StdinInherit,
-                Capability::CaptureOutput,
-                Capability::InheritOutput,
-                Capability::Preopens,
-                Capability::ReadOnlyPreopens,
-                Capability::TrapBacktrace,
-                // Host functions cross two named pipes to this process (src/host.rs); with
-                // them, the portable WASI (and the listeners it serves) runs here too.
-                Capability::HostFunctions,
-                Capability::PortableWasi,
-                Capability::PreopenedSockets,
-            ]
-            .into_iter()
-            .collect(),
+            // Everything a module's run can ask for, but compiled code saved as bytes. Host
+            // functions cross two named pipes to this process (src/host.rs); with them, the
+            // portable WASI (and the listeners it serves) runs here too.
+            capabilities: Capability::FOR_MODULES
+                .iter()
+                .copied()
+                .filter(|c| *c != Capability::SerializedModules)
+                .collect(),
             engine,
         })
     }
@@ -323,10 +311,7 @@ impl Backend for Node {
     }
 
     fn compile(&self, wasm: &[u8]) -> Result<CompiledModule, Error> {
-        let info = ModuleInfo::parse(wasm).map_err(|message| Error::InvalidModule {
-            backend: NAME,
-            message,
-        })?;
+        let info = wasiport::support::module_info(NAME, &self.capabilities, wasm)?;
         let prepared = Prepared {
             variants: Variants::new(wasm),
             engine: self.engine.clone(),

@@ -28,8 +28,7 @@ use std::time::Instant;
 use wasiport::rewrite::{Metering, Variants, FUEL_GLOBAL, REFUEL_IMPORT};
 use wasiport::support::{host_functions, preflight, OutputStreams};
 use wasiport::{
-    Backend, Capabilities, Capability, CompiledModule, Error, ModuleInfo, Outcome, RunConfig,
-    WasiImpl,
+    Backend, Capabilities, Capability, CompiledModule, Error, Outcome, RunConfig, WasiImpl,
 };
 
 use crate::ffi::{GlobalI64, Runtime};
@@ -114,7 +113,7 @@ impl Backend for Wasm3 {
     }
 
     fn compile(&self, wasm: &[u8]) -> Result<CompiledModule, Error> {
-        let info = ModuleInfo::parse(wasm).map_err(invalid)?;
+        let info = wasiport::support::module_info(NAME, &self.capabilities, wasm)?;
         ffi::parse(wasm).map_err(invalid)?;
         Ok(CompiledModule::new(
             NAME,

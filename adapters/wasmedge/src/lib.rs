@@ -106,7 +106,7 @@ impl Wasmedge {
         }
         Ok(Wasmedge {
             mode,
-            capabilities: Capability::ALL
+            capabilities: Capability::FOR_MODULES
                 .iter()
                 .copied()
                 // No backtraces in WasmEdge's errors; a user's host closures live in the host
@@ -189,12 +189,10 @@ impl Backend for Wasmedge {
     }
 
     fn compile(&self, wasm: &[u8]) -> Result<CompiledModule, Error> {
+        // A component this backend cannot run is refused before the runtime sees it.
+        let info = wasiport::support::module_info(NAME, &self.capabilities, wasm)?;
         let mut config = Configure::new(None).map_err(internal)?;
         config.load(Source::Bytes(wasm)).map_err(invalid)?;
-        let info = ModuleInfo::parse(wasm).map_err(|message| Error::InvalidModule {
-            backend: NAME,
-            message,
-        })?;
         let file = match self.mode {
             Mode::Interpreter => {
                 let mut file = temp(".wasm")?;

@@ -123,7 +123,7 @@ impl Wasmer {
             runtime.set_networking_implementation(UnsupportedVirtualNetworking::default());
             Arc::new(runtime)
         };
-        let capabilities = Capability::ALL.iter().copied().collect();
+        let capabilities = Capability::FOR_MODULES.iter().copied().collect();
         Ok(Wasmer {
             tokio,
             wasix,
@@ -234,14 +234,12 @@ impl Backend for Wasmer {
     }
 
     fn compile(&self, wasm: &[u8]) -> Result<CompiledModule, Error> {
+        // A component this backend cannot run is refused before the runtime sees it.
+        let info = wasiport::support::module_info(NAME, &self.capabilities, wasm)?;
         let engine = engine();
         let module = Module::from_binary(&engine, wasm).map_err(|e| Error::InvalidModule {
             backend: NAME,
             message: e.to_string(),
-        })?;
-        let info = ModuleInfo::parse(wasm).map_err(|message| Error::InvalidModule {
-            backend: NAME,
-            message,
         })?;
         Ok(CompiledModule::new(NAME, info, Compiled { engine, module }))
     }

@@ -25,8 +25,8 @@ use wasi_common::sync::{ambient_authority, Dir, WasiCtxBuilder};
 use wasi_common::WasiCtx;
 use wasiport::support::{host_functions, preflight, OutputStreams};
 use wasiport::{
-    Backend, Capabilities, Capability, CompiledModule, Error, ModuleInfo, Outcome, RunConfig,
-    Stdin, Termination, WasiImpl,
+    Backend, Capabilities, Capability, CompiledModule, Error, Outcome, RunConfig, Stdin,
+    Termination, WasiImpl,
 };
 use wasmi::{Engine, Linker, Module, Store, StoreLimits, StoreLimitsBuilder, TypedResumableCall};
 
@@ -87,7 +87,7 @@ impl Wasmi {
             )
             .map_err(internal)?;
         linker.allow_shadowing(false);
-        let capabilities = Capability::ALL
+        let capabilities = Capability::FOR_MODULES
             .iter()
             .copied()
             // No frames in wasmi's errors; it compiles lazily, with nothing to save.
@@ -152,13 +152,11 @@ impl Backend for Wasmi {
     }
 
     fn compile(&self, wasm: &[u8]) -> Result<CompiledModule, Error> {
+        // A component this backend cannot run is refused before the runtime sees it.
+        let info = wasiport::support::module_info(NAME, &self.capabilities, wasm)?;
         let module = Module::new(&self.engine, wasm).map_err(|e| Error::InvalidModule {
             backend: NAME,
             message: e.to_string(),
-        })?;
-        let info = ModuleInfo::parse(wasm).map_err(|message| Error::InvalidModule {
-            backend: NAME,
-            message,
         })?;
         Ok(CompiledModule::new(NAME, info, module))
     }

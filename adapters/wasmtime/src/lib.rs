@@ -12,7 +12,9 @@
 //! What it normalizes, and what wasmtime cannot do, is written down in the crate's README.
 #![warn(missing_docs)]
 
+mod component;
 mod host;
+mod limits;
 mod stdio;
 mod termination;
 
@@ -22,15 +24,16 @@ use std::time::Instant;
 use wasiport::support::{host_functions, preflight, OutputStreams, Watchdog};
 use wasiport::{
     Backend, Capabilities, Capability, CompiledModule, DirAccess, Error, ModuleInfo, Outcome,
-    RunConfig, Stdin, WasiImpl,
+    RunConfig, Stdin, Termination, WasiImpl,
 };
+use wasmtime::component::Component;
 use wasmtime::{
-    Engine, InstancePre, Linker, Module, PoolingAllocationConfig, Store, StoreLimits,
-    StoreLimitsBuilder, UpdateDeadline,
+    Engine, InstancePre, Linker, Module, PoolingAllocationConfig, Store, UpdateDeadline,
 };
 use wasmtime_wasi::p1::WasiP1Ctx;
 use wasmtime_wasi::{FsPerms, I32Exit, WasiCtxBuilder};
 
+use crate::limits::{Limited, RunLimits};
 use crate::stdio::SinkStream;
 use crate::termination::{classify, TimedOut};
 
@@ -49,6 +52,8 @@ pub struct Wasmtime {
     linker: Linker<State>,
     /// Nothing linked: the portable WASI's runs add its functions to a copy.
     bare_linker: Linker<State>,
+    /// wasmtime-wasi's WASI 0.2, for components.
+    component_linker: wasmtime::component::Linker<component::State>,
     capabilities: Capabilities,
     /// `on-demand` or `pooling`.
     allocation: &'static str,
@@ -56,7 +61,13 @@ pub struct Wasmtime {
 
 struct State {
     wasi: WasiP1Ctx,
-    limits: StoreLimits,
+    limits: RunLimits,
+}
+
+impl Limited for State {
+    fn limits(&mut self) -> &mut RunLimits {
+        &mut self.limits
+    }
 }
 
 fn internal(e: impl std::fmt::Display) -> Error {
@@ -124,13 +135,25 @@ impl Wasmtime {
         Ok(Wasmtime {
             allocation,
             bare_linker: Linker::new(&engine),
+            component_linker: component::linker(&engine)?,
             engine,
             linker,
-            capabilities: Capability::ALL.iter().copied().collect(),
+            // Everything of a core module's, and components of WASI 0.2 with wasmtime-wasi's p2
+            // (its sockets among them; not yet WASI 0.3 nor `wasi:http`).
+            capabilities: Capability::FOR_MODULES
+                .iter()
+                .copied()
+                .chain([
+                    Capability::Components,
+                    Capability::Wasi0_2,
+                    Capability::WasiSockets,
+                ])
+                .collect(),
         })
     }
 
-    fn wasi_ctx(&self, config: &RunConfig, streams: &OutputStreams) -> Result<WasiP1Ctx, Error> {
+    /// wasmtime-wasi's context for a run, for preview 1 (`build_p1`) or WASI 0.2 (`build`).
+    fn wasi_builder(config: &RunConfig, streams: &OutputStreams) -> Result<WasiCtxBuilder, Error> {
         let mut b = WasiCtxBuilder::new();
         // File I/O on the calling thread, not through tokio's blocking pool (must precede the
         // preopens, which capture it).
@@ -158,7 +181,68 @@ impl Wasmtime {
         }
         b.stdout(SinkStream::new(streams.stdout.clone()));
         b.stderr(SinkStream::new(streams.stderr.clone()));
-        Ok(b.build_p1())
+        Ok(b)
+    }
+
+    /// Runs a component's `wasi:cli/run` with wasmtime-wasi's WASI 0.2.
+    fn run_component(
+        &self,
+        native: &component::Compiled,
+        config: &RunConfig,
+    ) -> Result<Outcome, Error> {
+        let streams = OutputStreams::new(config);
+        let state = component::State::new(
+            Self::wasi_builder(config, &streams)?.build(),
+            RunLimits::new(config),
+        );
+        let started = Instant::now();
+        let (mut store, fuel_budget, _watchdog) = self.store(config, state, started)?;
+        let result = native.run(&self.component_linker, &mut store);
+        let elapsed = started.elapsed();
+        let termination = match result {
+            // A memory over the cap from the start: what preflight says of a module.
+            Err(_) if store.data_mut().limits().refused_before_start() => Termination::MemoryLimit,
+            result => classify(result),
+        };
+        let fuel_left = store.get_fuel().map_err(internal)?;
+        Ok(streams.outcome(termination, elapsed, Some(fuel_budget - fuel_left)))
+    }
+
+    /// A store for one run: its memory cap, its fuel budget (returned) and its deadline,
+    /// checked by the epoch callback and ticked by the returned watchdog.
+    fn store<T: Limited>(
+        &self,
+        config: &RunConfig,
+        state: T,
+        started: Instant,
+    ) -> Result<(Store<T>, u64, Option<Watchdog>), Error> {
+        let mut store = Store::new(&self.engine, state);
+        store.limiter(|s| s.limits());
+        let fuel_budget = config.limits().fuel.unwrap_or(u64::MAX);
+        store.set_fuel(fuel_budget).map_err(internal)?;
+        // Epochs are engine-wide: another run's watchdog may tick them too, so the callback
+        // checks this run's own deadline and lets everything else continue.
+        let deadline = config.limits().timeout.map(|t| started + t);
+        store.set_epoch_deadline(1);
+        store.epoch_deadline_callback(move |_| match deadline {
+            Some(d) if Instant::now() >= d => Err(TimedOut.into()),
+            _ => Ok(UpdateDeadline::Continue(1)),
+        });
+        let watchdog = match config.limits().timeout {
+            Some(t) => {
+                let engine = self.engine.clone();
+                Some(Watchdog::start(t, move || engine.increment_epoch()).map_err(internal)?)
+            }
+            None => None,
+        };
+        Ok((store, fuel_budget, watchdog))
+    }
+}
+
+fn invalid(e: impl std::fmt::Display) -> Error {
+    Error::InvalidModule {
+        backend: NAME,
+        message: e.to_string(),
     }
 }
 
@@ -176,14 +260,18 @@ impl Backend for Wasmtime {
     }
 
     fn compile(&self, wasm: &[u8]) -> Result<CompiledModule, Error> {
-        let module = Module::new(&self.engine, wasm).map_err(|e| Error::InvalidModule {
-            backend: NAME,
-            message: format!("{e:#}"),
-        })?;
-        let info = ModuleInfo::parse(wasm).map_err(|message| Error::InvalidModule {
-            backend: NAME,
-            message,
-        })?;
+        // A component this backend cannot run is refused before the runtime sees it.
+        let info = wasiport::support::module_info(NAME, &self.capabilities, wasm)?;
+        if info.is_component() {
+            let component =
+                Component::new(&self.engine, wasm).map_err(|e| invalid(format!("{e:#}")))?;
+            return Ok(CompiledModule::new(
+                NAME,
+                info,
+                component::Compiled::new(component),
+            ));
+        }
+        let module = Module::new(&self.engine, wasm).map_err(|e| invalid(format!("{e:#}")))?;
         Ok(CompiledModule::new(NAME, info, Compiled::new(module)))
     }
 
@@ -193,64 +281,53 @@ impl Backend for Wasmtime {
     }
 
     fn serialize(&self, module: &CompiledModule) -> Result<Option<Vec<u8>>, Error> {
+        if module.info().is_component() {
+            let compiled: &component::Compiled = module.native(NAME)?;
+            return compiled.component.serialize().map(Some).map_err(internal);
+        }
         let compiled: &Compiled = module.native(NAME)?;
         compiled.module.serialize().map(Some).map_err(internal)
     }
 
     unsafe fn deserialize(&self, bytes: &[u8], info: ModuleInfo) -> Result<CompiledModule, Error> {
         // SAFETY: the caller vouches that the bytes are `serialize`'s; wasmtime checks that they
-        // were made by this wasmtime with compatible settings.
-        let module = unsafe { Module::deserialize(&self.engine, bytes) }.map_err(|e| {
-            Error::InvalidModule {
-                backend: NAME,
-                message: format!("{e:#}"),
-            }
-        })?;
+        // were made by this wasmtime with compatible settings (a component's as a component).
+        if info.is_component() {
+            let component = unsafe { Component::deserialize(&self.engine, bytes) }
+                .map_err(|e| invalid(format!("{e:#}")))?;
+            return Ok(CompiledModule::new(
+                NAME,
+                info,
+                component::Compiled::new(component),
+            ));
+        }
+        let module = unsafe { Module::deserialize(&self.engine, bytes) }
+            .map_err(|e| invalid(format!("{e:#}")))?;
         Ok(CompiledModule::new(NAME, info, Compiled::new(module)))
     }
 
     fn run(&self, compiled: &CompiledModule, config: &RunConfig) -> Result<Outcome, Error> {
-        let native: &Compiled = compiled.native(NAME)?;
-        let module = &native.module;
         if let Some(outcome) = preflight(NAME, &self.capabilities, compiled, config)? {
             return Ok(outcome);
         }
+        if compiled.info().is_component() {
+            return self.run_component(compiled.native(NAME)?, config);
+        }
+        let native: &Compiled = compiled.native(NAME)?;
+        let module = &native.module;
         let streams = OutputStreams::new(config);
         let wasi = config.wasi_for(&self.capabilities);
         let functions = host_functions(config, wasi, &streams)?;
-        let mut limits = StoreLimitsBuilder::new();
-        if let Some(bytes) = config.limits().max_memory_bytes {
-            limits = limits.memory_size(usize::try_from(bytes).unwrap_or(usize::MAX));
-        }
         let state = State {
             wasi: match wasi {
-                WasiImpl::Native => self.wasi_ctx(config, &streams)?,
+                WasiImpl::Native => Self::wasi_builder(config, &streams)?.build_p1(),
                 // Never called: the portable WASI's functions take the linker's WASI names.
                 WasiImpl::Portable => WasiCtxBuilder::new().build_p1(),
             },
-            limits: limits.build(),
+            limits: RunLimits::new(config),
         };
-        let mut store = Store::new(&self.engine, state);
-        store.limiter(|s| &mut s.limits);
-        let fuel_budget = config.limits().fuel.unwrap_or(u64::MAX);
-        store.set_fuel(fuel_budget).map_err(internal)?;
-
         let started = Instant::now();
-        // Epochs are engine-wide: another run's watchdog may tick them too, so the callback
-        // checks this run's own deadline and lets everything else continue.
-        let deadline = config.limits().timeout.map(|t| started + t);
-        store.set_epoch_deadline(1);
-        store.epoch_deadline_callback(move |_| match deadline {
-            Some(d) if Instant::now() >= d => Err(TimedOut.into()),
-            _ => Ok(UpdateDeadline::Continue(1)),
-        });
-        let _watchdog = match config.limits().timeout {
-            Some(t) => {
-                let engine = self.engine.clone();
-                Some(Watchdog::start(t, move || engine.increment_epoch()).map_err(internal)?)
-            }
-            None => None,
-        };
+        let (mut store, fuel_budget, _watchdog) = self.store(config, state, started)?;
 
         // Host functions (the portable WASI's among them) are the run's own: they go into a
         // copy of the shared linker.

@@ -47,6 +47,10 @@ pub(crate) struct RunArgs {
     /// Capture stdout and stderr and print one JSON object describing the outcome.
     #[arg(long)]
     json: bool,
+    /// Wrap a preview-1 module into a WASI 0.2 command component (the preview-1 adapter)
+    /// and run that: a component host's WASI 0.2 under a preview-1 program.
+    #[arg(long)]
+    as_component: bool,
     #[command(flatten)]
     cache: super::CacheArgs,
     /// The module: binary WebAssembly or the text format.
@@ -186,7 +190,15 @@ fn read_module(path: &PathBuf) -> Result<Vec<u8>, Failure> {
 }
 
 pub(crate) fn run(args: RunArgs) -> Result<u8, Failure> {
-    let wasm = read_module(&args.module)?;
+    let mut wasm = read_module(&args.module)?;
+    if args.as_component {
+        wasm = wasiport::rewrite::preview1_to_component(&wasm).map_err(|e| {
+            Failure::new(
+                exit::DATA,
+                format!("{}: --as-component: {e}", args.module.display()),
+            )
+        })?;
+    }
     if args.backend == "all" {
         return run_all(&args, &wasm);
     }
