@@ -1390,3 +1390,19 @@ fn a_component_refuses_the_settings_only_a_core_module_takes() {
         "{refused:?}"
     );
 }
+
+#[test]
+fn a_component_that_exits_through_exit_with_code_keeps_its_code() {
+    // WASI 0.2.12's `wasi:cli/exit#exit-with-code`: the one way a component's code other than
+    // 0 and 1 reaches the host.
+    for backend in common::backends_with(Capability::Components) {
+        let module = backend.compile(&wat("exit_with_code_component")).unwrap();
+        let outcome = backend.run(&module, &RunConfig::default()).unwrap();
+        assert_eq!(
+            outcome.termination,
+            Termination::Exited(7),
+            "{}",
+            backend.name()
+        );
+    }
+}
