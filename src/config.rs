@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::{
-    Capabilities, Capability, DirAccess, Error, HostFunction, Limits, OutputMode, Preopen,
+    Capabilities, Capability, DirAccess, Error, HostFunction, Limits, Network, OutputMode, Preopen,
     SocketPreopen, Stdin, WasiImpl,
 };
 
@@ -45,6 +45,7 @@ pub struct RunConfig {
     limits: Limits,
     host_functions: Vec<HostFunction>,
     sockets: Vec<SocketPreopen>,
+    network: Network,
     wasi: Option<WasiImpl>,
     trace: bool,
 }
@@ -63,6 +64,7 @@ impl Default for RunConfig {
             limits: Limits::default(),
             host_functions: Vec::new(),
             sockets: Vec::new(),
+            network: Network::None,
             wasi: None,
             trace: false,
         }
@@ -123,6 +125,11 @@ impl RunConfig {
     /// The preopened sockets, in fd order after the preopened directories.
     pub fn sockets(&self) -> &[SocketPreopen] {
         &self.sockets
+    }
+
+    /// The network a component's `wasi:sockets` may reach.
+    pub fn network(&self) -> Network {
+        self.network
     }
 
     /// The WASI implementation asked for, `None` for the backend's default (see
@@ -240,6 +247,9 @@ impl RunConfig {
         }
         if !self.host_functions.is_empty() {
             needed.insert(Capability::HostFunctions);
+        }
+        if self.network != Network::None {
+            needed.insert(Capability::WasiSockets);
         }
         needed
     }
@@ -384,6 +394,13 @@ impl RunConfigBuilder {
     /// [`Capability::PreopenedSockets`]; a run with native WASI is `Error::InvalidConfig`.
     pub fn preopen_socket(mut self, socket: SocketPreopen) -> Self {
         self.config.sockets.push(socket);
+        self
+    }
+
+    /// Grants a component's `wasi:sockets` this network ([`Network::None`] by default), on
+    /// backends that declare [`Capability::WasiSockets`].
+    pub fn network(mut self, network: Network) -> Self {
+        self.config.network = network;
         self
     }
 

@@ -128,6 +128,12 @@ pub fn preflight(
         return preflight_component(backend, capabilities, component, config);
     }
     config.check_supported(backend, capabilities)?;
+    if config.network() != crate::Network::None {
+        return Err(Error::InvalidConfig(format!(
+            "{backend}: a network grant is for a component's wasi:sockets; a preview-1 module \
+             opens no sockets (preopen one instead)"
+        )));
+    }
     let not_a_command = |message: &str| {
         Err(Error::InvalidModule {
             backend,

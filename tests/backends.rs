@@ -1406,3 +1406,63 @@ fn a_component_that_exits_through_exit_with_code_keeps_its_code() {
         );
     }
 }
+
+#[test]
+fn a_component_reaches_loopback_only_when_the_run_grants_it() {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let server = std::thread::spawn(move || {
+        let (mut conn, _) = listener.accept().unwrap();
+        let mut text = String::new();
+        conn.read_to_string(&mut text).unwrap();
+        conn.write_all(text.to_uppercase().as_bytes()).unwrap();
+    });
+    let backend = common::backend("wasmtime");
+    let component = backend.compile(probe_p2()).unwrap();
+    let connect = || {
+        RunConfig::builder()
+            .program_name("probe.wasm")
+            .args(["connect", addr.as_str(), "hello"])
+    };
+    // Without a grant the host refuses the address; the guest sees an error, not a peer.
+    let denied = backend
+        .run(&component, &connect().build().unwrap())
+        .unwrap();
+    assert_eq!(denied.exit_code(), Some(1), "{}", denied.termination);
+    assert!(
+        String::from_utf8_lossy(&denied.stdout).starts_with("error:"),
+        "{denied:?}"
+    );
+    let granted = backend
+        .run(
+            &component,
+            &connect()
+                .network(wasiport::Network::Loopback)
+                .build()
+                .unwrap(),
+        )
+        .unwrap();
+    assert!(granted.success(), "{granted:?}");
+    assert_eq!(String::from_utf8_lossy(&granted.stdout), "HELLO\n");
+    server.join().unwrap();
+    // A grant is a component's: a module is refused, a backend without wasi:sockets too.
+    let grant = RunConfig::builder()
+        .network(wasiport::Network::Loopback)
+        .build()
+        .unwrap();
+    let module = backend.compile(&wat("hello")).unwrap();
+    assert!(matches!(
+        backend.run(&module, &grant),
+        Err(Error::InvalidConfig(_))
+    ));
+    let wasmi = common::backend("wasmi");
+    let module = wasmi.compile(&wat("hello")).unwrap();
+    assert!(matches!(
+        wasmi.run(&module, &grant),
+        Err(Error::Unsupported {
+            feature: Capability::WasiSockets,
+            ..
+        })
+    ));
+}

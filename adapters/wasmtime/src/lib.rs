@@ -23,8 +23,8 @@ use std::time::Instant;
 
 use wasiport::support::{host_functions, preflight, OutputStreams, Watchdog};
 use wasiport::{
-    Backend, Capabilities, Capability, CompiledModule, DirAccess, Error, ModuleInfo, Outcome,
-    RunConfig, Stdin, Termination, WasiImpl,
+    Backend, Capabilities, Capability, CompiledModule, DirAccess, Error, ModuleInfo, Network,
+    Outcome, RunConfig, Stdin, Termination, WasiImpl,
 };
 use wasmtime::component::Component;
 use wasmtime::{
@@ -191,10 +191,27 @@ impl Wasmtime {
         config: &RunConfig,
     ) -> Result<Outcome, Error> {
         let streams = OutputStreams::new(config);
-        let state = component::State::new(
-            Self::wasi_builder(config, &streams)?.build(),
-            RunLimits::new(config),
-        );
+        let mut wasi = Self::wasi_builder(config, &streams)?;
+        match config.network() {
+            // wasmtime-wasi's default: TCP and UDP off.
+            Network::None => {}
+            Network::Loopback => {
+                wasi.allow_tcp(true)
+                    .allow_udp(true)
+                    .allow_ip_name_lookup(false)
+                    .socket_addr_check(|addr, used| {
+                        use wasmtime_wasi::sockets::SocketAddrUse;
+                        // The unspecified address is checked for the bind a connect or a send
+                        // makes implicitly; a listener on it (every interface) is refused, and
+                        // every peer, accepted or received from, must be loopback.
+                        let allowed = addr.ip().is_loopback()
+                            || (addr.ip().is_unspecified()
+                                && matches!(used, SocketAddrUse::TcpBind | SocketAddrUse::UdpBind));
+                        Box::pin(async move { allowed })
+                    });
+            }
+        }
+        let state = component::State::new(wasi.build(), RunLimits::new(config));
         let started = Instant::now();
         let (mut store, fuel_budget, _watchdog) = self.store(config, state, started)?;
         let result = native.run(&self.component_linker, &mut store);

@@ -143,6 +143,16 @@ fn main() {
                 .unwrap_or_else(|e| fail(e));
             println!("echoed {} bytes", text.len());
         }
+        // Connects to ADDR over TCP, sends TEXT, closes its side and prints what came back.
+        "connect" => {
+            let mut conn = std::net::TcpStream::connect(arg(2)).unwrap_or_else(|e| fail(e));
+            conn.write_all(arg(3).as_bytes()).unwrap_or_else(|e| fail(e));
+            conn.shutdown(std::net::Shutdown::Write)
+                .unwrap_or_else(|e| fail(e));
+            let mut reply = String::new();
+            conn.read_to_string(&mut reply).unwrap_or_else(|e| fail(e));
+            println!("{reply}");
+        }
         // Spins forever.
         "spin" => {
             let mut x: u64 = 0;
