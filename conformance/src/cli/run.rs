@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use clap::Args;
 use wasiport::{
-    Backend, Capability, ModuleCache, Outcome, OutputMode, Preopen, RunConfig, Stdin, Termination,
-    WasiImpl,
+    Backend, Capability, ModuleCache, Network, Outcome, OutputMode, Preopen, RunConfig, Stdin,
+    Termination, WasiImpl,
 };
 use wasiport_conformance::{backends, report};
 
@@ -40,6 +40,9 @@ pub(crate) struct RunArgs {
     /// `portable` (wasiport's, the same on every engine).
     #[arg(long, value_name = "native|portable")]
     wasi: Option<String>,
+    /// The network a component's `wasi:sockets` may reach: `none` (the default) or `loopback`.
+    #[arg(long, value_name = "none|loopback")]
+    network: Option<String>,
     /// Record every WASI call (function, arguments, errno) and print the trace to stderr after
     /// the run (in the JSON with --json). Uses the portable WASI.
     #[arg(long)]
@@ -135,6 +138,18 @@ fn config(args: &RunArgs, capture: bool) -> Result<RunConfig, Failure> {
             .parse()
             .map_err(|e| Failure::new(exit::USAGE, format!("bad --wasi: {e}")))?;
         b = b.wasi(wasi);
+    }
+    if let Some(network) = &args.network {
+        b = b.network(match network.as_str() {
+            "none" => Network::None,
+            "loopback" => Network::Loopback,
+            other => {
+                return Err(Failure::new(
+                    exit::USAGE,
+                    format!("bad --network `{other}`: expected none or loopback"),
+                ))
+            }
+        });
     }
     Ok(b.trace(args.trace).build()?)
 }
