@@ -59,7 +59,9 @@ pub enum Capability {
     WasiHttp,
 }
 
-const FOR_MODULES: [Capability; 15] = [
+/// Every capability, in declaration order (a capability's bit is its place here): those of a
+/// core module's run, then, from [`Capability::Components`] on, those only a component needs.
+const ALL: [Capability; 20] = [
     Capability::WasiPreview1,
     Capability::Fuel,
     Capability::Timeout,
@@ -75,9 +77,6 @@ const FOR_MODULES: [Capability; 15] = [
     Capability::PortableWasi,
     Capability::SerializedModules,
     Capability::PreopenedSockets,
-];
-
-const FOR_COMPONENTS: [Capability; 5] = [
     Capability::Components,
     Capability::Wasi0_2,
     Capability::Wasi0_3,
@@ -85,19 +84,8 @@ const FOR_COMPONENTS: [Capability; 5] = [
     Capability::WasiHttp,
 ];
 
-const ALL: [Capability; FOR_MODULES.len() + FOR_COMPONENTS.len()] = {
-    let mut all = [Capability::WasiPreview1; FOR_MODULES.len() + FOR_COMPONENTS.len()];
-    let mut i = 0;
-    while i < all.len() {
-        all[i] = if i < FOR_MODULES.len() {
-            FOR_MODULES[i]
-        } else {
-            FOR_COMPONENTS[i - FOR_MODULES.len()]
-        };
-        i += 1;
-    }
-    all
-};
+/// [`ALL`] split where the component capabilities begin.
+const BY_KIND: (&[Capability], &[Capability]) = ALL.split_at(Capability::Components as usize);
 
 impl Capability {
     /// Every capability, in a stable order: those of [`Capability::FOR_MODULES`], then those of
@@ -112,11 +100,11 @@ impl Capability {
     /// assert!(!Capability::FOR_MODULES.contains(&Capability::Components));
     /// assert_eq!(Capability::FOR_MODULES, &Capability::ALL[..Capability::FOR_MODULES.len()]);
     /// ```
-    pub const FOR_MODULES: &'static [Capability] = &FOR_MODULES;
+    pub const FOR_MODULES: &'static [Capability] = BY_KIND.0;
 
     /// What only a run of a component needs: the component model itself, a WASI line, and the
     /// WASI 0.2+ interfaces a backend may lack.
-    pub const FOR_COMPONENTS: &'static [Capability] = &FOR_COMPONENTS;
+    pub const FOR_COMPONENTS: &'static [Capability] = BY_KIND.1;
 
     /// What the [portable WASI](crate::portable) does by itself for a run, over any runtime
     /// that links host functions: the standard streams and preopened directories. With it, a
@@ -259,6 +247,10 @@ mod tests {
         assert!(Capability::ALL.len() <= 32);
         let all: Capabilities = Capability::ALL.iter().copied().collect();
         assert_eq!(all.iter().collect::<Vec<_>>(), Capability::ALL);
+        // FOR_MODULES and FOR_COMPONENTS are split off ALL by a variant's number.
+        for (i, c) in Capability::ALL.iter().enumerate() {
+            assert_eq!(*c as usize, i, "{c}");
+        }
         for c in Capability::ALL {
             let mut set = all;
             set.remove(*c);

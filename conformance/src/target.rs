@@ -2,10 +2,10 @@
 //! (`wasmtime-portable`), or with each preview-1 module wrapped into a WASI 0.2 component
 //! (`wasmtime-p2`). Each has its own name, expectations and column in the matrix.
 
-use wasiport::support::{module_info, preflight};
+use wasiport::support::preflight;
 use wasiport::{
-    Backend, Capabilities, Capability, CompiledModule, Error, ModuleInfo, Outcome, RunConfig,
-    WasiImpl,
+    Backend, Capabilities, Capability, CompiledModule, ComponentInfo, Error, ModuleInfo, Outcome,
+    RunConfig, WasiImpl,
 };
 
 /// How a [`Target`] runs its backend.
@@ -97,7 +97,7 @@ impl Target {
     /// kept to fail its runs with the words a module's would (a command the adapter cannot
     /// take is refused now).
     fn compile_as_component(&self, wasm: &[u8]) -> Result<CompiledModule, Error> {
-        if wasiport::ComponentInfo::is_component(wasm) {
+        if ComponentInfo::is_component(wasm) {
             return self.inner.compile(wasm);
         }
         match wasiport::rewrite::preview1_to_component(wasm) {
@@ -136,10 +136,12 @@ impl Backend for Target {
 
     fn compile(&self, wasm: &[u8]) -> Result<CompiledModule, Error> {
         match self.way {
-            Way::Portable => {
-                module_info(self.name, &self.capabilities, wasm)?;
-                self.inner.compile(wasm)
-            }
+            // The portable WASI is preview 1's: the header says enough to refuse a component.
+            Way::Portable if ComponentInfo::is_component(wasm) => Err(Error::Unsupported {
+                backend: self.name,
+                feature: Capability::Components,
+            }),
+            Way::Portable => self.inner.compile(wasm),
             Way::AsComponent => self.compile_as_component(wasm),
         }
     }

@@ -24,7 +24,7 @@ use wit_component::ComponentEncoder;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn preview1_to_component(wasm: &[u8]) -> Result<Vec<u8>, String> {
-    if wasmparser::Parser::is_component(wasm) {
+    if crate::ComponentInfo::is_component(wasm) {
         return Err("it is a component already".to_string());
     }
     let adapter = wasi_preview1_component_adapter_provider::WASI_SNAPSHOT_PREVIEW1_COMMAND_ADAPTER;

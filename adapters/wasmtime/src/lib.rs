@@ -213,7 +213,7 @@ impl Wasmtime {
         }
         let state = component::State::new(wasi.build(), RunLimits::new(config));
         let started = Instant::now();
-        let (mut store, fuel_budget, _watchdog) = self.store(config, state, started)?;
+        let (mut store, _watchdog) = self.store(config, state, started)?;
         let result = native.run(&self.component_linker, &mut store);
         let elapsed = started.elapsed();
         let termination = match result {
@@ -221,22 +221,23 @@ impl Wasmtime {
             Err(_) if store.data_mut().limits().refused_before_start() => Termination::MemoryLimit,
             result => classify(result),
         };
-        let fuel_left = store.get_fuel().map_err(internal)?;
-        Ok(streams.outcome(termination, elapsed, Some(fuel_budget - fuel_left)))
+        let fuel = fuel_used(&store, config)?;
+        Ok(streams.outcome(termination, elapsed, Some(fuel)))
     }
 
-    /// A store for one run: its memory cap, its fuel budget (returned) and its deadline,
-    /// checked by the epoch callback and ticked by the returned watchdog.
+    /// A store for one run: its memory cap, its fuel budget and its deadline, checked by the
+    /// epoch callback and ticked by the returned watchdog.
     fn store<T: Limited>(
         &self,
         config: &RunConfig,
         state: T,
         started: Instant,
-    ) -> Result<(Store<T>, u64, Option<Watchdog>), Error> {
+    ) -> Result<(Store<T>, Option<Watchdog>), Error> {
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| s.limits());
-        let fuel_budget = config.limits().fuel.unwrap_or(u64::MAX);
-        store.set_fuel(fuel_budget).map_err(internal)?;
+        store
+            .set_fuel(config.limits().fuel.unwrap_or(u64::MAX))
+            .map_err(internal)?;
         // Epochs are engine-wide: another run's watchdog may tick them too, so the callback
         // checks this run's own deadline and lets everything else continue.
         let deadline = config.limits().timeout.map(|t| started + t);
@@ -252,15 +253,21 @@ impl Wasmtime {
             }
             None => None,
         };
-        Ok((store, fuel_budget, watchdog))
+        Ok((store, watchdog))
     }
 }
 
 fn invalid(e: impl std::fmt::Display) -> Error {
     Error::InvalidModule {
         backend: NAME,
-        message: e.to_string(),
+        message: format!("{e:#}"),
     }
+}
+
+/// The fuel a run in `store` has used of `config`'s budget (of `u64::MAX` without one).
+fn fuel_used<T>(store: &Store<T>, config: &RunConfig) -> Result<u64, Error> {
+    let budget = config.limits().fuel.unwrap_or(u64::MAX);
+    Ok(budget - store.get_fuel().map_err(internal)?)
 }
 
 impl Backend for Wasmtime {
@@ -280,15 +287,14 @@ impl Backend for Wasmtime {
         // A component this backend cannot run is refused before the runtime sees it.
         let info = wasiport::support::module_info(NAME, &self.capabilities, wasm)?;
         if info.is_component() {
-            let component =
-                Component::new(&self.engine, wasm).map_err(|e| invalid(format!("{e:#}")))?;
+            let component = Component::new(&self.engine, wasm).map_err(invalid)?;
             return Ok(CompiledModule::new(
                 NAME,
                 info,
                 component::Compiled::new(component),
             ));
         }
-        let module = Module::new(&self.engine, wasm).map_err(|e| invalid(format!("{e:#}")))?;
+        let module = Module::new(&self.engine, wasm).map_err(invalid)?;
         Ok(CompiledModule::new(NAME, info, Compiled::new(module)))
     }
 
@@ -310,16 +316,15 @@ impl Backend for Wasmtime {
         // SAFETY: the caller vouches that the bytes are `serialize`'s; wasmtime checks that they
         // were made by this wasmtime with compatible settings (a component's as a component).
         if info.is_component() {
-            let component = unsafe { Component::deserialize(&self.engine, bytes) }
-                .map_err(|e| invalid(format!("{e:#}")))?;
+            let component =
+                unsafe { Component::deserialize(&self.engine, bytes) }.map_err(invalid)?;
             return Ok(CompiledModule::new(
                 NAME,
                 info,
                 component::Compiled::new(component),
             ));
         }
-        let module = unsafe { Module::deserialize(&self.engine, bytes) }
-            .map_err(|e| invalid(format!("{e:#}")))?;
+        let module = unsafe { Module::deserialize(&self.engine, bytes) }.map_err(invalid)?;
         Ok(CompiledModule::new(NAME, info, Compiled::new(module)))
     }
 
@@ -344,7 +349,7 @@ impl Backend for Wasmtime {
             limits: RunLimits::new(config),
         };
         let started = Instant::now();
-        let (mut store, fuel_budget, _watchdog) = self.store(config, state, started)?;
+        let (mut store, _watchdog) = self.store(config, state, started)?;
 
         // Host functions (the portable WASI's among them) are the run's own: they go into a
         // copy of the shared linker.
@@ -377,7 +382,7 @@ impl Backend for Wasmtime {
             .and_then(|start| start.call(&mut store, ()));
         let elapsed = started.elapsed();
         let termination = classify(result);
-        let fuel_left = store.get_fuel().map_err(internal)?;
-        Ok(streams.outcome(termination, elapsed, Some(fuel_budget - fuel_left)))
+        let fuel = fuel_used(&store, config)?;
+        Ok(streams.outcome(termination, elapsed, Some(fuel)))
     }
 }
