@@ -35,6 +35,21 @@ pub trait Backend: Send + Sync {
     /// [`Error::Unsupported`].
     fn capabilities(&self) -> &Capabilities;
 
+    /// What a run of a component can ask of this backend: a subset of
+    /// [`Backend::capabilities`], those of [`Capability::FOR_COMPONENTS`](crate::Capability)
+    /// among them when it runs components at all. By default, [`Backend::capabilities`]
+    /// itself; a backend whose components get less than its modules (no fuel, say) says so here.
+    ///
+    /// ```
+    /// use wasiport::{Backend, Capability};
+    /// let backend = wasiport_wasmtime::Wasmtime::new()?;
+    /// assert!(backend.component_capabilities().contains(Capability::Fuel));
+    /// # Ok::<(), wasiport::Error>(())
+    /// ```
+    fn component_capabilities(&self) -> &Capabilities {
+        self.capabilities()
+    }
+
     /// Validates and compiles a binary WebAssembly module.
     ///
     /// Fails with [`Error::InvalidModule`] (carrying the runtime's own message) when the bytes

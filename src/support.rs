@@ -58,14 +58,6 @@ fn preflight_component(
     config: &RunConfig,
 ) -> Result<Option<Outcome>, Error> {
     let wasi = config.wasi_for(capabilities);
-    let mut needed = config.required_capabilities_with(wasi);
-    needed.remove(Capability::WasiPreview1);
-    for c in component.needs() {
-        needed.insert(c);
-    }
-    if let Some(feature) = needed.iter().find(|c| !capabilities.contains(*c)) {
-        return Err(Error::Unsupported { backend, feature });
-    }
     let only_for_modules = |what: &str| {
         Err(Error::InvalidConfig(format!(
             "{backend}: {what} are for core modules; a component imports WIT interfaces and \
@@ -83,6 +75,14 @@ fn preflight_component(
     }
     if !config.sockets().is_empty() {
         return only_for_modules("preopened sockets");
+    }
+    let mut needed = config.required_capabilities_with(wasi);
+    needed.remove(Capability::WasiPreview1);
+    for c in component.needs() {
+        needed.insert(c);
+    }
+    if let Some(feature) = needed.iter().find(|c| !capabilities.contains(*c)) {
+        return Err(Error::Unsupported { backend, feature });
     }
     if !component.is_command() {
         return Err(Error::InvalidModule {

@@ -564,7 +564,11 @@ fn run_cases_with(
         let fixture = Fixture::new();
         let config = (case.config)(&fixture).build().expect("config");
         // What the backend does not declare, it must refuse, never ignore.
-        if let Err(expected) = config.check_supported(backend.name(), backend.capabilities()) {
+        let capabilities = match module.info().is_component() {
+            true => backend.component_capabilities(),
+            false => backend.capabilities(),
+        };
+        if let Err(expected) = config.check_supported(backend.name(), capabilities) {
             match backend.run(&module, &config) {
                 Err(e) if e.to_string() == expected.to_string() => {}
                 other => failures.push(format!(
@@ -605,7 +609,7 @@ fn run_cases_with(
         }
         let known = KNOWN_DIFFERENCES
             .iter()
-            .find(|(b, c, _)| *b == target && *c == case.name);
+            .find(|(targets, c, _)| targets.contains(&target) && *c == case.name);
         match (problems.is_empty(), known) {
             (true, None) | (false, Some(_)) => {}
             (true, Some((_, _, why))) => failures.push(format!(
@@ -628,59 +632,66 @@ const EXIT_0_2: &str = "WASI 0.2's `wasi:cli/exit` has only `exit(result)` befor
     failure is exit code 1; neither wasmtime 48's preview-1 adapter nor Rust 1.95's wasip2 std \
     calls 0.2.12's `exit-with-code`";
 
-/// Cases an engine truly cannot pass, by backend and case, each with why: such a case must
-/// fail there (a pass is reported, so the list cannot go stale).
-const KNOWN_DIFFERENCES: &[(&str, &str, &str)] = &[
+const MUTATE_DIRECTORY: &str = "wasi-libc opens a file for writing with `mutate-directory` among \
+    its descriptor flags, and preview2-shim 0.26.1's open-at refuses that flag as `unsupported` \
+    (wasmtime ignores it): a wasm32-wasip2 program cannot create or write a file on node";
+
+/// Cases an engine truly cannot pass, by targets and case, each with why: such a case must
+/// fail on each of those targets (a pass is reported, so the list cannot go stale).
+const KNOWN_DIFFERENCES: &[(&[&str], &str, &str)] = &[
     (
-        "node",
+        &["node", "node-portable", "node-p2"],
         "call_indirect to null",
-        "V8 11 (Node 20) says \"null function or function signature mismatch\" for both, \
-         so a null entry is reported as a signature mismatch",
-    ),
-    (
-        "node-portable",
-        "call_indirect to null",
-        "V8 11 (Node 20) says \"null function or function signature mismatch\" for both, \
-         so a null entry is reported as a signature mismatch",
+        V8_NULL_CALL,
     ),
     // WASI 0.2 itself: `wasi:cli/exit` has only `exit(result)` before 0.2.12, so any code but 0
     // arrives as failure (1). wasmtime-wasi 48 links 0.2.12's `exit-with-code`, but neither the
     // preview-1 adapter wasmtime 48 ships nor Rust 1.95's wasip2 std calls it.
-    ("wasmtime-p2", "proc_exit sets the exit code", EXIT_0_2),
-    ("wasmtime-p2", "a Rust exit code passes through", EXIT_0_2),
-    ("wasmtime-p2", "a large exit code passes through", EXIT_0_2),
+    (P1_ON_P2, "proc_exit sets the exit code", EXIT_0_2),
+    (P2_BUILDS, "a Rust exit code passes through", EXIT_0_2),
+    (P2_BUILDS, "a large exit code passes through", EXIT_0_2),
     (
-        "wasmtime-p2",
+        P2_BUILDS,
         "an exit code past a byte is not reduced",
         EXIT_0_2,
     ),
     (
-        "wasmtime (wasm32-wasip2)",
-        "a Rust exit code passes through",
-        EXIT_0_2,
+        &["node (wasm32-wasip2)"],
+        "a read-write preopen takes a new file",
+        MUTATE_DIRECTORY,
     ),
     (
-        "wasmtime (wasm32-wasip2)",
-        "a large exit code passes through",
-        EXIT_0_2,
+        &["node-p2"],
+        "only the configured environment reaches the guest",
+        "jco lowers an empty string as (pointer 1, length 0) without calling the adapter's \
+         cabi_realloc: the preview-1 adapter then runs `EMPTY=` into the next entry",
     ),
     (
-        "wasmtime (wasm32-wasip2)",
-        "an exit code past a byte is not reduced",
-        EXIT_0_2,
-    ),
-    (
-        "wasmtime-p2",
+        P1_ON_P2,
         "out-of-bounds load",
         "the preview-1 adapter grows the module's memory by a page for its own state before \
          `_start`, so the address just past the module's one page is in bounds",
     ),
     (
-        "chromium",
+        &["chromium"],
         "a preopened directory is listed",
         "browser_wasi_shim's in-memory file system has no symbolic links: `escape` is not loaded",
     ),
 ];
+
+/// The targets that run each preview-1 module wrapped as a component.
+const P1_ON_P2: &[&str] = &["wasmtime-p2", "node-p2"];
+
+/// Every target that runs a component: the wrapped modules and the probe built for wasip2.
+const P2_BUILDS: &[&str] = &[
+    "wasmtime-p2",
+    "node-p2",
+    "wasmtime (wasm32-wasip2)",
+    "node (wasm32-wasip2)",
+];
+
+const V8_NULL_CALL: &str = "V8 11 (Node 20) says \"null function or function signature \
+    mismatch\" for both, so a null entry is reported as a signature mismatch";
 
 fn assert_all_cases(name: &str) {
     let failures = run_cases(common::backend(name).as_ref());
@@ -729,19 +740,27 @@ fn wasmtime_with_each_module_wrapped_as_a_wasi_0_2_component_gives_the_expected_
 }
 
 #[test]
+fn node_with_each_module_wrapped_as_a_wasi_0_2_component_gives_the_expected_outcome_in_every_case()
+{
+    assert_all_cases("node-p2");
+}
+
+#[test]
 fn the_probe_built_as_a_wasi_0_2_component_gives_the_outcomes_of_its_preview1_build() {
-    // The same source for wasm32-wasip2: rustc emits a component, run with wasmtime-wasi's p2.
-    let backend = common::backend("wasmtime");
+    // The same source for wasm32-wasip2: rustc emits a component, run by each component host
+    // with its own WASI 0.2 (wasmtime-wasi's p2; jco and preview2-shim on node).
     assert!(wasiport::ModuleInfo::parse(probe_p2())
         .unwrap()
         .component()
         .is_some_and(|c| c.is_command()));
-    let failures = run_cases_with(
-        backend.as_ref(),
-        "wasmtime (wasm32-wasip2)",
-        probe_p2(),
-        false,
-    );
+    let mut failures = Vec::new();
+    for backend in common::engines() {
+        if !backend.capabilities().contains(Capability::Components) {
+            continue;
+        }
+        let target = format!("{} (wasm32-wasip2)", backend.name());
+        failures.extend(run_cases_with(backend.as_ref(), &target, probe_p2(), false));
+    }
     assert!(
         failures.is_empty(),
         "{} case(s) failed:\n{}",
@@ -1360,7 +1379,15 @@ fn a_backend_without_components_refuses_a_component_as_unsupported_not_as_malfor
 
 #[test]
 fn a_component_refuses_the_settings_only_a_core_module_takes() {
-    let backend = common::backend("wasmtime");
+    for backend in common::engines() {
+        if backend.capabilities().contains(Capability::Components) {
+            refuses_the_settings_only_a_core_module_takes(backend.as_ref());
+        }
+    }
+}
+
+fn refuses_the_settings_only_a_core_module_takes(backend: &dyn Backend) {
+    let name = backend.name();
     let module = backend.compile(probe_p2()).unwrap();
     let host = wasiport::HostFunction::new("env", "f", wasiport::Signature::new([], []), |_, _| {
         Ok(vec![])
@@ -1374,7 +1401,7 @@ fn a_component_refuses_the_settings_only_a_core_module_takes() {
         let refused = backend.run(&module, &config.build().unwrap());
         assert!(
             matches!(&refused, Err(Error::InvalidConfig(m)) if m.contains("for core modules")),
-            "{refused:?}"
+            "{name}: {refused:?}"
         );
     }
     // A component that is no command (it exports no `wasi:cli/run`) is refused as such.
@@ -1387,8 +1414,31 @@ fn a_component_refuses_the_settings_only_a_core_module_takes() {
     let refused = backend.run(&library, &RunConfig::default());
     assert!(
         matches!(&refused, Err(Error::InvalidModule { message, .. }) if message.contains("wasi:cli/run")),
-        "{refused:?}"
+        "{name}: {refused:?}"
     );
+}
+
+#[test]
+fn a_component_on_node_refuses_fuel_and_a_memory_cap_as_unsupported() {
+    // jco instantiates a component's core modules: node meters and caps modules only, and says
+    // so in its component capabilities.
+    let backend = common::backend("node");
+    let component = backend.compile(probe_p2()).unwrap();
+    for (config, feature) in [
+        (RunConfig::builder().fuel(1_000_000), Capability::Fuel),
+        (
+            RunConfig::builder().max_memory_bytes(1 << 24),
+            Capability::MemoryLimit,
+        ),
+    ] {
+        assert!(backend.capabilities().contains(feature));
+        assert!(!backend.component_capabilities().contains(feature));
+        let refused = backend.run(&component, &config.build().unwrap());
+        assert!(
+            matches!(&refused, Err(Error::Unsupported { feature: f, .. }) if *f == feature),
+            "{refused:?}"
+        );
+    }
 }
 
 #[test]
@@ -1412,40 +1462,70 @@ fn a_component_reaches_loopback_only_when_the_run_grants_it() {
     use std::io::{Read, Write};
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap().to_string();
+    let hosts: Vec<_> = common::engines()
+        .into_iter()
+        .filter(|b| b.capabilities().contains(Capability::WasiSockets))
+        .collect();
+    assert!(hosts.len() >= 2, "wasmtime and node run wasi:sockets");
+    let connections = hosts.len();
     let server = std::thread::spawn(move || {
-        let (mut conn, _) = listener.accept().unwrap();
-        let mut text = String::new();
-        conn.read_to_string(&mut text).unwrap();
-        conn.write_all(text.to_uppercase().as_bytes()).unwrap();
+        let mut received = Vec::new();
+        for _ in 0..connections {
+            let (mut conn, _) = listener.accept().unwrap();
+            let mut text = String::new();
+            conn.read_to_string(&mut text).unwrap();
+            // A peer that closed its side entirely is gone: nothing to answer.
+            let _ = conn.write_all(text.to_uppercase().as_bytes());
+            received.push(text);
+        }
+        received
     });
-    let backend = common::backend("wasmtime");
-    let component = backend.compile(probe_p2()).unwrap();
     let connect = || {
         RunConfig::builder()
             .program_name("probe.wasm")
             .args(["connect", addr.as_str(), "hello"])
     };
-    // Without a grant the host refuses the address; the guest sees an error, not a peer.
-    let denied = backend
-        .run(&component, &connect().build().unwrap())
-        .unwrap();
-    assert_eq!(denied.exit_code(), Some(1), "{}", denied.termination);
-    assert!(
-        String::from_utf8_lossy(&denied.stdout).starts_with("error:"),
-        "{denied:?}"
-    );
-    let granted = backend
-        .run(
-            &component,
-            &connect()
-                .network(wasiport::Network::Loopback)
-                .build()
-                .unwrap(),
-        )
-        .unwrap();
-    assert!(granted.success(), "{granted:?}");
-    assert_eq!(String::from_utf8_lossy(&granted.stdout), "HELLO\n");
-    server.join().unwrap();
+    // Another host's address: loopback is all a grant reaches.
+    let elsewhere = || {
+        RunConfig::builder()
+            .program_name("probe.wasm")
+            .args(["connect", "192.0.2.1:9", "hello"])
+            .network(wasiport::Network::Loopback)
+    };
+    for backend in &hosts {
+        let name = backend.name();
+        let component = backend.compile(probe_p2()).unwrap();
+        // Without a grant the host refuses the address; the guest sees an error, not a peer.
+        for config in [connect(), elsewhere()] {
+            let denied = backend.run(&component, &config.build().unwrap()).unwrap();
+            assert_eq!(
+                denied.exit_code(),
+                Some(1),
+                "{name}: {}",
+                denied.termination
+            );
+            assert!(
+                String::from_utf8_lossy(&denied.stdout).starts_with("error:"),
+                "{name}: {denied:?}"
+            );
+        }
+        let granted = backend
+            .run(
+                &component,
+                &connect()
+                    .network(wasiport::Network::Loopback)
+                    .build()
+                    .unwrap(),
+            )
+            .unwrap();
+        assert!(granted.success(), "{name}: {granted:?}");
+        // preview2-shim 0.26.1's `shutdown` ignores its type and destroys the socket: the
+        // guest's half-close (send) closes its receiving side too, so it reads no reply.
+        let reply = if name == "node" { "\n" } else { "HELLO\n" };
+        assert_eq!(String::from_utf8_lossy(&granted.stdout), reply, "{name}");
+    }
+    assert_eq!(server.join().unwrap(), vec!["hello"; connections]);
+    let backend = common::backend("wasmtime");
     // A grant is a component's: a module is refused, a backend without wasi:sockets too.
     let grant = RunConfig::builder()
         .network(wasiport::Network::Loopback)

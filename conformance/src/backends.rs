@@ -58,6 +58,8 @@ pub const PORTABLE: &[&str] = &[
 pub const AS_COMPONENT: &[&str] = &[
     #[cfg(feature = "wasmtime")]
     "wasmtime-p2",
+    #[cfg(feature = "node")]
+    "node-p2",
 ];
 
 /// Every target `all` selects: each backend with its own WASI, then (where it links host
@@ -89,6 +91,8 @@ pub const TARGETS: &[&str] = &[
     "node",
     #[cfg(feature = "node")]
     "node-portable",
+    #[cfg(feature = "node")]
+    "node-p2",
     #[cfg(feature = "chromium")]
     "chromium",
 ];

@@ -52,7 +52,7 @@ impl Target {
         // and the module cache reads a module's info off the bytes it is given, here the
         // preview-1 module's, not the component's.
         let capabilities = inner
-            .capabilities()
+            .component_capabilities()
             .iter()
             .filter(|c| {
                 !matches!(

@@ -4,6 +4,8 @@
 // It talks to the Rust host over the Unix socket named by its one argument: one JSON object a
 // line each way. Requests carry an `id`, and each gets exactly one reply with the same `id`:
 //   {op: "compile", id, module, wasm}        -> {id, ok: true} | {id, error}
+//   {op: "compile_component", id, module, wasm, dir, jco}
+//                                            -> {id, ok: true} | {id, error}
 //   {op: "forget", id, module}               -> {id, ok: true}
 //   {op: "run", id, module, job}             -> {id, result} | {id, unknown_module: true} | {id, error}
 // `wasm` and captured output are base64. The runner writes nothing to its own stdout or stderr:
@@ -14,6 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { describe } from './guest.mjs';
+import { transpile } from './component.mjs';
 
 const WORKER = new URL('./worker.mjs', import.meta.url);
 /** Idle workers kept for the next runs; more than this are stopped when they finish. */
@@ -60,6 +63,18 @@ async function handle(request) {
       }
       return;
     }
+    case 'compile_component': {
+      let component;
+      try {
+        component = await transpiled(request);
+      } catch (e) {
+        reply({ id: request.id, error: describe(e), invalid: true });
+        return;
+      }
+      modules.set(request.module, { component });
+      reply({ id: request.id, ok: true });
+      return;
+    }
     case 'forget':
       modules.delete(request.module);
       reply({ id: request.id, ok: true });
@@ -78,6 +93,36 @@ async function handle(request) {
   }
 }
 
+/**
+ * A component, transpiled by jco into `request.dir` (unless it already was: the directory is
+ * named after the component's bytes, and is complete once it has `cores.json`), with its core
+ * modules compiled: what a worker needs to run it.
+ */
+async function transpiled(request) {
+  const { dir, jco } = request;
+  const list = path.join(dir, 'cores.json');
+  if (!fs.existsSync(list)) {
+    const staging = fs.mkdtempSync(`${dir}.staging-`);
+    try {
+      const cores = await transpile(jco, Buffer.from(request.wasm, 'base64'), staging, fs);
+      fs.writeFileSync(path.join(staging, 'cores.json'), JSON.stringify(cores));
+      // Another runner may have put the same files there first: theirs serve as well.
+      try {
+        fs.renameSync(staging, dir);
+      } catch (e) {
+        if (!fs.existsSync(list)) throw e;
+      }
+    } finally {
+      fs.rmSync(staging, { recursive: true, force: true });
+    }
+  }
+  const cores = {};
+  for (const name of JSON.parse(fs.readFileSync(list, 'utf8'))) {
+    cores[name] = await WebAssembly.compile(fs.readFileSync(path.join(dir, name)));
+  }
+  return { glue: path.join(dir, 'component.mjs'), cores, jco };
+}
+
 /** The guest's standard streams: files in a directory of the run's own, or the runner's own. */
 function openStreams(job, dir) {
   const files = [];
@@ -90,14 +135,14 @@ function openStreams(job, dir) {
   let stdin;
   switch (job.stdin.kind) {
     case 'inherit':
-      stdin = 0;
+      stdin = { fd: 0 };
       break;
     case 'bytes':
       fs.writeFileSync(path.join(dir, 'stdin'), Buffer.from(job.stdin.data, 'base64'));
-      stdin = open('stdin', 'r').fd;
+      stdin = open('stdin', 'r');
       break;
     default:
-      stdin = open('empty', 'w+').fd;
+      stdin = open('empty', 'w+');
   }
   const output = (mode, inherited, name) => {
     switch (mode.kind) {
@@ -106,7 +151,7 @@ function openStreams(job, dir) {
       case 'capture':
         return { ...open(name, 'w+'), limit: mode.limit };
       default:
-        return { fd: fs.openSync('/dev/null', 'w'), discard: true };
+        return { fd: fs.openSync('/dev/null', 'w'), file: '/dev/null', discard: true };
     }
   };
   const stdout = output(job.stdout, 1, 'stdout');
@@ -115,9 +160,15 @@ function openStreams(job, dir) {
   return { stdin, stdout, stderr, files };
 }
 
+/** The streams as a component's run opens them again: each a file's path, or 'inherit'. */
+function paths(streams) {
+  const at = (s) => s.file ?? 'inherit';
+  return { stdin: at(streams.stdin), stdout: at(streams.stdout), stderr: at(streams.stderr) };
+}
+
 /** What a captured stream holds: at most `limit` bytes, and whether there were more. */
 function captured(stream) {
-  if (stream.file === undefined) return { data: '', truncated: false };
+  if (stream.file === undefined || stream.discard) return { data: '', truncated: false };
   const size = fs.fstatSync(stream.fd).size;
   const keep = Math.min(size, stream.limit);
   const buffer = Buffer.alloc(keep);
@@ -133,7 +184,16 @@ function captured(stream) {
 function takeWorker() {
   const worker = idle.pop();
   if (worker !== undefined) return worker;
-  return new Worker(WORKER);
+  const fresh = new Worker(WORKER);
+  // A worker that fails or ends between runs (a guest's resources, finalized late, can throw)
+  // leaves the pool; without a listener its error would end the runner.
+  const drop = () => {
+    const at = idle.indexOf(fresh);
+    if (at >= 0) idle.splice(at, 1);
+  };
+  fresh.on('error', drop);
+  fresh.on('exit', drop);
+  return fresh;
 }
 
 function giveBack(worker) {
@@ -150,7 +210,8 @@ async function run(module, job) {
   let timer;
   try {
     const ended = await new Promise((resolve) => {
-      const onMessage = (m) => settle(m, true);
+      // A worker that has loaded many components' glue is let go, so that none grows forever.
+      const onMessage = (m) => settle(m, !m.retire);
       const onError = (e) => settle({ termination: { kind: 'crash', message: describe(e) } }, false);
       const onExit = (code) => settle({ termination: { kind: 'crash', message: `the worker exited with code ${code}` } }, false);
       const settle = (ended, reusable) => {
@@ -172,11 +233,14 @@ async function run(module, job) {
         }, job.timeout_ms);
       }
       worker.postMessage({
-        module,
+        module: module.component === undefined ? module : null,
+        component: module.component,
+        streams: paths(streams),
+        network: job.network,
         args: job.args,
         env: job.env,
         preopens: job.preopens,
-        stdin: streams.stdin,
+        stdin: streams.stdin.fd,
         stdout: streams.stdout.fd,
         stderr: streams.stderr.fd,
         fuel: job.fuel,

@@ -6,21 +6,51 @@
 // provide the security guarantees a sandbox needs for untrusted code.
 import { parentPort } from 'node:worker_threads';
 import { WASI } from 'node:wasi';
+import { pathToFileURL } from 'node:url';
 import { describe, guarded, start } from './guest.mjs';
 import { hostImports } from './host.mjs';
+import { runComponent, shim } from './component.mjs';
 
 const EINVAL = 28;
 const ENOSYS = 52;
 
+// preview2-shim drops a resource when JavaScript collects it, and a stream a finished guest left
+// with a live pollable (a guest that exits drops nothing) throws from that finalizer, after the
+// run: that is the shim's clean-up of a run that is over, not an error of this worker's run.
+process.on('uncaughtException', (e) => {
+  if (e instanceof Error && e.message.startsWith('wasi-io trap: Cannot drop ')) return;
+  process.exitCode = 1;
+  throw e;
+});
+
+/** Components whose glue this worker has loaded (an ES module stays loaded for good). */
+const loaded = new Set();
+/** After this many, the worker asks to be let go once its run is over. */
+const MAX_LOADED = 32;
+
 parentPort.on('message', (job) => {
+  const failed = (e) => ({ termination: { kind: 'error', message: describe(e) }, fuel_left: null });
+  if (job.component != null) {
+    component(job)
+      .catch(failed)
+      .then((ended) => parentPort.postMessage({ ...ended, retire: loaded.size >= MAX_LOADED }));
+    return;
+  }
   let ended;
   try {
     ended = run(job);
   } catch (e) {
-    ended = { termination: { kind: 'error', message: describe(e) }, fuel_left: null };
+    ended = failed(e);
   }
   parentPort.postMessage(ended);
 });
+
+/** Runs `job.component` with preview2-shim as its WASI 0.2. */
+async function component(job) {
+  const [wasi, glue] = await Promise.all([shim(job.component.jco), import(pathToFileURL(job.component.glue).href)]);
+  loaded.add(job.component.glue);
+  return runComponent(wasi, glue, job);
+}
 
 function run(job) {
   let memory;

@@ -32,8 +32,8 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
 use wasiport::support::{host_functions, preflight, OutputStreams};
 use wasiport::{
-    Backend, Capabilities, Capability, CompiledModule, Error, Outcome, OutputMode, RunConfig,
-    Stdin, Termination, WasiImpl,
+    Backend, Capabilities, Capability, CompiledModule, Error, Network, Outcome, OutputMode,
+    RunConfig, Stdin, Termination, WasiImpl,
 };
 
 use wasiport::rewrite::{Variant, Variants};
@@ -49,11 +49,23 @@ pub const NAME: &str = "node";
 pub const MIN_NODE_MAJOR: u32 = 20;
 
 /// The runner's scripts, shipped in the crate and written out once per content.
-const SCRIPTS: [(&str, &str); 4] = [
+const SCRIPTS: [(&str, &str); 5] = [
     ("runner.mjs", include_str!("../js/runner.mjs")),
     ("worker.mjs", include_str!("../js/worker.mjs")),
     ("host.mjs", include_str!("../js/host.mjs")),
+    ("component.mjs", include_str!("../js/component.mjs")),
     ("guest.mjs", wasiport_v8::GUEST_JS),
+];
+
+/// What a run of a module can ask for and a run of a component cannot: jco instantiates the
+/// component's core modules, so the adapter does not meter or cap them, and the rest are for
+/// core modules only.
+const COMPONENTS_CANNOT: [Capability; 5] = [
+    Capability::Fuel,
+    Capability::MemoryLimit,
+    Capability::HostFunctions,
+    Capability::PortableWasi,
+    Capability::PreopenedSockets,
 ];
 
 /// How long after a run's timeout the runner may take to answer before it is killed.
@@ -64,6 +76,7 @@ const TIMEOUT_GRACE: Duration = Duration::from_secs(5);
 /// Every `Node` of a host process that uses the same `node` program shares one warm runner.
 pub struct Node {
     capabilities: Capabilities,
+    component_capabilities: Capabilities,
     engine: Arc<Engine>,
 }
 
@@ -95,15 +108,28 @@ impl Node {
     /// The backend on the given `node` program.
     pub fn with_program(node: impl Into<PathBuf>) -> Result<Self, Error> {
         let engine = engine(node.into())?;
+        // Everything a module's run can ask for, but compiled code saved as bytes. Host
+        // functions cross two named pipes to this process (src/host.rs); with them, the
+        // portable WASI (and the listeners it serves) runs here too. WASI 0.2 components
+        // through jco and preview2-shim.
+        let capabilities: Capabilities = Capability::FOR_MODULES
+            .iter()
+            .copied()
+            .filter(|c| *c != Capability::SerializedModules)
+            .chain([
+                Capability::Components,
+                Capability::Wasi0_2,
+                Capability::WasiSockets,
+            ])
+            .collect();
+        // A component's core modules are jco's to instantiate: neither metered nor capped.
+        let component_capabilities = capabilities
+            .iter()
+            .filter(|c| !COMPONENTS_CANNOT.contains(c))
+            .collect();
         Ok(Node {
-            // Everything a module's run can ask for, but compiled code saved as bytes. Host
-            // functions cross two named pipes to this process (src/host.rs); with them, the
-            // portable WASI (and the listeners it serves) runs here too.
-            capabilities: Capability::FOR_MODULES
-                .iter()
-                .copied()
-                .filter(|c| *c != Capability::SerializedModules)
-                .collect(),
+            capabilities,
+            component_capabilities,
             engine,
         })
     }
@@ -192,9 +218,11 @@ fn scripts() -> Result<PathBuf, Error> {
     Ok(SCRIPT.get_or_init(|| dir.join("runner.mjs")).clone())
 }
 
-/// A compiled module: its variants (sent again to a runner that was restarted).
+/// A compiled module: its variants (sent again to a runner that was restarted). A component has
+/// one, its own bytes, and the directory its transpiled form is kept in.
 struct Prepared {
     variants: Variants,
+    transpiled: Option<PathBuf>,
     engine: Arc<Engine>,
 }
 
@@ -209,15 +237,33 @@ impl Drop for Prepared {
     }
 }
 
-/// Has the runner's current process compile `variant`; the engine's message when it refuses.
-fn compile_on(process: &runner::Process, variant: &Variant) -> Result<(), Error> {
+/// Has the runner's current process compile `variant` (a component: transpile it into
+/// `transpiled`, unless it is there already); the engine's message when it refuses.
+fn compile_on(
+    process: &runner::Process,
+    variant: &Variant,
+    transpiled: Option<&Path>,
+) -> Result<(), Error> {
     let wasm = BASE64.encode(&variant.wasm);
+    let jco = match transpiled {
+        Some(_) => Some(wasiport_v8::jco_dir().map_err(internal)?),
+        None => None,
+    };
     let reply = process
         .request(
-            |id| Request::Compile {
-                id,
-                module: variant.id,
-                wasm: &wasm,
+            |id| match (transpiled, &jco) {
+                (Some(dir), Some(jco)) => Request::CompileComponent {
+                    id,
+                    module: variant.id,
+                    wasm: &wasm,
+                    dir,
+                    jco,
+                },
+                _ => Request::Compile {
+                    id,
+                    module: variant.id,
+                    wasm: &wasm,
+                },
             },
             None,
         )
@@ -294,6 +340,10 @@ fn job(config: &RunConfig) -> Result<Job, Error> {
             .map(|t| t.as_nanos().div_ceil(1_000_000).max(1) as u64),
         fuel: wasiport_v8::fuel_budget(config),
         host: None,
+        network: match config.network() {
+            Network::None => "none",
+            Network::Loopback => "loopback",
+        },
     })
 }
 
@@ -310,10 +360,17 @@ impl Backend for Node {
         &self.capabilities
     }
 
+    fn component_capabilities(&self) -> &Capabilities {
+        &self.component_capabilities
+    }
+
     fn compile(&self, wasm: &[u8]) -> Result<CompiledModule, Error> {
         let info = wasiport::support::module_info(NAME, &self.capabilities, wasm)?;
         let prepared = Prepared {
             variants: Variants::new(wasm),
+            transpiled: info
+                .is_component()
+                .then(|| wasiport_v8::transpiled_dir(wasm)),
             engine: self.engine.clone(),
         };
         // V8 validates and compiles it now, so that a module it refuses is refused here.
@@ -324,7 +381,7 @@ impl Backend for Node {
         let mut tries = 0;
         loop {
             let process = runner.process().map_err(internal)?;
-            match compile_on(&process, &variant) {
+            match compile_on(&process, &variant, prepared.transpiled.as_deref()) {
                 // The runner had died since the last request: once more, on a new one.
                 Err(Error::Internal { .. }) if !process.alive() && tries == 0 => {
                     runner.kill(&process);
@@ -338,7 +395,11 @@ impl Backend for Node {
 
     fn run(&self, compiled: &CompiledModule, config: &RunConfig) -> Result<Outcome, Error> {
         let prepared: &Prepared = compiled.native(NAME)?;
-        if let Some(outcome) = preflight(NAME, &self.capabilities, compiled, config)? {
+        let capabilities = match prepared.transpiled {
+            Some(_) => &self.component_capabilities,
+            None => &self.capabilities,
+        };
+        if let Some(outcome) = preflight(NAME, capabilities, compiled, config)? {
             return Ok(outcome);
         }
         let wasi = config.wasi_for(&self.capabilities);
@@ -379,7 +440,7 @@ impl Backend for Node {
                 Err(e) => return Err(internal(e)),
             };
             if reply.unknown_module {
-                compile_on(&process, &variant)?;
+                compile_on(&process, &variant, prepared.transpiled.as_deref())?;
                 continue;
             }
             drop(host);

@@ -1,6 +1,8 @@
 //! The messages between the backend and the node runner (`js/runner.mjs`): one JSON object a
 //! line each way over a Unix socket; byte strings are base64.
 
+use std::path::Path;
+
 use serde::{Deserialize, Serialize};
 
 /// A request; each gets exactly one [`Reply`] with its `id`.
@@ -9,6 +11,16 @@ use serde::{Deserialize, Serialize};
 pub(crate) enum Request<'a> {
     /// Compile `wasm` (base64) and keep it as `module`.
     Compile { id: u64, module: u64, wasm: &'a str },
+    /// Transpile the component `wasm` (base64) with jco into `dir` (unless it is there
+    /// already), with the packages of the `node_modules` directory `jco`, and keep it as
+    /// `module`.
+    CompileComponent {
+        id: u64,
+        module: u64,
+        wasm: &'a str,
+        dir: &'a Path,
+        jco: &'a Path,
+    },
     /// Drop `module`.
     Forget { id: u64, module: u64 },
     /// Run `module` as `job` says.
@@ -33,6 +45,8 @@ pub(crate) struct Job {
     pub fuel: Option<String>,
     /// The host functions the guest imports, answered over two named pipes (`src/host.rs`).
     pub host: Option<HostJob>,
+    /// The network a component's `wasi:sockets` may reach: `none` or `loopback`.
+    pub network: &'static str,
 }
 
 /// Where the worker calls the host, and what.

@@ -58,3 +58,6 @@ pub fn metering(config: &wasiport::RunConfig) -> Option<wasiport::rewrite::Meter
         .fuel
         .map(|_| wasiport::rewrite::Metering::Trap)
 }
+
+mod jco;
+pub use jco::{jco_dir, transpiled_dir, JCO_PACKAGES};

@@ -20,6 +20,22 @@ pub fn trap_kind(name: &str, message: &str) -> TrapKind {
             TrapKind::Other
         };
     }
+    // jco's glue (a transpiled component) rewrites V8's words for a core trap into wasmtime's.
+    if let Some(m) = message.strip_prefix("wasm trap: ") {
+        let kind = match m {
+            "integer divide by zero" => Some(TrapKind::IntegerDivideByZero),
+            "integer overflow" => Some(TrapKind::IntegerOverflow),
+            "invalid conversion to integer" => Some(TrapKind::InvalidConversionToInteger),
+            "undefined element: out of bounds table access" => Some(TrapKind::TableOutOfBounds),
+            "indirect call type mismatch" => Some(TrapKind::IndirectCallTypeMismatch),
+            "out of bounds memory access" => Some(TrapKind::MemoryOutOfBounds),
+            "call stack exhausted" => Some(TrapKind::StackOverflow),
+            _ => None,
+        };
+        if let Some(kind) = kind {
+            return kind;
+        }
+    }
     let m = message;
     if m.contains("unreachable") {
         TrapKind::Unreachable
@@ -117,6 +133,27 @@ mod tests {
                 TrapKind::StackOverflow,
             ),
             ("RangeError", "Invalid array length", TrapKind::Other),
+            // As jco's glue rewrites them (wasmtime's words).
+            (
+                "RuntimeError",
+                "wasm trap: integer overflow",
+                TrapKind::IntegerOverflow,
+            ),
+            (
+                "RuntimeError",
+                "wasm trap: undefined element: out of bounds table access",
+                TrapKind::TableOutOfBounds,
+            ),
+            (
+                "RuntimeError",
+                "wasm trap: invalid conversion to integer",
+                TrapKind::InvalidConversionToInteger,
+            ),
+            (
+                "RuntimeError",
+                "wasm trap: wasm `unreachable` instruction executed",
+                TrapKind::Unreachable,
+            ),
         ];
         for (name, message, kind) in cases {
             assert_eq!(trap_kind(name, message), kind, "{name}: {message}");
