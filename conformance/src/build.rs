@@ -8,7 +8,12 @@
 //!   {json}` lines to every case of the file.
 //! * `*.wat` files are one test each, converted with the `wat` crate; `;;! {json}` lines give
 //!   its spec.
-//! * `fixtures/` holds the fixture directories; each group gets a copy of those its specs name.
+//! * `*.rs` files are WASI 0.2 programs (the `rust/` crate's binaries, built once with cargo for
+//!   `wasm32-wasip2`): each `case!(name, "features"` line is a test of its own, the program
+//!   with the case's name as its argument (`"args": [name]`), with `//! name {json}` and `//! *
+//!   {json}` lines as in C. Every case of a program is the same component, stored once per test.
+//! * `fixtures/` holds the fixture directories; each group gets a copy of those its specs name;
+//!   `rust/` holds the crate of the WASI 0.2 programs.
 //!
 //! The built suite is committed, so that running it needs no C toolchain; a test rebuilds it and
 //! checks that the result is byte for byte what is committed.
@@ -104,7 +109,8 @@ fn parse_json(path: &Path, text: &str) -> Result<Map<String, Value>, BuildError>
     }
 }
 
-/// The cases of a C source and their specs.
+/// The cases of a C source (`CASE(name, "features")`, or `case!(name, "features"` in a Rust
+/// one) and their specs.
 fn c_cases(path: &Path, source: &str) -> Result<Vec<Case>, BuildError> {
     let bad = |message: String| BuildError::Source {
         path: path.to_path_buf(),
@@ -126,7 +132,10 @@ fn c_cases(path: &Path, source: &str) -> Result<Vec<Case>, BuildError> {
             } else {
                 extra.push((who.to_string(), json));
             }
-        } else if let Some(rest) = line.strip_prefix("CASE(") {
+        } else if let Some(rest) = line
+            .strip_prefix("CASE(")
+            .or_else(|| line.strip_prefix("case!("))
+        {
             let (name, rest) = rest
                 .split_once(',')
                 .ok_or_else(|| bad(format!("`{line}`: expected CASE(name, \"features\")")))?;
@@ -211,12 +220,55 @@ fn compile_c(
     Ok(())
 }
 
+/// Builds the WASI 0.2 programs of `src/rust` (all at once, with cargo, for `wasm32-wasip2`)
+/// and returns where the components are. Paths are remapped so that the bytes do not depend on
+/// where the crate and cargo's registry are.
+fn build_rust(src: &Path) -> Result<PathBuf, BuildError> {
+    let manifest = src.join("rust/Cargo.toml");
+    let target_dir = src.join("rust/target");
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let cargo_home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")));
+    let mut flags = format!("--remap-path-prefix={}=/src", src.display());
+    if let Some(home) = cargo_home {
+        flags.push_str(&format!(
+            "\x1f--remap-path-prefix={}=/cargo",
+            home.display()
+        ));
+    }
+    let compile = |message: String| BuildError::Compile {
+        path: manifest.clone(),
+        message,
+    };
+    let output = Command::new(&cargo)
+        .args(["build", "--release", "--locked", "--quiet"])
+        .args(["--target", "wasm32-wasip2"])
+        .arg("--manifest-path")
+        .arg(&manifest)
+        .arg("--target-dir")
+        .arg(&target_dir)
+        .env_remove("RUSTFLAGS")
+        .env("CARGO_ENCODED_RUSTFLAGS", flags)
+        .output()
+        .map_err(|e| compile(format!("cannot run cargo ({e})")))?;
+    if !output.status.success() {
+        return Err(compile(format!(
+            "{} (is the target installed? rustup target add wasm32-wasip2)",
+            String::from_utf8_lossy(&output.stderr).trim()
+        )));
+    }
+    Ok(target_dir.join("wasm32-wasip2/release"))
+}
+
 /// Builds every group of `src` into `out` (created if needed). Returns the number of tests.
 pub fn build_suite(src: &Path, out: &Path, toolchain: &Toolchain) -> Result<usize, BuildError> {
     let fixtures = src.join("fixtures");
+    let rust = src.join("rust");
+    let mut programs: Option<PathBuf> = None;
     let mut count = 0;
     for group in sorted_entries(src)? {
-        if !group.is_dir() || group == fixtures {
+        if !group.is_dir() || group == fixtures || group == rust {
             continue;
         }
         let name = group
@@ -241,6 +293,27 @@ pub fn build_suite(src: &Path, out: &Path, toolchain: &Toolchain) -> Result<usiz
                         for case in &cases {
                             let wasm = dest.join(format!("{}.wasm", case.name));
                             compile_c(toolchain, src, &source, &case.name, &wasm)?;
+                        }
+                        cases.into_iter().map(|c| (c.name, c.spec)).collect()
+                    }
+                    Some("rs") => {
+                        let built = match &programs {
+                            Some(dir) => dir.clone(),
+                            None => programs.insert(build_rust(src)?).clone(),
+                        };
+                        let stem = source
+                            .file_stem()
+                            .map(|s| s.to_string_lossy().into_owned())
+                            .unwrap_or_default();
+                        let component = built.join(format!("{stem}.wasm"));
+                        let bytes = std::fs::read(&component).map_err(io(&component))?;
+                        let mut cases = c_cases(&source, &text()?)?;
+                        for case in &mut cases {
+                            write(&dest.join(format!("{}.wasm", case.name)), &bytes)?;
+                            if !case.spec.contains_key("args") {
+                                case.spec
+                                    .insert("args".into(), Value::from(vec![case.name.clone()]));
+                            }
                         }
                         cases.into_iter().map(|c| (c.name, c.spec)).collect()
                     }

@@ -170,7 +170,7 @@ impl ModuleCache {
         ModuleCache(disk.unwrap_or_else(wasiport::ModuleCache::in_memory))
     }
 
-    fn get(&self, backend: &dyn Backend, path: &Path) -> Result<CompiledModule, String> {
+    fn get(&self, backend: &dyn Backend, path: &Path) -> Result<CompiledModule, NotRun> {
         let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
         let wasm = if bytes.starts_with(b"\0asm") {
             bytes
@@ -179,9 +179,39 @@ impl ModuleCache {
                 .map_err(|e| format!("{}: not WebAssembly: {e}", path.display()))?
                 .into_owned()
         };
-        self.0
-            .get_or_compile(backend, &wasm)
-            .map_err(|e| e.to_string())
+        self.0.get_or_compile(backend, &wasm).map_err(NotRun::from)
+    }
+}
+
+/// Why a test has no outcome to check.
+enum NotRun {
+    /// The backend runs no such component (it lacks one of [`Capability::FOR_COMPONENTS`]):
+    /// the test is skipped, its reason starting with [`UNSUPPORTED`].
+    Unsupported(String),
+    /// It could not be run.
+    Failed(String),
+}
+
+/// How the reason of a test skipped because its backend runs no such component starts; the
+/// matrix shows those cells as unsupported.
+pub const UNSUPPORTED: &str = "unsupported: ";
+
+impl From<String> for NotRun {
+    fn from(message: String) -> Self {
+        NotRun::Failed(message)
+    }
+}
+
+impl From<wasiport::Error> for NotRun {
+    fn from(e: wasiport::Error) -> Self {
+        match e {
+            wasiport::Error::Unsupported { feature, .. }
+                if Capability::FOR_COMPONENTS.contains(&feature) =>
+            {
+                NotRun::Unsupported(format!("{UNSUPPORTED}{e}"))
+            }
+            e => NotRun::Failed(e.to_string()),
+        }
     }
 }
 
@@ -208,11 +238,16 @@ fn run_one(
         result.reason = Some(reason.clone());
         return result;
     }
-    result.executed = true;
     result.failures = match execute(backend, suite, test, modules, timeout) {
         Ok(failures) => failures,
-        Err(failure) => vec![failure],
+        Err(NotRun::Failed(failure)) => vec![failure],
+        Err(NotRun::Unsupported(reason)) => {
+            result.status = Some(Status::Skip);
+            result.reason = Some(reason);
+            return result;
+        }
     };
+    result.executed = true;
     result.duration_s = started.elapsed().as_secs_f64();
     let passed = result.failures.is_empty();
     result.status = Some(match (expected, passed) {
@@ -237,7 +272,7 @@ fn execute(
     test: &Test,
     modules: &ModuleCache,
     timeout: Duration,
-) -> Result<Vec<String>, String> {
+) -> Result<Vec<String>, NotRun> {
     let module = modules.get(backend, &test.module)?;
     let scratch = tempfile::tempdir().map_err(|e| format!("a scratch directory: {e}"))?;
     let program = test
@@ -272,7 +307,7 @@ fn execute(
         };
     }
     let config = config.build().map_err(|e| e.to_string())?;
-    let outcome = backend.run(&module, &config).map_err(|e| e.to_string())?;
+    let outcome = backend.run(&module, &config)?;
     let mut failures = Vec::new();
     let stderr = String::from_utf8_lossy(&outcome.stderr);
     match &outcome.termination {

@@ -11,7 +11,8 @@
 //
 // Read-only preopens: the shim has none. Every descriptor opened under a read-only preopen is
 // read-only too, and every call through one that would change a file or the tree is refused
-// with `not-permitted`, what wasmtime answers for a preopen without write permissions. This is a
+// with `read-only`, what the WIT says of a descriptor without `mutate-directory` (wasmtime
+// answers `not-permitted`). This is a
 // filter in JavaScript over the shim, not a sandbox.
 //
 // The network: none unless the run grants loopback (`job.network`). Then TCP and UDP reach
@@ -48,13 +49,13 @@ function guard(Descriptor) {
   for (const name of MUTATING) {
     const call = proto[name];
     proto[name] = function (...args) {
-      if (readOnly.has(this)) throw 'not-permitted';
+      if (readOnly.has(this)) throw 'read-only';
       return call.apply(this, args);
     };
   }
   const twoSided = (call) =>
     function (...args) {
-      if (readOnly.has(this) || args.some((a) => a instanceof Descriptor && readOnly.has(a))) throw 'not-permitted';
+      if (readOnly.has(this) || args.some((a) => a instanceof Descriptor && readOnly.has(a))) throw 'read-only';
       return call.apply(this, args);
     };
   proto.linkAt = twoSided(proto.linkAt);
@@ -63,7 +64,7 @@ function guard(Descriptor) {
   proto.openAt = function (pathFlags, path, openFlags, descriptorFlags) {
     const ro = readOnly.has(this);
     if (ro && (openFlags.create || openFlags.truncate || descriptorFlags.write || descriptorFlags.mutateDirectory)) {
-      throw 'not-permitted';
+      throw 'read-only';
     }
     const descriptor = openAt.call(this, pathFlags, path, openFlags, descriptorFlags);
     opened.push(descriptor);
