@@ -1546,3 +1546,96 @@ fn a_component_reaches_loopback_only_when_the_run_grants_it() {
         })
     ));
 }
+
+#[test]
+fn a_wasi_0_3_component_runs_on_wasmtime_and_is_unsupported_where_0_3_is_not() {
+    // The suite's WASI 0.3 cli program (wasip3 0.7.1, an async `wasi:cli/run@0.3.0`): the case
+    // is its argument.
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("conformance/suite/p3_cli/stdout_write_via_stream_takes_a_write.wasm");
+    let wasm = std::fs::read(&path).unwrap();
+    let info = wasiport::ModuleInfo::parse(&wasm).unwrap();
+    let component = info.component().unwrap();
+    assert_eq!(component.wasi_version(), Some(wasiport::WasiVersion::V0_3));
+    let case = |name: &str| {
+        RunConfig::builder()
+            .program_name("cli3.wasm")
+            .args([name])
+            .build()
+            .unwrap()
+    };
+    let mut ran = 0;
+    for backend in common::engines() {
+        let name = backend.name();
+        if !backend.capabilities().contains(Capability::Wasi0_3) {
+            let refused = backend.compile(&wasm).err();
+            assert!(
+                matches!(
+                    refused,
+                    Some(Error::Unsupported {
+                        feature: Capability::Wasi0_3 | Capability::Components,
+                        ..
+                    })
+                ),
+                "{name}: {refused:?}"
+            );
+            continue;
+        }
+        ran += 1;
+        let module = backend.compile(&wasm).unwrap();
+        let out = backend
+            .run(&module, &case("stdout_write_via_stream_takes_a_write"))
+            .unwrap();
+        assert!(out.success(), "{name}: {out:?}");
+        assert_eq!(out.stdout, b"to stdout\n", "{name}");
+        let exit = backend
+            .run(&module, &case("exit_with_code_keeps_its_code"))
+            .unwrap();
+        assert_eq!(exit.termination, Termination::Exited(7), "{name}");
+        let timeout = RunConfig::builder()
+            .program_name("cli3.wasm")
+            .args(["no_such_case"])
+            .timeout(Duration::from_secs(5))
+            .build()
+            .unwrap();
+        assert_eq!(
+            backend.run(&module, &timeout).unwrap().exit_code(),
+            Some(1),
+            "{name}"
+        );
+    }
+    assert!(ran >= 1, "wasmtime runs WASI 0.3");
+}
+
+#[test]
+fn a_wasi_0_3_component_waiting_on_the_host_stops_at_its_timeout() {
+    // The suite's WASI 0.3 clocks program waits in `wait-for` (a host future, where no epoch
+    // reaches it) when asked to `sleep`.
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("conformance/suite/p3_clocks/wait_for_waits_that_long.wasm");
+    let wasm = std::fs::read(&path).unwrap();
+    for backend in common::engines() {
+        if !backend.capabilities().contains(Capability::Wasi0_3) {
+            continue;
+        }
+        let module = backend.compile(&wasm).unwrap();
+        let config = RunConfig::builder()
+            .program_name("clocks3.wasm")
+            .args(["sleep", "3600000000000"])
+            .timeout(Duration::from_millis(300))
+            .build()
+            .unwrap();
+        let outcome = backend.run(&module, &config).unwrap();
+        assert_eq!(
+            outcome.termination,
+            Termination::Timeout,
+            "{}",
+            backend.name()
+        );
+        assert!(
+            outcome.elapsed < Duration::from_secs(5),
+            "{:?}",
+            outcome.elapsed
+        );
+    }
+}

@@ -1,14 +1,18 @@
-//! Components: `wasi:cli/command`s run with wasmtime-wasi's WASI 0.2.
+//! Components: `wasi:cli/command`s run with wasmtime-wasi's WASI 0.2 (synchronously), and
+//! those of WASI 0.3 with its p3 (asynchronously, the component model's async ABI on in the
+//! engine, WASI 0.2 linked beside it for what the guest's std imports).
 
 use std::sync::OnceLock;
+use std::time::Instant;
 
-use wasiport::Error;
+use wasiport::{ComponentInfo, Error, WasiVersion};
 use wasmtime::component::{Component, Linker, ResourceTable};
 use wasmtime::Store;
 use wasmtime_wasi::p2::bindings::sync::CommandPre;
 use wasmtime_wasi::{I32Exit, WasiCtx, WasiCtxView, WasiView};
 
 use crate::limits::{Limited, RunLimits};
+use crate::termination::TimedOut;
 
 /// A component run's store state: its WASI 0.2 context, the resources it opened, its limits.
 pub(crate) struct State {
@@ -52,19 +56,81 @@ pub(crate) fn linker(engine: &wasmtime::Engine) -> Result<Linker<State>, Error> 
     Ok(linker)
 }
 
+/// The linker of WASI 0.3 components: wasmtime-wasi's p3, and its p2 (asynchronous) beside it.
+pub(crate) fn linker_p3(engine: &wasmtime::Engine) -> Result<Linker<State>, Error> {
+    let mut linker = Linker::new(engine);
+    let internal = |e: wasmtime::Error| Error::Internal {
+        backend: crate::NAME,
+        message: format!("{e:#}"),
+    };
+    wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(internal)?;
+    wasmtime_wasi::p3::add_to_linker(&mut linker).map_err(internal)?;
+    Ok(linker)
+}
+
+/// Whether a component is run as WASI 0.3: it exports `wasi:cli/run@0.3.x` (a Rust program
+/// built for wasm32-wasip2 may export 0.2's `run` beside it, from its std's `main`).
+pub(crate) fn is_p3(component: &ComponentInfo) -> bool {
+    component.exports().iter().any(|e| {
+        e.package() == Some("wasi:cli")
+            && e.interface() == "run"
+            && e.wasi_version() == Some(WasiVersion::V0_3)
+    })
+}
+
 /// A compiled component, and its imports resolved against the shared linker on its first run
-/// (`CommandPre`): later runs only instantiate.
+/// (`CommandPre`): later runs only instantiate (a WASI 0.3 one is instantiated afresh).
 pub(crate) struct Compiled {
     pub component: Component,
+    /// Run as WASI 0.3 ([`is_p3`]).
+    pub p3: bool,
     pre: OnceLock<Result<CommandPre<State>, String>>,
 }
 
 impl Compiled {
-    pub fn new(component: Component) -> Self {
+    pub fn new(component: Component, p3: bool) -> Self {
         Compiled {
             component,
+            p3,
             pre: OnceLock::new(),
         }
+    }
+
+    /// Instantiates the WASI 0.3 command in `store` and calls its `wasi:cli/run` (an async
+    /// export) on a current-thread tokio runtime, as [`Compiled::run`] says of 0.2's. A guest
+    /// still running at `deadline` is stopped there ([`TimedOut`]), waiting on the host or not:
+    /// epochs interrupt only Wasm code, and a 0.3 guest may wait in a host future.
+    pub fn run_p3(
+        &self,
+        linker: &Linker<State>,
+        store: &mut Store<State>,
+        deadline: Option<Instant>,
+    ) -> wasmtime::Result<()> {
+        use wasmtime_wasi::p3::bindings::Command;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        runtime.block_on(async {
+            let run = async {
+                let command =
+                    Command::instantiate_async(&mut *store, &self.component, linker).await?;
+                store.data_mut().limits.start();
+                let ran = store
+                    .run_concurrent(async move |store| command.wasi_cli_run().call_run(store).await)
+                    .await??;
+                match ran {
+                    Ok(()) => Ok(()),
+                    Err(()) => Err(I32Exit(1).into()),
+                }
+            };
+            match deadline {
+                None => run.await,
+                Some(at) => match tokio::time::timeout_at(at.into(), run).await {
+                    Ok(ended) => ended,
+                    Err(_) => Err(TimedOut.into()),
+                },
+            }
+        })
     }
 
     /// Instantiates the command in `store` and calls its `wasi:cli/run`: `Ok` when it returned

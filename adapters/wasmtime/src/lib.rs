@@ -54,6 +54,8 @@ pub struct Wasmtime {
     bare_linker: Linker<State>,
     /// wasmtime-wasi's WASI 0.2, for components.
     component_linker: wasmtime::component::Linker<component::State>,
+    /// wasmtime-wasi's WASI 0.3 (and 0.2, asynchronous), for WASI 0.3 components.
+    p3_linker: wasmtime::component::Linker<component::State>,
     capabilities: Capabilities,
     /// `on-demand` or `pooling`.
     allocation: &'static str,
@@ -117,6 +119,8 @@ impl Wasmtime {
         // Modules that declare a shared memory load (the threads proposal is on by default);
         // no thread is ever spawned.
         config.shared_memory(true);
+        // WASI 0.3 components use the component model's async ABI.
+        config.wasm_component_model_async(true);
         let engine = Engine::new(&config).map_err(|e| internal(format!("{e:#}")))?;
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |s: &mut State| &mut s.wasi)
@@ -136,16 +140,18 @@ impl Wasmtime {
             allocation,
             bare_linker: Linker::new(&engine),
             component_linker: component::linker(&engine)?,
+            p3_linker: component::linker_p3(&engine)?,
             engine,
             linker,
-            // Everything of a core module's, and components of WASI 0.2 with wasmtime-wasi's p2
-            // (its sockets among them; not yet WASI 0.3 nor `wasi:http`).
+            // Everything of a core module's, and components of WASI 0.2 and 0.3 with
+            // wasmtime-wasi's p2 and p3 (their sockets among them; not yet `wasi:http`).
             capabilities: Capability::FOR_MODULES
                 .iter()
                 .copied()
                 .chain([
                     Capability::Components,
                     Capability::Wasi0_2,
+                    Capability::Wasi0_3,
                     Capability::WasiSockets,
                 ])
                 .collect(),
@@ -214,7 +220,14 @@ impl Wasmtime {
         let state = component::State::new(wasi.build(), RunLimits::new(config));
         let started = Instant::now();
         let (mut store, _watchdog) = self.store(config, state, started)?;
-        let result = native.run(&self.component_linker, &mut store);
+        let result = match native.p3 {
+            true => native.run_p3(
+                &self.p3_linker,
+                &mut store,
+                config.limits().timeout.map(|t| started + t),
+            ),
+            false => native.run(&self.component_linker, &mut store),
+        };
         let elapsed = started.elapsed();
         let termination = match result {
             // A memory over the cap from the start: what preflight says of a module.
@@ -286,12 +299,13 @@ impl Backend for Wasmtime {
     fn compile(&self, wasm: &[u8]) -> Result<CompiledModule, Error> {
         // A component this backend cannot run is refused before the runtime sees it.
         let info = wasiport::support::module_info(NAME, &self.capabilities, wasm)?;
-        if info.is_component() {
+        if let Some(c) = info.component() {
+            let p3 = component::is_p3(c);
             let component = Component::new(&self.engine, wasm).map_err(invalid)?;
             return Ok(CompiledModule::new(
                 NAME,
                 info,
-                component::Compiled::new(component),
+                component::Compiled::new(component, p3),
             ));
         }
         let module = Module::new(&self.engine, wasm).map_err(invalid)?;
@@ -315,13 +329,14 @@ impl Backend for Wasmtime {
     unsafe fn deserialize(&self, bytes: &[u8], info: ModuleInfo) -> Result<CompiledModule, Error> {
         // SAFETY: the caller vouches that the bytes are `serialize`'s; wasmtime checks that they
         // were made by this wasmtime with compatible settings (a component's as a component).
-        if info.is_component() {
+        if let Some(c) = info.component() {
+            let p3 = component::is_p3(c);
             let component =
                 unsafe { Component::deserialize(&self.engine, bytes) }.map_err(invalid)?;
             return Ok(CompiledModule::new(
                 NAME,
                 info,
-                component::Compiled::new(component),
+                component::Compiled::new(component, p3),
             ));
         }
         let module = unsafe { Module::deserialize(&self.engine, bytes) }.map_err(invalid)?;

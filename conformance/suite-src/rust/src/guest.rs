@@ -50,6 +50,25 @@ macro_rules! check_eq {
     }};
 }
 
+/// `value` matches `pattern`, or the check fails with what it was.
+#[macro_export]
+macro_rules! check_matches {
+    ($value:expr, $pattern:pat) => {{
+        match $value {
+            $pattern => {}
+            other => $crate::fail(
+                line!(),
+                format_args!(
+                    "{}: expected {}, got {:?}",
+                    stringify!($value),
+                    stringify!($pattern),
+                    other
+                ),
+            ),
+        }
+    }};
+}
+
 /// `result` is `Err(expected)`, or the check fails with what it was.
 #[macro_export]
 macro_rules! check_err {
@@ -86,15 +105,43 @@ macro_rules! ok {
     };
 }
 
-/// One case: its name and its body.
+/// One case: its name and its body (`async { ... }` for a WASI 0.3 program's, see [`run_p3`]).
 #[macro_export]
 macro_rules! case {
+    ($name:ident, $features:literal, async $body:block) => {
+        (stringify!($name), {
+            fn case() -> ::std::pin::Pin<Box<dyn ::std::future::Future<Output = ()>>> {
+                Box::pin(async move $body)
+            }
+            case as $crate::AsyncCase
+        })
+    };
     ($name:ident, $features:literal, $body:block) => {
         (stringify!($name), {
             fn case() $body
             case as fn()
         })
     };
+}
+
+/// The body of a WASI 0.3 program's case.
+pub type AsyncCase = fn() -> std::pin::Pin<Box<dyn std::future::Future<Output = ()>>>;
+
+/// What a WASI 0.3 program's `wasi:cli/run` returns: runs the case named by the program's one
+/// argument; `ok` when no check failed, `err` (exit code 1) when one did or no case has that
+/// name.
+pub async fn run_p3(cases: &[(&str, AsyncCase)]) -> Result<(), ()> {
+    let name = std::env::args().nth(1).unwrap_or_default();
+    let Some((_, run)) = cases.iter().find(|(n, _)| *n == name) else {
+        eprintln!("no case `{name}`");
+        return Err(());
+    };
+    run().await;
+    if FAILURES.load(Ordering::Relaxed) == 0 {
+        Ok(())
+    } else {
+        Err(())
+    }
 }
 
 /// Runs the case named by the program's one argument and exits: 0 when no check failed, 1
@@ -109,14 +156,47 @@ pub fn main(cases: &[(&str, fn())]) -> ! {
     std::process::exit(if FAILURES.load(Ordering::Relaxed) == 0 { 0 } else { 1 })
 }
 
-/// The preopened directory named `name`, or the case's failure.
-pub fn preopen(name: &str) -> Option<wasip2::filesystem::types::Descriptor> {
-    let found = wasip2::filesystem::preopens::get_directories()
-        .into_iter()
-        .find(|(_, n)| n == name)
-        .map(|(d, _)| d);
+/// The descriptor of the preopen named `name` among `dirs`, or the case's failure.
+fn named<D>(dirs: Vec<(D, String)>, name: &str) -> Option<D> {
+    let found = dirs.into_iter().find(|(_, n)| n == name).map(|(d, _)| d);
     if found.is_none() {
         fail(line!(), format_args!("no preopen `{name}`"));
     }
     found
+}
+
+/// The preopened directory named `name`, or the case's failure.
+pub fn preopen(name: &str) -> Option<wasip2::filesystem::types::Descriptor> {
+    named(wasip2::filesystem::preopens::get_directories(), name)
+}
+
+/// The WASI 0.3 preopened directory named `name`, or the case's failure.
+pub fn preopen_p3(name: &str) -> Option<wasip3::filesystem::types::Descriptor> {
+    named(wasip3::filesystem::preopens::get_directories(), name)
+}
+
+/// `pairs` as an environment, sorted (what `get-environment` answers, sorted, should be).
+pub fn environment(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    let mut env: Vec<(String, String)> = pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    env.sort();
+    env
+}
+
+/// A WASI 0.3 program: a `wasi:cli/run@0.3.0` whose async `run` runs the case its argument
+/// names ([`run_p3`]), and the empty `main` a Rust binary needs.
+#[macro_export]
+macro_rules! p3_main {
+    ($($case:expr),* $(,)?) => {
+        struct Program;
+        wasip3::cli::command::export!(Program);
+        impl wasip3::exports::cli::run::Guest for Program {
+            async fn run() -> Result<(), ()> {
+                $crate::run_p3(&[$($case),*]).await
+            }
+        }
+        fn main() {}
+    };
 }
