@@ -292,6 +292,9 @@ fn execute(
     if backend.capabilities().contains(Capability::Timeout) {
         config = config.timeout(timeout);
     }
+    if test.spec.network_loopback {
+        config = config.network(wasiport::Network::Loopback);
+    }
     for (k, v) in &test.spec.env {
         config = config.env(k, v);
     }

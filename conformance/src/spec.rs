@@ -9,8 +9,10 @@
 //!   "env", "dirs", "root"}, {"type": "wait", "exit_code"}]}`.
 //!
 //! wasiport adds `"features"` (the `wasi_snapshot_preview1` functions a test exercises; upstream's
-//! older name `"wasi_functions"` is read too) and `"readonly_dirs"` (directories preopened
-//! read-only). Unknown fields are an error naming the file, so a typo never turns a check off.
+//! older name `"wasi_functions"` is read too), `"readonly_dirs"` (directories preopened
+//! read-only) and `"network": "loopback"` (a component's `wasi:sockets` may reach loopback
+//! addresses; without it, no network). Unknown fields are an error naming the file, so a typo
+//! never turns a check off.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -40,6 +42,8 @@ pub struct Spec {
     pub features: Vec<String>,
     /// WASI proposals the test needs (operation-based specs).
     pub proposals: Vec<String>,
+    /// The network the run grants a component (`"network": "loopback"`), if any.
+    pub network_loopback: bool,
 }
 
 /// Why a spec could not be read.
@@ -76,7 +80,16 @@ struct Legacy {
     #[serde(default)]
     proposals: Vec<String>,
     #[serde(default)]
+    network: Option<Network>,
+    #[serde(default)]
     operations: Option<Vec<Operation>>,
+}
+
+/// The network a spec grants: only loopback is.
+#[derive(Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum Network {
+    Loopback,
 }
 
 #[derive(Deserialize)]
@@ -119,6 +132,8 @@ impl Spec {
     /// let ops = Spec::parse(r#"{"operations": [{"type": "run", "args": ["x"]}, {"type": "wait", "exit_code": 1}]}"#)?;
     /// assert_eq!((ops.args.as_slice(), ops.exit_code), (&["x".to_string()][..], 1));
     /// assert!(Spec::parse(r#"{"exitcode": 1}"#).unwrap_err().contains("exitcode"));
+    /// assert!(Spec::parse(r#"{"network": "loopback"}"#)?.network_loopback);
+    /// assert!(Spec::parse(r#"{"network": "everywhere"}"#).is_err());
     /// # Ok::<(), String>(())
     /// ```
     pub fn parse(text: &str) -> Result<Spec, String> {
@@ -134,6 +149,7 @@ impl Spec {
             stderr: raw.stderr,
             features: raw.features,
             proposals: raw.proposals,
+            network_loopback: matches!(raw.network, Some(Network::Loopback)),
         };
         let Some(operations) = raw.operations else {
             return Ok(spec);
