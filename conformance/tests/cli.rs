@@ -171,6 +171,15 @@ fn backend_all_says_whether_backends_agree() {
     }
 }
 
+/// A JSON array of strings.
+fn strings(v: &Value) -> Vec<&str> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect()
+}
+
 #[test]
 fn backends_lists_each_backend_with_version_and_capabilities() {
     let out = wasiport(&["backends", "--json"]);
@@ -188,13 +197,14 @@ fn backends_lists_each_backend_with_version_and_capabilities() {
         .chain(backends::NOT_BUILT.iter().map(|(name, _)| *name))
         .collect();
     assert_eq!(names, built);
+    // A component's run on node gets no fuel and no memory cap: the JSON says so.
+    let node = v.as_array().unwrap().iter().find(|b| b["name"] == "node");
+    if let Some(node) = node.filter(|b| b["available"] == true) {
+        let component = strings(&node["component_capabilities"]);
+        assert!(component.contains(&"components") && !component.contains(&"fuel"));
+    }
     for b in v.as_array().unwrap().iter().filter(|b| b["built"] == true) {
-        let caps: Vec<&str> = b["capabilities"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|c| c.as_str().unwrap())
-            .collect();
+        let caps = strings(&b["capabilities"]);
         // Each has a WASI: its own, or (wasm3) only the portable one.
         assert!(
             caps.contains(&"wasi-preview1") || caps.contains(&"portable-wasi"),

@@ -31,6 +31,7 @@ pub(crate) fn backends(args: BackendsArgs) -> Result<u8, Failure> {
                     "available": true,
                     "runtime_version": b.runtime_version(),
                     "capabilities": b.capabilities().iter().map(|c| c.as_str()).collect::<Vec<_>>(),
+                    "component_capabilities": b.component_capabilities().iter().map(|c| c.as_str()).collect::<Vec<_>>(),
                 }),
                 Err(why) => json!({"name": name, "built": true, "available": false, "why": why}),
             })
@@ -44,12 +45,26 @@ pub(crate) fn backends(args: BackendsArgs) -> Result<u8, Failure> {
     } else {
         for (name, b) in &all {
             match b {
-                Ok(b) => println!(
-                    "{:<10} {:<8} {}",
-                    b.name(),
-                    b.runtime_version(),
-                    b.capabilities()
-                ),
+                Ok(b) => {
+                    println!(
+                        "{:<10} {:<8} {}",
+                        b.name(),
+                        b.runtime_version(),
+                        b.capabilities()
+                    );
+                    // What a component's run does not get of a module's, where that differs.
+                    let without: Vec<&str> = b
+                        .capabilities()
+                        .iter()
+                        .filter(|c| !b.component_capabilities().contains(*c))
+                        .map(|c| c.as_str())
+                        .collect();
+                    if b.capabilities().contains(wasiport::Capability::Components)
+                        && !without.is_empty()
+                    {
+                        println!("{:<19} components without: {}", "", without.join(", "));
+                    }
+                }
                 Err(why) => println!("{name:<10} {:<8} unavailable: {why}", "-"),
             }
         }
