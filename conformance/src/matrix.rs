@@ -101,38 +101,31 @@ impl Matrix {
             };
             for test in &suite.tests {
                 let status = test.status();
-                if status == Status::Skip {
-                    if test
+                let unsupported = status == Status::Skip
+                    && test
                         .reason
                         .as_deref()
-                        .is_some_and(|r| r.starts_with(UNSUPPORTED))
-                    {
-                        for feature in &test.features {
-                            matrix
-                                .rows
-                                .entry(feature.clone())
-                                .or_insert_with(|| vec![Cell::default(); matrix.backends.len()])
-                                [col]
-                                .unsupported += 1;
-                        }
-                    }
+                        .is_some_and(|r| r.starts_with(UNSUPPORTED));
+                // Any other skip says nothing of the backend.
+                if status == Status::Skip && !unsupported {
                     continue;
                 }
                 for feature in &test.features {
-                    let cells = matrix
+                    let cell = &mut matrix
                         .rows
                         .entry(feature.clone())
-                        .or_insert_with(|| vec![Cell::default(); matrix.backends.len()]);
-                    if status.passed() {
-                        cells[col].passed += 1;
+                        .or_insert_with(|| vec![Cell::default(); matrix.backends.len()])[col];
+                    if unsupported {
+                        cell.unsupported += 1;
+                    } else if status.passed() {
+                        cell.passed += 1;
                     } else {
-                        cells[col]
-                            .failing
-                            .push(format!("{}/{}", suite.name, test.name));
+                        cell.failing.push(format!("{}/{}", suite.name, test.name));
                     }
                 }
             }
         }
+
         matrix
     }
 

@@ -12,13 +12,13 @@
 // Read-only preopens: the shim has none. Every descriptor opened under a read-only preopen is
 // read-only too, and every call through one that would change a file or the tree is refused
 // with `read-only`, what the WIT says of a descriptor without `mutate-directory` (wasmtime
-// answers `not-permitted`). This is a
-// filter in JavaScript over the shim, not a sandbox.
+// answers `not-permitted`). This is a filter in JavaScript over the shim, not a sandbox.
 //
 // The network: none unless the run grants loopback (`job.network`). Then TCP and UDP reach
 // loopback addresses only (a bind may also take the unspecified address), name lookups are
 // refused, and the rest is `access-denied`, as wasiport-wasmtime's address check does.
 import path from 'node:path';
+import { describe, trapped } from './guest.mjs';
 
 /** Thrown by the guest's `wasi:cli/exit`: the code it exits with. */
 class ComponentExit extends Error {
@@ -26,11 +26,6 @@ class ComponentExit extends Error {
     super(`exit with code ${code}`);
     this.code = code;
   }
-}
-
-/** `e` as one line: its class and message. */
-function describe(e) {
-  return e instanceof Error ? `${e.name}: ${e.message}` : String(e);
 }
 
 /** Descriptor methods that change a file or the tree, refused through a read-only descriptor. */
@@ -102,15 +97,6 @@ function guardSockets({ TcpSocket }, { UdpSocket, OutgoingDatagramStream }) {
   check(UdpSocket.prototype, 'stream', ([remote]) => allowed(remote, false));
   check(OutgoingDatagramStream.prototype, 'send', ([datagrams]) => datagrams.every((d) => allowed(d.remoteAddress, false)));
   TcpSocket.prototype.wasiportGuarded = true;
-}
-
-/**
- * How a guest ended that threw `e`: a trap V8 raised (a `WebAssembly.RuntimeError`, or a
- * `RangeError` for the call stack), or whatever else the glue or the shim threw under it.
- */
-function trapped(e) {
-  if (e instanceof Error) return { kind: 'trap', name: e.name, message: e.message, stack: String(e.stack) };
-  return { kind: 'trap', name: 'thrown', message: String(e), stack: '' };
 }
 
 /** The shim's modules, loaded once per thread from the package's directory. */

@@ -245,21 +245,22 @@ fn compile_on(
     transpiled: Option<&Path>,
 ) -> Result<(), Error> {
     let wasm = BASE64.encode(&variant.wasm);
-    let jco = match transpiled {
-        Some(_) => Some(wasiport_v8::jco_dir().map_err(internal)?),
+    // A component: where to transpile it, and with which jco.
+    let component = match transpiled {
+        Some(dir) => Some((dir, wasiport_v8::jco_dir().map_err(internal)?)),
         None => None,
     };
     let reply = process
         .request(
-            |id| match (transpiled, &jco) {
-                (Some(dir), Some(jco)) => Request::CompileComponent {
+            |id| match &component {
+                Some((dir, jco)) => Request::CompileComponent {
                     id,
                     module: variant.id,
                     wasm: &wasm,
                     dir,
                     jco,
                 },
-                _ => Request::Compile {
+                None => Request::Compile {
                     id,
                     module: variant.id,
                     wasm: &wasm,

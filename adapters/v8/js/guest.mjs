@@ -3,6 +3,8 @@
 // `start(module, imports, wasi, fuel, seen)` instantiates a guest and runs its `_start`, and
 // says how it ended: `{termination, fuel_left}`.
 //
+// `trapped(e)` says how a guest ended that threw `e` (the node runner's components use it too).
+//
 // `guarded(imports, readOnly, opened, memory)` wraps a `wasi_snapshot_preview1` import object:
 // files and directories opened under a read-only fd get no right that changes anything (rights
 // only shrink, as in wasi-common), and every call that would change a file or the tree under
@@ -41,7 +43,7 @@ export function describe(e) {
  * `WebAssembly.RuntimeError`, or a `RangeError` for the call stack), an uncaught Wasm exception,
  * or whatever else the WASI threw under it (the shim throws strings), which is a trap too.
  */
-function trapped(e) {
+export function trapped(e) {
   if (typeof WebAssembly.Exception === 'function' && e instanceof WebAssembly.Exception) {
     return { kind: 'trap', name: 'WebAssembly.Exception', message: 'uncaught Wasm exception', stack: '' };
   }

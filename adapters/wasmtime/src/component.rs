@@ -49,28 +49,21 @@ impl Limited for State {
 /// The linker every component run shares: wasmtime-wasi's WASI 0.2, synchronous.
 pub(crate) fn linker(engine: &wasmtime::Engine) -> Result<Linker<State>, Error> {
     let mut linker = Linker::new(engine);
-    wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(|e| Error::Internal {
-        backend: crate::NAME,
-        message: format!("{e:#}"),
-    })?;
+    wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(crate::internal)?;
     Ok(linker)
 }
 
 /// The linker of WASI 0.3 components: wasmtime-wasi's p3, and its p2 (asynchronous) beside it.
 pub(crate) fn linker_p3(engine: &wasmtime::Engine) -> Result<Linker<State>, Error> {
     let mut linker = Linker::new(engine);
-    let internal = |e: wasmtime::Error| Error::Internal {
-        backend: crate::NAME,
-        message: format!("{e:#}"),
-    };
-    wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(internal)?;
-    wasmtime_wasi::p3::add_to_linker(&mut linker).map_err(internal)?;
+    wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(crate::internal)?;
+    wasmtime_wasi::p3::add_to_linker(&mut linker).map_err(crate::internal)?;
     Ok(linker)
 }
 
 /// Whether a component is run as WASI 0.3: it exports `wasi:cli/run@0.3.x` (a Rust program
 /// built for wasm32-wasip2 may export 0.2's `run` beside it, from its std's `main`).
-pub(crate) fn is_p3(component: &ComponentInfo) -> bool {
+fn is_p3(component: &ComponentInfo) -> bool {
     component.exports().iter().any(|e| {
         e.package() == Some("wasi:cli")
             && e.interface() == "run"
@@ -88,10 +81,11 @@ pub(crate) struct Compiled {
 }
 
 impl Compiled {
-    pub fn new(component: Component, p3: bool) -> Self {
+    /// `component`, compiled, whose imports and exports are `info`.
+    pub fn new(component: Component, info: &ComponentInfo) -> Self {
         Compiled {
             component,
-            p3,
+            p3: is_p3(info),
             pre: OnceLock::new(),
         }
     }

@@ -300,13 +300,9 @@ impl Backend for Wasmtime {
         // A component this backend cannot run is refused before the runtime sees it.
         let info = wasiport::support::module_info(NAME, &self.capabilities, wasm)?;
         if let Some(c) = info.component() {
-            let p3 = component::is_p3(c);
-            let component = Component::new(&self.engine, wasm).map_err(invalid)?;
-            return Ok(CompiledModule::new(
-                NAME,
-                info,
-                component::Compiled::new(component, p3),
-            ));
+            let compiled =
+                component::Compiled::new(Component::new(&self.engine, wasm).map_err(invalid)?, c);
+            return Ok(CompiledModule::new(NAME, info, compiled));
         }
         let module = Module::new(&self.engine, wasm).map_err(invalid)?;
         Ok(CompiledModule::new(NAME, info, Compiled::new(module)))
@@ -330,14 +326,11 @@ impl Backend for Wasmtime {
         // SAFETY: the caller vouches that the bytes are `serialize`'s; wasmtime checks that they
         // were made by this wasmtime with compatible settings (a component's as a component).
         if let Some(c) = info.component() {
-            let p3 = component::is_p3(c);
-            let component =
-                unsafe { Component::deserialize(&self.engine, bytes) }.map_err(invalid)?;
-            return Ok(CompiledModule::new(
-                NAME,
-                info,
-                component::Compiled::new(component, p3),
-            ));
+            let compiled = component::Compiled::new(
+                unsafe { Component::deserialize(&self.engine, bytes) }.map_err(invalid)?,
+                c,
+            );
+            return Ok(CompiledModule::new(NAME, info, compiled));
         }
         let module = unsafe { Module::deserialize(&self.engine, bytes) }.map_err(invalid)?;
         Ok(CompiledModule::new(NAME, info, Compiled::new(module)))

@@ -7,31 +7,19 @@ use wasip3::sockets::types::{
 
 const LOOPBACK: IpSocketAddress = IpSocketAddress::Ipv4(Ipv4SocketAddress { port: 0, address: (127, 0, 0, 1) });
 
-/// Made, or refused (the WIT lists no access-denied for create, but a host may refuse there).
-macro_rules! made_or_denied {
-    ($made:expr) => {
-        match $made {
-            Ok(socket) => socket,
-            Err(e) => {
-                guest::check_matches!(e, ErrorCode::AccessDenied);
-                return;
-            }
-        }
-    };
-}
 
 guest::p3_main!(
     case!(tcp_bind_without_a_grant_is_access_denied, "wasi:sockets/types@0.3#[static]tcp-socket.create wasi:sockets/types@0.3#[method]tcp-socket.bind", async {
-        let socket = made_or_denied!(TcpSocket::create(IpAddressFamily::Ipv4));
+        let socket = guest::made_or!(TcpSocket::create(IpAddressFamily::Ipv4), ErrorCode::AccessDenied);
         check_matches!(socket.bind(LOOPBACK), Err(ErrorCode::AccessDenied));
     }),
     case!(tcp_connect_without_a_grant_is_access_denied, "wasi:sockets/types@0.3#[method]tcp-socket.connect", async {
-        let socket = made_or_denied!(TcpSocket::create(IpAddressFamily::Ipv4));
+        let socket = guest::made_or!(TcpSocket::create(IpAddressFamily::Ipv4), ErrorCode::AccessDenied);
         let peer = IpSocketAddress::Ipv4(Ipv4SocketAddress { port: 9, address: (127, 0, 0, 1) });
         check_matches!(socket.connect(peer).await, Err(ErrorCode::AccessDenied));
     }),
     case!(udp_bind_without_a_grant_is_access_denied, "wasi:sockets/types@0.3#[static]udp-socket.create wasi:sockets/types@0.3#[method]udp-socket.bind", async {
-        let socket = made_or_denied!(UdpSocket::create(IpAddressFamily::Ipv4));
+        let socket = guest::made_or!(UdpSocket::create(IpAddressFamily::Ipv4), ErrorCode::AccessDenied);
         check_matches!(socket.bind(LOOPBACK), Err(ErrorCode::AccessDenied));
     }),
 );

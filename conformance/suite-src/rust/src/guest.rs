@@ -69,6 +69,21 @@ macro_rules! check_matches {
     }};
 }
 
+/// `made`'s `Ok` value, or, when it is an error matching `denied` (a host may refuse there),
+/// the case ends there; any other error fails the check and ends the case.
+#[macro_export]
+macro_rules! made_or {
+    ($made:expr, $denied:pat) => {
+        match $made {
+            Ok(made) => made,
+            Err(e) => {
+                $crate::check_matches!(e, $denied);
+                return;
+            }
+        }
+    };
+}
+
 /// `result` is `Err(expected)`, or the check fails with what it was.
 #[macro_export]
 macro_rules! check_err {
