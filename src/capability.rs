@@ -57,11 +57,15 @@ pub enum Capability {
     WasiSockets,
     /// Gives a component `wasi:http`.
     WasiHttp,
+    /// Lets a component's `wasi:sockets` reach loopback when the run grants it
+    /// ([`Network::Loopback`](crate::Network::Loopback)); without it a backend may still give a
+    /// component `wasi:sockets` ([`Capability::WasiSockets`]) that reaches nothing.
+    LoopbackNetwork,
 }
 
 /// Every capability, in declaration order (a capability's bit is its place here): those of a
 /// core module's run, then, from [`Capability::Components`] on, those only a component needs.
-const ALL: [Capability; 20] = [
+const ALL: [Capability; 21] = [
     Capability::WasiPreview1,
     Capability::Fuel,
     Capability::Timeout,
@@ -82,6 +86,7 @@ const ALL: [Capability; 20] = [
     Capability::Wasi0_3,
     Capability::WasiSockets,
     Capability::WasiHttp,
+    Capability::LoopbackNetwork,
 ];
 
 /// [`ALL`] split where the component capabilities begin.
@@ -141,6 +146,7 @@ impl Capability {
             Capability::Wasi0_3 => "wasi-0.3",
             Capability::WasiSockets => "wasi-sockets",
             Capability::WasiHttp => "wasi-http",
+            Capability::LoopbackNetwork => "loopback-network",
         }
     }
 }

@@ -249,7 +249,7 @@ impl RunConfig {
             needed.insert(Capability::HostFunctions);
         }
         if self.network != Network::None {
-            needed.insert(Capability::WasiSockets);
+            needed.insert(Capability::LoopbackNetwork);
         }
         needed
     }
@@ -398,7 +398,7 @@ impl RunConfigBuilder {
     }
 
     /// Grants a component's `wasi:sockets` this network ([`Network::None`] by default), on
-    /// backends that declare [`Capability::WasiSockets`].
+    /// backends that declare [`Capability::LoopbackNetwork`].
     pub fn network(mut self, network: Network) -> Self {
         self.config.network = network;
         self

@@ -10,7 +10,7 @@
 /// use wasiport::{Capability, Network, RunConfig};
 /// let config = RunConfig::builder().network(Network::Loopback).build()?;
 /// assert_eq!(config.network(), Network::Loopback);
-/// assert!(config.required_capabilities().contains(Capability::WasiSockets));
+/// assert!(config.required_capabilities().contains(Capability::LoopbackNetwork));
 /// assert_eq!(RunConfig::default().network(), Network::None);
 /// # Ok::<(), wasiport::Error>(())
 /// ```

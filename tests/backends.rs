@@ -661,7 +661,7 @@ const KNOWN_DIFFERENCES: &[(&[&str], &str, &str)] = &[
         MUTATE_DIRECTORY,
     ),
     (
-        &["node-p2"],
+        &["node-p2", "chromium-p2"],
         "only the configured environment reaches the guest",
         "jco lowers an empty string as (pointer 1, length 0) without calling the adapter's \
          cabi_realloc: the preview-1 adapter then runs `EMPTY=` into the next entry",
@@ -675,19 +675,22 @@ const KNOWN_DIFFERENCES: &[(&[&str], &str, &str)] = &[
     (
         &["chromium"],
         "a preopened directory is listed",
-        "browser_wasi_shim's in-memory file system has no symbolic links: `escape` is not loaded",
+        "browser_wasi_shim's in-memory file system has no symbolic links: `escape` is not loaded \
+         (preview2-shim's has, so components see it)",
     ),
 ];
 
 /// The targets that run each preview-1 module wrapped as a component.
-const P1_ON_P2: &[&str] = &["wasmtime-p2", "node-p2"];
+const P1_ON_P2: &[&str] = &["wasmtime-p2", "node-p2", "chromium-p2"];
 
 /// Every target that runs a component: the wrapped modules and the probe built for wasip2.
 const P2_BUILDS: &[&str] = &[
     "wasmtime-p2",
     "node-p2",
+    "chromium-p2",
     "wasmtime (wasm32-wasip2)",
     "node (wasm32-wasip2)",
+    "chromium (wasm32-wasip2)",
 ];
 
 const V8_NULL_CALL: &str = "V8 11 (Node 20) says \"null function or function signature \
@@ -743,6 +746,12 @@ fn wasmtime_with_each_module_wrapped_as_a_wasi_0_2_component_gives_the_expected_
 fn node_with_each_module_wrapped_as_a_wasi_0_2_component_gives_the_expected_outcome_in_every_case()
 {
     assert_all_cases("node-p2");
+}
+
+#[test]
+fn chromium_with_each_module_wrapped_as_a_wasi_0_2_component_gives_the_expected_outcome_in_every_case(
+) {
+    assert_all_cases("chromium-p2");
 }
 
 #[test]
@@ -1057,10 +1066,21 @@ fn runtime_versions_match_cargo_lock() {
                         ["version"]
                         .as_str()
                         .unwrap();
+                    // preview2-shim, for components, as jco's lock file pins it.
+                    let jco_lock = concat!(
+                        env!("CARGO_MANIFEST_DIR"),
+                        "/adapters/v8/jco/package-lock.json"
+                    );
+                    let jco_lock: serde_json::Value =
+                        serde_json::from_str(&std::fs::read_to_string(jco_lock).unwrap()).unwrap();
+                    let p2_pinned = jco_lock["packages"]
+                        ["node_modules/@bytecodealliance/preview2-shim"]["version"]
+                        .as_str()
+                        .unwrap();
                     assert!(
-                        backend
-                            .runtime_version()
-                            .ends_with(&format!("(browser_wasi_shim {pinned})")),
+                        backend.runtime_version().ends_with(&format!(
+                            "(browser_wasi_shim {pinned}, preview2-shim {p2_pinned})"
+                        )),
                         "{}",
                         backend.runtime_version()
                     );
@@ -1464,7 +1484,7 @@ fn a_component_reaches_loopback_only_when_the_run_grants_it() {
     let addr = listener.local_addr().unwrap().to_string();
     let hosts: Vec<_> = common::engines()
         .into_iter()
-        .filter(|b| b.capabilities().contains(Capability::WasiSockets))
+        .filter(|b| b.capabilities().contains(Capability::LoopbackNetwork))
         .collect();
     assert!(hosts.len() >= 2, "wasmtime and node run wasi:sockets");
     let connections = hosts.len();
@@ -1541,7 +1561,7 @@ fn a_component_reaches_loopback_only_when_the_run_grants_it() {
     assert!(matches!(
         wasmi.run(&module, &grant),
         Err(Error::Unsupported {
-            feature: Capability::WasiSockets,
+            feature: Capability::LoopbackNetwork,
             ..
         })
     ));

@@ -60,6 +60,8 @@ pub const AS_COMPONENT: &[&str] = &[
     "wasmtime-p2",
     #[cfg(feature = "node")]
     "node-p2",
+    #[cfg(feature = "chromium")]
+    "chromium-p2",
 ];
 
 /// Every target `all` selects: each backend with its own WASI, then (where it links host
@@ -95,6 +97,8 @@ pub const TARGETS: &[&str] = &[
     "node-p2",
     #[cfg(feature = "chromium")]
     "chromium",
+    #[cfg(feature = "chromium")]
+    "chromium-p2",
 ];
 
 /// Backends this build could have had, each with how to get it.

@@ -2,9 +2,10 @@
 // @bjorn3/browser_wasi_shim as WASI preview 1. The host drives it over the DevTools protocol
 // (Runtime.evaluate of the functions below); every file it loads is served by the host itself.
 //
-// Each run gets a fresh WASI and a fresh instance; the page keeps compiled modules. A run past
-// its timeout is stopped by the host (Runtime.terminateExecution), after which `interrupted()`
-// gives what the run had written.
+// Each run gets a fresh WASI and a fresh instance; the page keeps compiled modules, and
+// components that jco transpiled (their glue and compiled core modules: component.mjs runs
+// them, with preview2-shim's browser build). A run past its timeout is stopped by the host
+// (Runtime.terminateExecution), after which `interrupted()` gives what the run had written.
 import { ConsoleStdout, Directory, File, OpenFile, PreopenDirectory, WASI } from './shim/index.js';
 import { guarded, start } from './guest.mjs';
 
@@ -29,10 +30,10 @@ function base64(chunks) {
   return btoa(text);
 }
 
-/** A captured stream: at most `limit` bytes kept, and whether more came. */
+/** A captured stream (`write(bytes)`): at most `limit` bytes kept, and whether more came. */
 function capture(mode) {
   const stream = { chunks: [], kept: 0, truncated: false };
-  stream.fd = new ConsoleStdout((data) => {
+  stream.write = (data) => {
     if (mode.kind !== 'capture') return;
     const room = mode.limit - stream.kept;
     if (data.length > room) stream.truncated = true;
@@ -41,7 +42,7 @@ function capture(mode) {
       stream.chunks.push(keep.slice());
       stream.kept += keep.length;
     }
-  });
+  };
   return stream;
 }
 
@@ -71,13 +72,31 @@ function report(run, termination, fuel_left = null) {
     elapsed_ms: performance.now() - run.started,
     stdout: { data: base64(run.stdout.chunks), truncated: run.stdout.truncated },
     stderr: { data: base64(run.stderr.chunks), truncated: run.stderr.truncated },
-    trees: run.preopens.map((p) => (p.read_only ? null : save(p.fd.dir))),
+    trees: run.preopens.map((p) => (p.read_only ? null : p.save())),
   };
+}
+
+/** component.mjs, loaded with the first component (it needs preview2-shim's browser build). */
+let components = null;
+
+/** Runs a component that `compileComponent` loaded. */
+function runComponent(component, job) {
+  const run = { started: performance.now(), stdout: capture(job.stdout), stderr: capture(job.stderr), preopens: [] };
+  current = run;
+  const ended = components.runComponent(component, job, run, { bytes, base64 });
+  current = null;
+  return { result: report(run, ended.termination, ended.fuel_left) };
 }
 
 globalThis.wasiport = {
   async compile(id, wasm) {
     modules.set(id, await WebAssembly.compile(bytes(wasm)));
+  },
+  /** A component as jco transpiled it: its glue's source and its core modules (base64, by name). */
+  async compileComponent(id, glue, cores) {
+    components ??= await import('./component.mjs');
+    const decoded = Object.fromEntries(Object.entries(cores).map(([name, wasm]) => [name, bytes(wasm)]));
+    modules.set(id, await components.load(glue, decoded));
   },
   forget(id) {
     modules.delete(id);
@@ -85,18 +104,20 @@ globalThis.wasiport = {
   run(id, job) {
     const module = modules.get(id);
     if (module === undefined) return { unknown_module: true };
+    if (module.component !== undefined) return runComponent(module.component, job);
     const run = {
       started: performance.now(),
       stdout: capture(job.stdout),
       stderr: capture(job.stderr),
-      preopens: job.preopens.map((p) => ({
-        read_only: p.read_only,
-        fd: new PreopenDirectory(p.guest, load(p.tree, p.read_only)),
-      })),
+      preopens: job.preopens.map((p) => {
+        const fd = new PreopenDirectory(p.guest, load(p.tree, p.read_only));
+        return { read_only: p.read_only, fd, save: () => save(fd.dir) };
+      }),
     };
     current = run;
     const stdin = new OpenFile(new File(job.stdin.kind === 'bytes' ? bytes(job.stdin.data) : []));
-    const fds = [stdin, run.stdout.fd, run.stderr.fd, ...run.preopens.map((p) => p.fd)];
+    const [stdout, stderr] = [new ConsoleStdout(run.stdout.write), new ConsoleStdout(run.stderr.write)];
+    const fds = [stdin, stdout, stderr, ...run.preopens.map((p) => p.fd)];
     const env = job.env.map(([k, v]) => `${k}=${v}`);
     const wasi = new WASI(job.args, env, fds, { debug: false });
     const readOnly = new Set(job.preopens.flatMap((p, i) => (p.read_only ? [3 + i] : [])));

@@ -32,8 +32,10 @@ pub(crate) struct Site {
 }
 
 impl Site {
-    /// The runner's own files and every script of the shim's `dist` directory under `shim/`.
-    pub(crate) fn new(shim_dist: &Path) -> std::io::Result<Site> {
+    /// The runner's own files, every script of the shim's `dist` directory under `shim/`, and,
+    /// for components, preview2-shim's browser build and its instantiation module under `p2/`
+    /// (from the package directory `p2_shim`).
+    pub(crate) fn new(shim_dist: &Path, p2_shim: Option<&Path>) -> std::io::Result<Site> {
         let mut files = vec![
             (
                 "runner.html".to_string(),
@@ -51,16 +53,31 @@ impl Site {
                 wasiport_v8::GUEST_JS.as_bytes().to_vec(),
             ),
         ];
-        for entry in std::fs::read_dir(shim_dist)? {
-            let path = entry?.path();
-            if path.extension().is_some_and(|e| e == "js") {
-                if let Some(name) = path.file_name().and_then(|n| n.to_str()) {
-                    files.push((
-                        format!("shim/{name}"),
-                        "text/javascript",
-                        std::fs::read(&path)?,
-                    ));
+        let mut scripts = |dir: &Path, under: &str| -> std::io::Result<()> {
+            for entry in std::fs::read_dir(dir)? {
+                let path = entry?.path();
+                if path.extension().is_some_and(|e| e == "js") {
+                    if let Some(name) = path.file_name().and_then(|n| n.to_str()) {
+                        let body = std::fs::read(&path)?;
+                        files.push((format!("{under}/{name}"), "text/javascript", body));
+                    }
                 }
+            }
+            Ok(())
+        };
+        scripts(shim_dist, "shim")?;
+        if let Some(p2) = p2_shim {
+            scripts(&p2.join("dist/browser"), "p2/browser")?;
+            scripts(&p2.join("dist/common"), "p2/common")?;
+            for (name, body) in [
+                ("component.mjs", include_str!("../js/component.mjs")),
+                ("command.mjs", wasiport_v8::COMMAND_JS),
+            ] {
+                files.push((
+                    name.to_string(),
+                    "text/javascript",
+                    body.as_bytes().to_vec(),
+                ));
             }
         }
         Ok(Site { files })

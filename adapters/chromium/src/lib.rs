@@ -44,7 +44,7 @@ use wasiport_v8::{PerProgram, Report};
 
 use crate::browser::{Browser, Browsers, Evaluated, Page, Site};
 use crate::cdp::CdpError;
-use crate::tree::Tree;
+use crate::tree::{Links, Tree};
 
 /// The backend's name.
 pub const NAME: &str = "chromium";
@@ -82,13 +82,20 @@ const TIMEOUT_GRACE: Duration = Duration::from_secs(5);
 /// Every `Chromium` of a host process that uses the same browser program shares one browser.
 pub struct Chromium {
     capabilities: Capabilities,
+    component_capabilities: Capabilities,
     engine: Arc<Engine>,
 }
 
 struct Engine {
     version: &'static str,
     browsers: Browsers,
+    /// The `node` that transpiles components with jco, or why components do not run here.
+    transpiler: Result<PathBuf, String>,
 }
+
+/// What a run of a module can ask for and a run of a component cannot: jco instantiates the
+/// component's core modules, so the adapter does not meter or cap them.
+const COMPONENTS_CANNOT: [Capability; 2] = [Capability::Fuel, Capability::MemoryLimit];
 
 fn internal(message: impl std::fmt::Display) -> Error {
     Error::Internal {
@@ -110,24 +117,74 @@ impl Chromium {
     }
 
     /// The backend on the given browser program.
+    ///
+    /// Components run when jco's packages are installed ([`wasiport_v8::jco_dir`]) and there is
+    /// a `node` to transpile them (`WASIPORT_NODE`, or else `node` on `PATH`); without them the
+    /// backend does not declare [`Capability::Components`].
     pub fn with_program(program: impl Into<PathBuf>) -> Result<Self, Error> {
+        let engine = engine(program.into())?;
+        // WASI 0.2 through preview2-shim's browser build, whose `wasi:sockets` reach nothing.
+        let components = engine.transpiler.is_ok().then_some([
+            Capability::Components,
+            Capability::Wasi0_2,
+            Capability::WasiSockets,
+        ]);
+        let capabilities: Capabilities = [
+            Capability::WasiPreview1,
+            Capability::Fuel,
+            Capability::Timeout,
+            Capability::MemoryLimit,
+            Capability::StdinBytes,
+            Capability::CaptureOutput,
+            Capability::Preopens,
+            Capability::ReadOnlyPreopens,
+            Capability::TrapBacktrace,
+        ]
+        .into_iter()
+        .chain(components.into_iter().flatten())
+        .collect();
+        let component_capabilities = capabilities
+            .iter()
+            .filter(|c| !COMPONENTS_CANNOT.contains(c))
+            .collect();
         Ok(Chromium {
-            capabilities: [
-                Capability::WasiPreview1,
-                Capability::Fuel,
-                Capability::Timeout,
-                Capability::MemoryLimit,
-                Capability::StdinBytes,
-                Capability::CaptureOutput,
-                Capability::Preopens,
-                Capability::ReadOnlyPreopens,
-                Capability::TrapBacktrace,
-            ]
-            .into_iter()
-            .collect(),
-            engine: engine(program.into())?,
+            capabilities,
+            component_capabilities,
+            engine,
         })
     }
+
+    /// Why this backend does not run components (jco's packages or `node` missing), or `None`
+    /// when it does.
+    pub fn components_unavailable(&self) -> Option<&str> {
+        self.engine.transpiler.as_ref().err().map(String::as_str)
+    }
+}
+
+/// `program` as a command finds it: itself when it names a path, else the first on `PATH`.
+fn find_program(program: &Path) -> Option<PathBuf> {
+    if program.components().count() > 1 {
+        return program.is_file().then(|| program.to_path_buf());
+    }
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|dir| dir.join(program))
+        .find(|path| path.is_file())
+}
+
+/// The `node` that transpiles components, and preview2-shim's package directory.
+fn transpiler() -> Result<(PathBuf, PathBuf), String> {
+    let jco = wasiport_v8::jco_dir()?;
+    let node = std::env::var_os("WASIPORT_NODE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("node"));
+    let found = find_program(&node).ok_or_else(|| {
+        format!(
+            "components on chromium are transpiled by jco in node, and there is no `{}`: \
+             install Node.js, or name it in WASIPORT_NODE",
+            node.display()
+        )
+    })?;
+    Ok((found, jco.join("@bytecodealliance/preview2-shim")))
 }
 
 fn engine(program: PathBuf) -> Result<Arc<Engine>, Error> {
@@ -136,16 +193,23 @@ fn engine(program: PathBuf) -> Result<Arc<Engine>, Error> {
         let shim = std::env::var_os("WASIPORT_BROWSER_WASI_SHIM")
             .map(PathBuf::from)
             .unwrap_or_else(|| PathBuf::from(SHIM_DIR));
-        let shim_version = shim_version(&shim)?;
-        let site = Site::new(&shim.join("dist"))
+        let wasi_shim_version = shim_version(&shim)?;
+        let transpiler = transpiler();
+        let p2_shim = transpiler.as_ref().ok().map(|(_, p2)| p2.as_path());
+        let site = Site::new(&shim.join("dist"), p2_shim)
             .map_err(|e| internal(format!("{}: {e}", shim.display())))?;
-        let version = format!(
-            "{} (browser_wasi_shim {shim_version})",
+        let mut version = format!(
+            "{} (browser_wasi_shim {wasi_shim_version}",
             browser_version(&program)?
         );
+        if let Some(p2) = p2_shim {
+            version.push_str(&format!(", preview2-shim {}", shim_version(p2)?));
+        }
+        version.push(')');
         Ok(Engine {
             version: Box::leak(version.into_boxed_str()),
             browsers: Browsers::new(program.clone(), site),
+            transpiler: transpiler.map(|(node, _)| node),
         })
     })
 }
@@ -196,6 +260,9 @@ fn browser_version(program: &Path) -> Result<String, Error> {
 /// A compiled module: its variants, compiled by each page the first time it runs one.
 struct Prepared {
     variants: Variants,
+    /// A component's arguments for the page's `compileComponent` after its id: the glue's
+    /// source and its core modules, as JavaScript (JSON) values.
+    component: Option<String>,
     engine: Arc<Engine>,
 }
 
@@ -213,13 +280,22 @@ impl Drop for Prepared {
     }
 }
 
-/// Compiles `variant` in `page`; the engine's message when V8 refuses it.
-fn compile_in(browser: &Browser, page: &Page, variant: &Variant) -> Result<(), Error> {
-    let expression = format!(
-        "wasiport.compile({}, \"{}\")",
-        variant.id,
-        BASE64.encode(&variant.wasm)
-    );
+/// Compiles `variant` (or the transpiled component) in `page`; the engine's message when V8
+/// refuses it.
+fn compile_in(
+    browser: &Browser,
+    page: &Page,
+    variant: &Variant,
+    prepared: &Prepared,
+) -> Result<(), Error> {
+    let expression = match &prepared.component {
+        Some(arguments) => format!("wasiport.compileComponent({}, {arguments})", variant.id),
+        None => format!(
+            "wasiport.compile({}, \"{}\")",
+            variant.id,
+            BASE64.encode(&variant.wasm)
+        ),
+    };
     match browser.evaluate(page, &expression, true, None) {
         Ok(_) => Ok(()),
         Err(Evaluated::Threw(message)) => Err(Error::InvalidModule {
@@ -230,6 +306,27 @@ fn compile_in(browser: &Browser, page: &Page, variant: &Variant) -> Result<(), E
     }
 }
 
+/// `component` transpiled by jco (in `node`, or from an earlier process's transpiled
+/// directory), as the page's `compileComponent` takes it after the id; jco's message when it
+/// cannot be.
+fn component_arguments(node: &Path, component: &[u8]) -> Result<String, Error> {
+    let transpiled =
+        wasiport_v8::transpile(node, component).map_err(|message| Error::InvalidModule {
+            backend: NAME,
+            message,
+        })?;
+    let cores: serde_json::Map<String, Value> = transpiled
+        .cores
+        .iter()
+        .map(|(name, wasm)| (name.clone(), Value::String(BASE64.encode(wasm))))
+        .collect();
+    Ok(format!(
+        "{}, {}",
+        Value::String(transpiled.glue),
+        Value::Object(cores)
+    ))
+}
+
 /// A preopen as the page loads it, and what is needed to write it back.
 struct LoadedPreopen {
     host: PathBuf,
@@ -237,8 +334,9 @@ struct LoadedPreopen {
     tree: Tree,
 }
 
-/// The job for the page, and the preopens it loaded.
-fn job(config: &RunConfig) -> Result<(Value, Vec<LoadedPreopen>), Error> {
+/// The job for the page, and the preopens it loaded (with their symbolic links as `links`
+/// says: a module's page has no links, a component's has).
+fn job(config: &RunConfig, links: Links) -> Result<(Value, Vec<LoadedPreopen>), Error> {
     let mut loaded = Vec::new();
     let mut preopens = Vec::new();
     for p in config.preopens() {
@@ -246,7 +344,7 @@ fn job(config: &RunConfig) -> Result<(Value, Vec<LoadedPreopen>), Error> {
             path: p.host_path().to_path_buf(),
             source,
         };
-        let tree = Tree::load(p.host_path()).map_err(io)?;
+        let tree = Tree::load(p.host_path(), links).map_err(io)?;
         preopens.push(json!({
             "guest": p.guest_path(),
             "read_only": p.is_read_only(),
@@ -360,10 +458,21 @@ impl Backend for Chromium {
         &self.capabilities
     }
 
+    fn component_capabilities(&self) -> &Capabilities {
+        &self.component_capabilities
+    }
+
     fn compile(&self, wasm: &[u8]) -> Result<CompiledModule, Error> {
         let info = wasiport::support::module_info(NAME, &self.capabilities, wasm)?;
+        let component = match (info.is_component(), &self.engine.transpiler) {
+            (false, _) => None,
+            (true, Ok(node)) => Some(component_arguments(node, wasm)?),
+            // (module_info refused it: components are not declared without a transpiler)
+            (true, Err(why)) => return Err(internal(why)),
+        };
         let prepared = Prepared {
             variants: Variants::new(wasm),
+            component,
             engine: self.engine.clone(),
         };
         // V8 validates it now, in a page that keeps it for the first run (on a browser started
@@ -379,7 +488,7 @@ impl Backend for Chromium {
                 .page()
                 .map_err(|e| internal(browser.failure(e)))
                 .and_then(|page| {
-                    let compiled = compile_in(&browser, &page, &variant);
+                    let compiled = compile_in(&browser, &page, &variant, &prepared);
                     browser.give_back(page);
                     compiled
                 });
@@ -396,10 +505,18 @@ impl Backend for Chromium {
 
     fn run(&self, compiled: &CompiledModule, config: &RunConfig) -> Result<Outcome, Error> {
         let prepared: &Prepared = compiled.native(NAME)?;
-        if let Some(outcome) = preflight(NAME, &self.capabilities, compiled, config)? {
+        let capabilities = match prepared.component {
+            Some(_) => &self.component_capabilities,
+            None => &self.capabilities,
+        };
+        if let Some(outcome) = preflight(NAME, capabilities, compiled, config)? {
             return Ok(outcome);
         }
-        let (job, preopens) = job(config)?;
+        let links = match prepared.component {
+            Some(_) => Links::Load,
+            None => Links::Skip,
+        };
+        let (job, preopens) = job(config, links)?;
         let job = job.to_string();
         let variant = prepared
             .variants
@@ -426,7 +543,7 @@ impl Backend for Chromium {
                         browser.give_back(page);
                         return finish(&value, &preopens, config.limits().fuel);
                     }
-                    Ok(None) => match compile_in(&browser, &page, &variant) {
+                    Ok(None) => match compile_in(&browser, &page, &variant, prepared) {
                         Ok(()) => continue,
                         Err(e) => e,
                     },

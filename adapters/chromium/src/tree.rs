@@ -1,10 +1,12 @@
 //! A preopened directory as the browser's in-memory file system holds it: loaded from the host
 //! before a run, and written back after it (read-write preopens only).
 //!
-//! What is round-tripped: regular files (their bytes) and directories (their entries). What is
-//! not: symbolic links and special files (not loaded: the guest does not see them, and write-back
-//! leaves them alone), names that are not UTF-8 (likewise), modes, owners and times (new files
-//! get the host's defaults; a changed file is rewritten in place).
+//! What is round-tripped: regular files (their bytes), directories (their entries) and, where
+//! the page's file system has them (preview2-shim's, for components), symbolic links with a
+//! UTF-8 target (the guest's new links to an absolute path are not made on the host). What is
+//! not: special files (not loaded: the guest does not see them, and write-back leaves them
+//! alone), names that are not UTF-8 (likewise), modes, owners and times (new files get the
+//! host's defaults; a changed file is rewritten in place).
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -21,11 +23,20 @@ pub(crate) struct Tree(BTreeMap<String, Entry>);
 pub(crate) enum Entry {
     File(Vec<u8>),
     Dir(Tree),
+    /// A symbolic link and its target.
+    Link(String),
+}
+
+/// Which symbolic links a tree holds: none, or those with a UTF-8 target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Links {
+    Skip,
+    Load,
 }
 
 impl Tree {
-    /// The regular files and directories under `dir`.
-    pub(crate) fn load(dir: &Path) -> std::io::Result<Tree> {
+    /// The regular files and directories under `dir`, and its symbolic links as `links` says.
+    pub(crate) fn load(dir: &Path, links: Links) -> std::io::Result<Tree> {
         let mut entries = BTreeMap::new();
         for item in std::fs::read_dir(dir)? {
             let item = item?;
@@ -36,19 +47,25 @@ impl Tree {
             if kind.is_file() {
                 entries.insert(name, Entry::File(std::fs::read(item.path())?));
             } else if kind.is_dir() {
-                entries.insert(name, Entry::Dir(Tree::load(&item.path())?));
+                entries.insert(name, Entry::Dir(Tree::load(&item.path(), links)?));
+            } else if kind.is_symlink() && links == Links::Load {
+                if let Some(target) = std::fs::read_link(item.path())?.to_str() {
+                    entries.insert(name, Entry::Link(target.to_string()));
+                }
             }
         }
         Ok(Tree(entries))
     }
 
-    /// `{name: {"file": base64} | {"dir": {...}}}`, as the page's `load` takes it.
+    /// `{name: {"file": base64} | {"dir": {...}} | {"link": target}}`, as the page's `load`
+    /// takes it.
     pub(crate) fn to_json(&self) -> Value {
         let mut map = Map::new();
         for (name, entry) in &self.0 {
             let value = match entry {
                 Entry::File(bytes) => json!({"file": BASE64.encode(bytes)}),
                 Entry::Dir(tree) => json!({"dir": tree.to_json()}),
+                Entry::Link(target) => json!({"link": target}),
             };
             map.insert(name.clone(), value);
         }
@@ -67,8 +84,10 @@ impl Tree {
                 Entry::File(BASE64.decode(file).map_err(|e| e.to_string())?)
             } else if let Some(dir) = entry.get("dir") {
                 Entry::Dir(Tree::from_json(dir)?)
+            } else if let Some(target) = entry.get("link").and_then(Value::as_str) {
+                Entry::Link(target.to_string())
             } else {
-                return Err(format!("{name}: neither a file nor a directory"));
+                return Err(format!("{name}: neither a file, a directory nor a link"));
             };
             entries.insert(name.clone(), entry);
         }
@@ -76,7 +95,8 @@ impl Tree {
     }
 
     /// Makes `dir` (which held `self` when the run began) hold `after`: what the guest created
-    /// or changed is written, what it removed is removed.
+    /// or changed is written, what it removed is removed; but a link to an absolute path that
+    /// was not there is not made (the guest's file system was never the host's).
     pub(crate) fn write_back(&self, dir: &Path, after: &Tree) -> std::io::Result<()> {
         for (name, before) in &self.0 {
             if !after.0.contains_key(name) {
@@ -88,8 +108,17 @@ impl Tree {
             match (self.0.get(name), entry) {
                 (Some(Entry::File(old)), Entry::File(new)) if old == new => {}
                 (Some(Entry::Dir(old)), Entry::Dir(new)) => old.write_back(&path, new)?,
+                (Some(Entry::Link(old)), Entry::Link(new)) if old == new => {}
+                (_, Entry::Link(target)) if target.starts_with('/') => {}
+                (before, Entry::Link(target)) => {
+                    if let Some(before) = before {
+                        remove(&path, before)?;
+                    }
+                    std::os::unix::fs::symlink(target, &path)?;
+                }
                 (before, Entry::File(bytes)) => {
-                    if let Some(before @ Entry::Dir(_)) = before {
+                    // (a file is rewritten in place; what was something else is removed first)
+                    if let Some(before @ (Entry::Dir(_) | Entry::Link(_))) = before {
                         remove(&path, before)?;
                     }
                     std::fs::write(&path, bytes)?;
@@ -111,7 +140,7 @@ impl Tree {
 /// loaded (a symbolic link, say) is left with that in it.
 fn remove(path: &Path, entry: &Entry) -> std::io::Result<()> {
     match entry {
-        Entry::File(_) => std::fs::remove_file(path),
+        Entry::File(_) | Entry::Link(_) => std::fs::remove_file(path),
         Entry::Dir(tree) => {
             for (name, child) in &tree.0 {
                 remove(&path.join(name), child)?;
@@ -138,7 +167,7 @@ mod tests {
         std::fs::write(root.join("gone/b.txt"), "b").unwrap();
         std::fs::write(root.join("changed.txt"), "old").unwrap();
         std::os::unix::fs::symlink("changed.txt", root.join("link")).unwrap();
-        let before = Tree::load(root).unwrap();
+        let before = Tree::load(root, Links::Skip).unwrap();
         // The link is not loaded.
         assert!(!before.0.contains_key("link"));
         let mut after = Tree::from_json(&before.to_json()).unwrap();
@@ -155,10 +184,50 @@ mod tests {
             )]))),
         );
         before.write_back(root, &after).unwrap();
-        assert_eq!(Tree::load(root).unwrap(), after);
+        assert_eq!(Tree::load(root, Links::Skip).unwrap(), after);
         assert!(
             root.join("link").symlink_metadata().is_ok(),
             "the link is left alone"
+        );
+    }
+
+    #[test]
+    fn a_tree_with_links_writes_back_the_links_the_guest_made_changed_or_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::write(root.join("file.txt"), "f").unwrap();
+        std::os::unix::fs::symlink("file.txt", root.join("stays")).unwrap();
+        std::os::unix::fs::symlink("file.txt", root.join("changes")).unwrap();
+        std::os::unix::fs::symlink("file.txt", root.join("goes")).unwrap();
+        std::os::unix::fs::symlink("/etc/passwd", root.join("absolute")).unwrap();
+        let before = Tree::load(root, Links::Load).unwrap();
+        assert_eq!(before.0.get("stays"), Some(&Entry::Link("file.txt".into())));
+        assert_eq!(
+            before.0.get("absolute"),
+            Some(&Entry::Link("/etc/passwd".into()))
+        );
+        let mut after = before.clone();
+        after.0.remove("goes");
+        after
+            .0
+            .insert("changes".into(), Entry::Link("stays".into()));
+        after
+            .0
+            .insert("made".into(), Entry::Link("file.txt".into()));
+        // The guest's new link to an absolute path is not made on the host.
+        after.0.insert("escape".into(), Entry::Link("/etc".into()));
+        assert_eq!(Tree::from_json(&after.to_json()).unwrap(), after);
+        before.write_back(root, &after).unwrap();
+        after.0.remove("escape");
+        assert_eq!(Tree::load(root, Links::Load).unwrap(), after);
+        assert!(root.join("goes").symlink_metadata().is_err());
+        assert_eq!(
+            std::fs::read_link(root.join("changes")).unwrap(),
+            Path::new("stays")
+        );
+        assert_eq!(
+            std::fs::read_link(root.join("absolute")).unwrap(),
+            Path::new("/etc/passwd")
         );
     }
 }

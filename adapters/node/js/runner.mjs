@@ -16,7 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { describe } from './guest.mjs';
-import { transpile } from './component.mjs';
+import { transpiled as transpiledInto } from './transpile.mjs';
 
 const WORKER = new URL('./worker.mjs', import.meta.url);
 /** Idle workers kept for the next runs; more than this are stopped when they finish. */
@@ -100,24 +100,9 @@ async function handle(request) {
  */
 async function transpiled(request) {
   const { dir, jco } = request;
-  const list = path.join(dir, 'cores.json');
-  if (!fs.existsSync(list)) {
-    const staging = fs.mkdtempSync(`${dir}.staging-`);
-    try {
-      const cores = await transpile(jco, Buffer.from(request.wasm, 'base64'), staging, fs);
-      fs.writeFileSync(path.join(staging, 'cores.json'), JSON.stringify(cores));
-      // Another runner may have put the same files there first: theirs serve as well.
-      try {
-        fs.renameSync(staging, dir);
-      } catch (e) {
-        if (!fs.existsSync(list)) throw e;
-      }
-    } finally {
-      fs.rmSync(staging, { recursive: true, force: true });
-    }
-  }
+  const names = await transpiledInto(jco, Buffer.from(request.wasm, 'base64'), dir);
   const cores = {};
-  for (const name of JSON.parse(fs.readFileSync(list, 'utf8'))) {
+  for (const name of names) {
     cores[name] = await WebAssembly.compile(fs.readFileSync(path.join(dir, name)));
   }
   return { glue: path.join(dir, 'component.mjs'), cores, jco };

@@ -49,12 +49,14 @@ pub const NAME: &str = "node";
 pub const MIN_NODE_MAJOR: u32 = 20;
 
 /// The runner's scripts, shipped in the crate and written out once per content.
-const SCRIPTS: [(&str, &str); 5] = [
+const SCRIPTS: [(&str, &str); 7] = [
     ("runner.mjs", include_str!("../js/runner.mjs")),
     ("worker.mjs", include_str!("../js/worker.mjs")),
     ("host.mjs", include_str!("../js/host.mjs")),
     ("component.mjs", include_str!("../js/component.mjs")),
     ("guest.mjs", wasiport_v8::GUEST_JS),
+    ("command.mjs", wasiport_v8::COMMAND_JS),
+    ("transpile.mjs", wasiport_v8::TRANSPILE_JS),
 ];
 
 /// What a run of a module can ask for and a run of a component cannot: jco instantiates the
@@ -120,6 +122,7 @@ impl Node {
                 Capability::Components,
                 Capability::Wasi0_2,
                 Capability::WasiSockets,
+                Capability::LoopbackNetwork,
             ])
             .collect();
         // A component's core modules are jco's to instantiate: neither metered nor capped.

@@ -18,6 +18,15 @@
 /// noted). Each backend serves it beside its own scripts.
 pub const GUEST_JS: &str = include_str!("../js/guest.mjs");
 
+/// `js/command.mjs`: `runCommand(glue, cores, imports)` (how a WASI 0.2 command component that
+/// jco transpiled ended) and `guardDescriptors(Descriptor)` (read-only preopens over either
+/// preview2-shim build). Each backend serves it beside `guest.mjs`.
+pub const COMMAND_JS: &str = include_str!("../js/command.mjs");
+
+/// `js/transpile.mjs`: `transpiled(jco, wasm, dir)`, a component transpiled by jco into its
+/// [`transpiled_dir`], in node. The node runner imports it; [`transpile`] runs it.
+pub const TRANSPILE_JS: &str = include_str!("../js/transpile.mjs");
+
 mod per_program;
 mod report;
 mod trap;
@@ -60,4 +69,4 @@ pub fn metering(config: &wasiport::RunConfig) -> Option<wasiport::rewrite::Meter
 }
 
 mod jco;
-pub use jco::{jco_dir, transpiled_dir, JCO_PACKAGES};
+pub use jco::{jco_dir, transpile, transpiled_dir, Transpiled, JCO_PACKAGES};

@@ -153,6 +153,7 @@ impl Wasmtime {
                     Capability::Wasi0_2,
                     Capability::Wasi0_3,
                     Capability::WasiSockets,
+                    Capability::LoopbackNetwork,
                 ])
                 .collect(),
         })
