@@ -10,8 +10,8 @@
 //!   its spec.
 //! * `*.rs` files are WASI 0.2 programs (the `rust/` crate's binaries, built once with cargo for
 //!   `wasm32-wasip2`): each `case!(name, "features"` line is a test of its own, the program
-//!   with the case's name as its argument (`"args": [name]`), with `//! name {json}` and `//! *
-//!   {json}` lines as in C. Every case of a program is the same component, stored once per test.
+//!   with the case's name as its argument (`"args": [name]`, or its `run` operation's in an
+//!   operation-based spec), with `//! name {json}` and `//! * {json}` lines as in C. Every case of a program is the same component, stored once per test.
 //! * `fixtures/` holds the fixture directories; each group gets a copy of those its specs name;
 //!   `rust/` holds the crate of the WASI 0.2 programs.
 //!
@@ -163,9 +163,13 @@ fn c_cases(path: &Path, source: &str) -> Result<Vec<Case>, BuildError> {
     }
     for case in &mut cases {
         let mut spec = Map::new();
-        spec.insert("stdout".into(), Value::from(""));
         merge(&mut spec, &file_wide);
         merge(&mut spec, &case.spec);
+        // A legacy spec checks that nothing else is printed; an operation-based one says what
+        // it reads itself.
+        if !spec.contains_key("operations") {
+            spec.entry("stdout").or_insert_with(|| Value::from(""));
+        }
         case.spec = spec;
     }
     Ok(cases)
@@ -310,9 +314,18 @@ pub fn build_suite(src: &Path, out: &Path, toolchain: &Toolchain) -> Result<usiz
                         let mut cases = c_cases(&source, &text()?)?;
                         for case in &mut cases {
                             write(&dest.join(format!("{}.wasm", case.name)), &bytes)?;
-                            if !case.spec.contains_key("args") {
-                                case.spec
-                                    .insert("args".into(), Value::from(vec![case.name.clone()]));
+                            let args = Value::from(vec![case.name.clone()]);
+                            // The case's name is its program's argument: the run's, in an
+                            // operation-based spec.
+                            match case.spec.get_mut("operations") {
+                                Some(Value::Array(operations)) => {
+                                    if let Some(Value::Object(run)) = operations.first_mut() {
+                                        run.entry("args").or_insert(args);
+                                    }
+                                }
+                                _ => {
+                                    case.spec.entry("args").or_insert(args);
+                                }
                             }
                         }
                         cases.into_iter().map(|c| (c.name, c.spec)).collect()

@@ -10,6 +10,7 @@ use wasiport::{Backend, Capability, CompiledModule, OutputMode, RunConfig, Stdin
 
 use crate::expectations::{Expectations, Expected};
 use crate::results::{Runtime, Status, SuiteResult, TestResult};
+use crate::spec::Operation;
 use crate::suite::{copy_fixture, Suite, Test};
 
 /// How to run.
@@ -24,6 +25,9 @@ pub struct Options {
     /// Where compiled modules are kept between runs (see [`wasiport::ModuleCache`]); `None`
     /// keeps them in memory for this run only.
     pub cache_dir: Option<std::path::PathBuf>,
+    /// The `wasiport` program an interactive test's guest runs in (`wasiport run`, its stdio
+    /// piped to the runner: see [`crate::interactive`]); without one such tests fail saying so.
+    pub engine: Option<std::path::PathBuf>,
 }
 
 impl Default for Options {
@@ -34,6 +38,7 @@ impl Default for Options {
             timeout: Duration::from_secs(10),
             filter: None,
             cache_dir: None,
+            engine: None,
         }
     }
 }
@@ -129,7 +134,7 @@ pub fn run_tests(
                     test,
                     expectations.get(&suite.name, &test.name),
                     &modules,
-                    options.timeout,
+                    options,
                 );
                 on_result((s, t), &result);
                 if let Ok(mut slot) = slots[i].lock() {
@@ -221,7 +226,7 @@ fn run_one(
     test: &Test,
     expected: Option<&Expected>,
     modules: &ModuleCache,
-    timeout: Duration,
+    options: &Options,
 ) -> TestResult {
     let started = Instant::now();
     let mut result = TestResult {
@@ -238,7 +243,7 @@ fn run_one(
         result.reason = Some(reason.clone());
         return result;
     }
-    result.failures = match execute(backend, suite, test, modules, timeout) {
+    result.failures = match execute(backend, suite, test, modules, options) {
         Ok(failures) => failures,
         Err(NotRun::Failed(failure)) => vec![failure],
         Err(NotRun::Unsupported(reason)) => {
@@ -271,9 +276,37 @@ fn execute(
     suite: &Suite,
     test: &Test,
     modules: &ModuleCache,
-    timeout: Duration,
+    options: &Options,
 ) -> Result<Vec<String>, NotRun> {
+    let timeout = options.timeout;
     let module = modules.get(backend, &test.module)?;
+    let capabilities = match module.info().is_component() {
+        true => backend.component_capabilities(),
+        false => backend.capabilities(),
+    };
+    let spec = &test.spec;
+    if spec.needs_http() && !capabilities.contains(Capability::WasiHttp) {
+        return Err(NotRun::Unsupported(format!(
+            "{UNSUPPORTED}{} does not give a component wasi:http (the test's {})",
+            backend.name(),
+            spec.world.as_deref().unwrap_or("http proposal")
+        )));
+    }
+    if spec.is_interactive() {
+        // The guest's stdio are the pipes of its process, and a `connect` reaches it on
+        // loopback.
+        let mut needs = vec![Capability::StdinInherit, Capability::InheritOutput];
+        if spec.network_loopback {
+            needs.push(Capability::LoopbackNetwork);
+        }
+        if let Some(missing) = needs.iter().find(|c| !capabilities.contains(**c)) {
+            return Err(NotRun::Unsupported(format!(
+                "{UNSUPPORTED}{} has no {missing}, which a test that talks to its guest while \
+                 it runs needs",
+                backend.name()
+            )));
+        }
+    }
     let scratch = tempfile::tempdir().map_err(|e| format!("a scratch directory: {e}"))?;
     let program = test
         .module
@@ -298,26 +331,55 @@ fn execute(
     for (k, v) in &test.spec.env {
         config = config.env(k, v);
     }
+    let mut copies = Vec::new();
     for (i, (fixture, guest, read_only)) in test.spec.preopens().into_iter().enumerate() {
         // Each test gets a fresh copy: the source tree is never changed.
         let copy = scratch.path().join(i.to_string()).join(&fixture);
         copy_fixture(&suite.dir.join(&fixture), &copy)
             .map_err(|e| format!("copying fixture {fixture}: {e}"))?;
         config = if read_only {
-            config.preopen_read_only(copy, guest)
+            config.preopen_read_only(&copy, &guest)
         } else {
-            config.preopen_read_write(copy, guest)
+            config.preopen_read_write(&copy, &guest)
         };
+        copies.push((copy, guest, read_only));
+    }
+    if spec.is_interactive() {
+        let engine = options.engine.clone().ok_or_else(|| {
+            NotRun::Failed(
+                "a test that talks to its guest while it runs needs the wasiport program to \
+                 run it in (runner::Options::engine)"
+                    .to_string(),
+            )
+        })?;
+        let launch = crate::interactive::Launch {
+            engine,
+            target: backend.name().to_string(),
+            module: crate::interactive::absolute(&test.module),
+            preopens: copies,
+            cache_dir: options.cache_dir.clone(),
+            timeout,
+        };
+        return crate::interactive::run(&launch, spec).map_err(NotRun::Failed);
     }
     let config = config.build().map_err(|e| e.to_string())?;
     let outcome = backend.run(&module, &config)?;
     let mut failures = Vec::new();
     let stderr = String::from_utf8_lossy(&outcome.stderr);
+    // An operation-based spec: its `wait`'s code, and its reads, in order, the beginning of
+    // each stream.
+    let exit_code = match spec.operations.iter().rev().find_map(|op| match op {
+        Operation::Wait { exit_code } => Some(*exit_code),
+        _ => None,
+    }) {
+        Some(code) => code,
+        None => spec.exit_code,
+    };
     match &outcome.termination {
-        Termination::Exited(code) if *code == test.spec.exit_code => {}
+        Termination::Exited(code) if *code == exit_code => {}
         Termination::Exited(code) => failures.push(format!(
             "exit code {code}, expected {}{}",
-            test.spec.exit_code,
+            exit_code,
             if stderr.is_empty() {
                 String::new()
             } else {
@@ -325,6 +387,24 @@ fn execute(
             }
         )),
         other => failures.push(format!("{other}; stderr: {}", stderr.trim_end())),
+    }
+    for (stream, actual) in [("stdout", &outcome.stdout), ("stderr", &outcome.stderr)] {
+        let read: String = spec
+            .operations
+            .iter()
+            .filter_map(|op| match op {
+                Operation::Read { stderr, payload } if *stderr == (stream == "stderr") => {
+                    Some(payload.as_str())
+                }
+                _ => None,
+            })
+            .collect();
+        if !actual.starts_with(read.as_bytes()) {
+            failures.push(format!(
+                "{stream} {:?}, expected it to begin with {read:?}",
+                String::from_utf8_lossy(actual)
+            ));
+        }
     }
     for (stream, expected, actual) in [
         ("stdout", &test.spec.stdout, &outcome.stdout),

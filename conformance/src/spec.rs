@@ -5,8 +5,16 @@
 //! * the **legacy** spec: `{"args", "dirs", "env", "exit_code", "stdout", "stderr"}`, every
 //!   field optional (`exit_code` defaults to 0; `stdout` and `stderr` are checked only when
 //!   given), plus `"root"` (a directory preopened as `/`);
-//! * the **operation-based** spec: `{"proposals": [...], "operations": [{"type": "run", "args",
-//!   "env", "dirs", "root"}, {"type": "wait", "exit_code"}]}`.
+//! * the **operation-based** spec: `{"proposals", "world", "servers", "operations"}`, the
+//!   operations in order: `run` (`args`, `env`, `root`, `dirs`), `read` of `stdout` or `stderr`
+//!   (exactly `payload`), `write` of `payload` to `stdin`, `connect` (`id`, `protocol_type`
+//!   `tcp` or `udp`: the runner reads the address the guest prints as a line of its stdout and
+//!   connects to it), `send` and `recv` (`payload`) on a connection, `request` (an HTTP request
+//!   to a `wasi:http/service` guest and the `response` expected), `kill` (`signal`), and `wait`
+//!   (`exit_code`). `proposals` are `sockets` (the run is granted loopback) and `http`; `world`
+//!   is `wasi:cli/command` (the default) or `wasi:http/service`; `servers` are upstream HTTP
+//!   servers for a guest's outgoing requests. Mixing these keys with the legacy ones is an
+//!   error, as upstream's runner says.
 //!
 //! wasiport adds `"features"` (the `wasi_snapshot_preview1` functions a test exercises; upstream's
 //! older name `"wasi_functions"` is read too), `"readonly_dirs"` (directories preopened
@@ -40,11 +48,109 @@ pub struct Spec {
     pub stderr: Option<String>,
     /// The WASI preview-1 functions the test exercises.
     pub features: Vec<String>,
-    /// WASI proposals the test needs (operation-based specs).
+    /// WASI proposals the test needs (operation-based specs): `sockets`, `http`.
     pub proposals: Vec<String>,
-    /// The network the run grants a component (`"network": "loopback"`), if any.
+    /// The network the run grants a component (`"network": "loopback"`, or the `sockets`
+    /// proposal), if any.
     pub network_loopback: bool,
+    /// The world the guest is run as (operation-based specs): `wasi:cli/command` when `None`.
+    pub world: Option<String>,
+    /// Upstream HTTP servers the runner starts for the guest (operation-based specs).
+    pub servers: Vec<Server>,
+    /// What happens after the guest starts, in order (operation-based specs; empty for a
+    /// legacy spec, whose `stdout`, `stderr` and `exit_code` are checked after the run). The
+    /// `run` itself is the fields above.
+    pub operations: Vec<Operation>,
 }
+
+/// One step of an operation-based spec after its `run`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Operation {
+    /// The next bytes of the guest's stdout (`stderr: false`) or stderr are exactly `payload`.
+    Read {
+        /// Whether the stream is stderr.
+        stderr: bool,
+        /// What must come next.
+        payload: String,
+    },
+    /// `payload` written to the guest's stdin (which stays open).
+    Write {
+        /// The bytes written.
+        payload: String,
+    },
+    /// The next line of the guest's stdout is a `host:port` the runner connects to.
+    Connect {
+        /// The connection's name for `send` and `recv`.
+        id: String,
+        /// UDP rather than TCP.
+        udp: bool,
+    },
+    /// `payload` sent on a connection.
+    Send {
+        /// The connection.
+        id: String,
+        /// The bytes sent.
+        payload: String,
+    },
+    /// What comes on a connection is exactly `payload`.
+    Recv {
+        /// The connection.
+        id: String,
+        /// The bytes expected.
+        payload: String,
+    },
+    /// An HTTP request to the guest's own server (a `wasi:http/service`), and its response.
+    Request(Request),
+    /// The guest's process is sent this signal (`SIGTERM`, `SIGINT`, ...).
+    Kill {
+        /// The signal's name.
+        signal: String,
+    },
+    /// The guest exits with this code.
+    Wait {
+        /// The expected exit code.
+        exit_code: i32,
+    },
+}
+
+/// An HTTP request of a `request` operation, and the response expected (`status`, default
+/// 200; `headers` that must be there; `body`, default empty).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Request {
+    /// `GET` unless given.
+    pub method: String,
+    /// The path and query, `/` unless given.
+    pub path: String,
+    /// Request headers.
+    pub headers: BTreeMap<String, String>,
+    /// The request body.
+    pub body: String,
+    /// The expected response, as the spec gives it.
+    pub response: serde_json::Value,
+}
+
+/// An upstream HTTP server of an operation-based spec: the guest learns its address from the
+/// environment variable `HTTP_SERVER_<NAME>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Server {
+    /// Its name (`[A-Za-z0-9_]+`).
+    pub name: String,
+    /// `closed`: an address with nothing listening.
+    pub closed: bool,
+    /// What it answers, as the spec gives it.
+    pub endpoints: Vec<serde_json::Value>,
+}
+
+/// The signals a `kill` operation may send, by name.
+pub const SIGNALS: &[(&str, i32)] = &[
+    ("SIGHUP", 1),
+    ("SIGINT", 2),
+    ("SIGQUIT", 3),
+    ("SIGKILL", 9),
+    ("SIGUSR1", 10),
+    ("SIGUSR2", 12),
+    ("SIGTERM", 15),
+];
 
 /// Why a spec could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -58,7 +164,7 @@ pub struct SpecError {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Legacy {
+struct Raw {
     #[serde(default)]
     args: Vec<String>,
     #[serde(default)]
@@ -82,7 +188,21 @@ struct Legacy {
     #[serde(default)]
     network: Option<Network>,
     #[serde(default)]
-    operations: Option<Vec<Operation>>,
+    operations: Option<Vec<RawOperation>>,
+    #[serde(default)]
+    world: Option<String>,
+    #[serde(default)]
+    servers: Option<Vec<RawServer>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawServer {
+    name: String,
+    #[serde(default)]
+    kind: Option<String>,
+    #[serde(default)]
+    endpoints: Vec<serde_json::Value>,
 }
 
 /// The network a spec grants: only loopback is.
@@ -94,7 +214,7 @@ enum Network {
 
 #[derive(Deserialize)]
 #[serde(tag = "type", rename_all = "lowercase", deny_unknown_fields)]
-enum Operation {
+enum RawOperation {
     Run {
         #[serde(default)]
         args: Vec<String>,
@@ -109,7 +229,77 @@ enum Operation {
         #[serde(default)]
         exit_code: i32,
     },
+    Read {
+        #[serde(default = "stdout")]
+        id: String,
+        #[serde(default)]
+        payload: String,
+    },
+    Write {
+        #[serde(default)]
+        id: String,
+        #[serde(default)]
+        payload: String,
+    },
+    Connect {
+        #[serde(default = "server")]
+        id: String,
+        #[serde(default = "tcp")]
+        protocol_type: String,
+    },
+    Send {
+        id: String,
+        #[serde(default)]
+        payload: String,
+    },
+    Recv {
+        id: String,
+        #[serde(default)]
+        payload: String,
+    },
+    Request {
+        #[serde(default = "get")]
+        method: String,
+        #[serde(default = "slash")]
+        path: String,
+        #[serde(default)]
+        headers: BTreeMap<String, String>,
+        #[serde(default)]
+        body: String,
+        #[serde(default)]
+        response: Option<serde_json::Value>,
+    },
+    Kill {
+        #[serde(default = "sigterm")]
+        signal: String,
+    },
 }
+
+fn stdout() -> String {
+    "stdout".into()
+}
+fn server() -> String {
+    "server".into()
+}
+fn tcp() -> String {
+    "tcp".into()
+}
+fn get() -> String {
+    "GET".into()
+}
+fn slash() -> String {
+    "/".into()
+}
+fn sigterm() -> String {
+    "SIGTERM".into()
+}
+
+/// The proposals an operation-based spec may name.
+const PROPOSALS: &[&str] = &["http", "sockets"];
+/// The worlds it may run a guest as.
+const WORLDS: &[&str] = &["wasi:cli/command", "wasi:http/service"];
+/// The streams a `run` opens, which no connection may be named.
+const STREAMS: &[&str] = &["stdin", "stdout", "stderr"];
 
 impl Spec {
     /// Reads the spec at `path`.
@@ -125,19 +315,59 @@ impl Spec {
     /// Parses a spec from JSON text.
     ///
     /// ```
-    /// use wasiport_conformance::spec::Spec;
+    /// use wasiport_conformance::spec::{Operation, Spec};
     /// let spec = Spec::parse(r#"{"args": ["a"], "exit_code": 3, "features": ["fd_write"]}"#)?;
     /// assert_eq!(spec.exit_code, 3);
     /// assert_eq!(spec.stdout, None);
     /// let ops = Spec::parse(r#"{"operations": [{"type": "run", "args": ["x"]}, {"type": "wait", "exit_code": 1}]}"#)?;
-    /// assert_eq!((ops.args.as_slice(), ops.exit_code), (&["x".to_string()][..], 1));
+    /// assert_eq!(ops.args, ["x"]);
+    /// assert_eq!(ops.operations, [Operation::Wait { exit_code: 1 }]);
+    /// assert!(!ops.is_interactive());
+    /// let echo = Spec::parse(r#"{"proposals": ["sockets"], "operations": [{"type": "run"},
+    ///     {"type": "connect", "id": "echo"}, {"type": "send", "id": "echo", "payload": "hi"},
+    ///     {"type": "recv", "id": "echo", "payload": "hi"}, {"type": "wait"}]}"#)?;
+    /// assert!(echo.is_interactive() && echo.network_loopback);
+    /// assert!(Spec::parse(r#"{"operations": [{"type": "run"}, {"type": "send", "id": "x"}]}"#).is_err());
+    /// assert!(Spec::parse(r#"{"args": ["a"], "operations": [{"type": "run"}]}"#).unwrap_err().contains("mix"));
     /// assert!(Spec::parse(r#"{"exitcode": 1}"#).unwrap_err().contains("exitcode"));
     /// assert!(Spec::parse(r#"{"network": "loopback"}"#)?.network_loopback);
     /// assert!(Spec::parse(r#"{"network": "everywhere"}"#).is_err());
     /// # Ok::<(), String>(())
     /// ```
     pub fn parse(text: &str) -> Result<Spec, String> {
-        let raw: Legacy = serde_json::from_str(text).map_err(|e| e.to_string())?;
+        let raw: Raw = serde_json::from_str(text).map_err(|e| e.to_string())?;
+        let operation_based =
+            raw.operations.is_some() || !raw.proposals.is_empty() || raw.servers.is_some();
+        let legacy = !raw.args.is_empty()
+            || !raw.env.is_empty()
+            || !raw.dirs.is_empty()
+            || raw.root.is_some()
+            || raw.exit_code != 0
+            || raw.stdout.is_some()
+            || raw.stderr.is_some();
+        if operation_based && legacy {
+            return Err(
+                "cannot mix the operation-based keys (operations, proposals, servers) \
+                        with the legacy ones (args, env, dirs, root, exit_code, stdout, stderr)"
+                    .into(),
+            );
+        }
+        if let Some(p) = raw
+            .proposals
+            .iter()
+            .find(|p| !PROPOSALS.contains(&p.as_str()))
+        {
+            return Err(format!(
+                "unknown proposal `{p}` (known: {})",
+                PROPOSALS.join(", ")
+            ));
+        }
+        if let Some(w) = raw.world.as_deref().filter(|w| !WORLDS.contains(w)) {
+            return Err(format!(
+                "unknown world `{w}` (known: {})",
+                WORLDS.join(", ")
+            ));
+        }
         let mut spec = Spec {
             args: raw.args,
             env: raw.env,
@@ -148,37 +378,130 @@ impl Spec {
             stdout: raw.stdout,
             stderr: raw.stderr,
             features: raw.features,
+            network_loopback: matches!(raw.network, Some(Network::Loopback))
+                || raw.proposals.iter().any(|p| p == "sockets"),
             proposals: raw.proposals,
-            network_loopback: matches!(raw.network, Some(Network::Loopback)),
+            world: raw.world,
+            servers: servers(raw.servers.unwrap_or_default())?,
+            operations: Vec::new(),
         };
-        let Some(operations) = raw.operations else {
-            return Ok(spec);
-        };
-        let mut ran = false;
-        for op in operations {
-            match op {
-                Operation::Run {
-                    args,
-                    env,
-                    dirs,
-                    root,
-                } if !ran => {
-                    ran = true;
-                    spec.args = args;
-                    spec.env = env;
-                    spec.dirs = dirs;
-                    spec.root = root;
-                }
-                Operation::Run { .. } => {
-                    return Err("more than one `run` operation is not supported".into())
-                }
-                Operation::Wait { exit_code } => spec.exit_code = exit_code,
-            }
-        }
-        if !ran {
-            return Err("the operations have no `run`".into());
+        if let Some(operations) = raw.operations {
+            spec.operations = spec.take_run(operations)?;
         }
         Ok(spec)
+    }
+
+    /// The operations after the one `run` (whose fields become the spec's), checked as
+    /// upstream's runner checks them.
+    fn take_run(&mut self, operations: Vec<RawOperation>) -> Result<Vec<Operation>, String> {
+        let mut operations = operations.into_iter();
+        match operations.next() {
+            Some(RawOperation::Run {
+                args,
+                env,
+                dirs,
+                root,
+            }) => {
+                self.args = args;
+                self.env = env;
+                self.dirs = dirs;
+                self.root = root;
+            }
+            _ => return Err("the operations do not begin with a `run`".into()),
+        }
+        let mut connections: Vec<String> = Vec::new();
+        let mut waited = false;
+        let mut out = Vec::new();
+        for op in operations {
+            if waited {
+                return Err("an operation after the `wait` (one run per test)".into());
+            }
+            let connected = |id: &str| {
+                if connections.iter().any(|c| c == id) {
+                    Ok(id.to_string())
+                } else {
+                    Err(format!("`{id}` is not a connection a `connect` made"))
+                }
+            };
+            out.push(match op {
+                RawOperation::Run { .. } => {
+                    return Err("a second `run` while the first is running".into())
+                }
+                RawOperation::Wait { exit_code } => {
+                    waited = true;
+                    Operation::Wait { exit_code }
+                }
+                RawOperation::Read { id, payload } => match id.as_str() {
+                    "stdout" | "stderr" => Operation::Read {
+                        stderr: id == "stderr",
+                        payload,
+                    },
+                    other => return Err(format!("`read` of `{other}`: only stdout or stderr")),
+                },
+                RawOperation::Write { id, payload } if id == "stdin" => {
+                    Operation::Write { payload }
+                }
+                RawOperation::Write { id, .. } => {
+                    return Err(format!("`write` to `{id}`: only stdin"))
+                }
+                RawOperation::Connect { id, protocol_type } => {
+                    if STREAMS.contains(&id.as_str()) || connections.contains(&id) {
+                        return Err(format!("`connect` reuses the name `{id}`"));
+                    }
+                    let udp = match protocol_type.as_str() {
+                        "tcp" => false,
+                        "udp" => true,
+                        other => return Err(format!("`connect` over `{other}`: only tcp or udp")),
+                    };
+                    connections.push(id.clone());
+                    Operation::Connect { id, udp }
+                }
+                RawOperation::Send { id, payload } => Operation::Send {
+                    id: connected(&id)?,
+                    payload,
+                },
+                RawOperation::Recv { id, payload } => Operation::Recv {
+                    id: connected(&id)?,
+                    payload,
+                },
+                RawOperation::Request {
+                    method,
+                    path,
+                    headers,
+                    body,
+                    response,
+                } => Operation::Request(Request {
+                    method,
+                    path,
+                    headers,
+                    body,
+                    response: response.unwrap_or_else(|| serde_json::json!({})),
+                }),
+                RawOperation::Kill { signal } => {
+                    if !SIGNALS.iter().any(|(name, _)| *name == signal) {
+                        return Err(format!("`kill` with an unknown signal `{signal}`"));
+                    }
+                    Operation::Kill { signal }
+                }
+            });
+        }
+        Ok(out)
+    }
+
+    /// Whether the test talks to the guest while it runs (writes its stdin, connects to it,
+    /// signals it): the runner then runs the guest in a process of its own, its stdio piped.
+    /// A spec of only reads and a wait is checked after the run.
+    pub fn is_interactive(&self) -> bool {
+        self.operations
+            .iter()
+            .any(|op| !matches!(op, Operation::Read { .. } | Operation::Wait { .. }))
+    }
+
+    /// Whether the test needs `wasi:http` (the `http` proposal, or the `wasi:http/service`
+    /// world).
+    pub fn needs_http(&self) -> bool {
+        self.proposals.iter().any(|p| p == "http")
+            || self.world.as_deref() == Some("wasi:http/service")
     }
 
     /// Every directory the test preopens: `(name beside the test, guest path, read-only)`.
@@ -195,4 +518,31 @@ impl Spec {
         );
         all
     }
+}
+
+/// The servers of a spec, checked: names of `[A-Za-z0-9_]+`, unique ignoring case; a closed one
+/// has no endpoints.
+fn servers(raw: Vec<RawServer>) -> Result<Vec<Server>, String> {
+    let mut out: Vec<Server> = Vec::new();
+    for server in raw {
+        let name = server.name;
+        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return Err(format!("server name `{name}`: only letters, digits and _"));
+        }
+        if out.iter().any(|s| s.name.eq_ignore_ascii_case(&name)) {
+            return Err(format!("two servers named `{name}`"));
+        }
+        let closed = match server.kind.as_deref() {
+            None | Some("listening") => false,
+            Some("closed") if server.endpoints.is_empty() => true,
+            Some("closed") => return Err(format!("server `{name}` is closed but has endpoints")),
+            Some(other) => return Err(format!("server `{name}`: unknown kind `{other}`")),
+        };
+        out.push(Server {
+            name,
+            closed,
+            endpoints: server.endpoints,
+        });
+    }
+    Ok(out)
 }

@@ -267,6 +267,122 @@ fn a_wasi_testsuite_directory_runs_unchanged() {
     );
 }
 
+/// `wasiport conformance` of the suite in `dir` (its expectations there too) on `backends`, as
+/// JSON.
+fn json_run(dir: &Path, backends: &str) -> Output {
+    let dir = dir.to_str().unwrap();
+    wasiport(&[
+        "conformance",
+        "--backend",
+        backends,
+        "--suite",
+        dir,
+        "--expectations",
+        dir,
+        "--format",
+        "json",
+    ])
+}
+
+#[test]
+fn an_operation_based_directory_runs_unchanged() {
+    // wasi-testsuite's wasm32-wasip3 layout: specs of operations, upstream's own words (the
+    // guests are the built-in suite's, which take their case as an argument).
+    let dir = tempfile::tempdir().unwrap();
+    let suite = root().join("suite");
+    let tcp_echo = "p2_sockets/tcp_echo_server_answers_the_runner.wasm";
+    let stdin_echo = "p2_cli/stdin_written_while_running_reaches_the_guest.wasm";
+    std::fs::write(
+        dir.path().join("manifest.json"),
+        r#"{"name": "wasm32-wasip3"}"#,
+    )
+    .unwrap();
+    // (sockets-echo-twice: the guest echoes once and exits, so a second exchange finds it gone)
+    for (from, to, spec) in [
+        (
+            tcp_echo,
+            "sockets-echo",
+            r#"{"proposals": ["sockets"], "operations": [
+                {"type": "run", "args": ["tcp_echo_server_answers_the_runner"]},
+                {"type": "connect", "id": "echo-server", "protocol_type": "tcp"},
+                {"type": "send", "id": "echo-server", "payload": "Hello, world"},
+                {"type": "recv", "id": "echo-server", "payload": "Hello, world"},
+                {"type": "wait"}]}"#,
+        ),
+        (
+            stdin_echo,
+            "cli-stdio-roundtrip",
+            r#"{"operations": [
+                {"type": "run", "args": ["stdin_written_while_running_reaches_the_guest"]},
+                {"type": "write", "id": "stdin", "payload": "Hello, world!"},
+                {"type": "read", "id": "stdout", "payload": "Hello, world!"},
+                {"type": "read", "id": "stderr", "payload": "Hello, world!"},
+                {"type": "wait"}]}"#,
+        ),
+        (
+            tcp_echo,
+            "sockets-echo-twice",
+            r#"{"proposals": ["sockets"], "operations": [
+                {"type": "run", "args": ["tcp_echo_server_answers_the_runner"]},
+                {"type": "connect", "id": "s"},
+                {"type": "send", "id": "s", "payload": "one"},
+                {"type": "recv", "id": "s", "payload": "one"},
+                {"type": "send", "id": "s", "payload": "two"},
+                {"type": "recv", "id": "s", "payload": "two"},
+                {"type": "wait"}]}"#,
+        ),
+        (
+            stdin_echo,
+            "http-service-echo",
+            r#"{"proposals": ["http"], "world": "wasi:http/service", "operations": [
+                {"type": "run"},
+                {"type": "request", "method": "POST", "path": "/echo", "body": "hello, echo",
+                 "response": {"status": 200, "body": "hello, echo"}},
+                {"type": "kill", "signal": "SIGINT"},
+                {"type": "wait"}]}"#,
+        ),
+    ] {
+        std::fs::copy(suite.join(from), dir.path().join(format!("{to}.wasm"))).unwrap();
+        std::fs::write(dir.path().join(format!("{to}.json")), spec).unwrap();
+    }
+    let out = json_run(dir.path(), "wasmtime,node,chromium,wasmi");
+    let report: Report = serde_json::from_slice(&out.stdout).unwrap();
+    for suite in &report.results {
+        let name = suite.runtime.name.as_str();
+        let test = |t: &str| suite.tests.iter().find(|x| x.name == t).unwrap();
+        // Interactive tests need the guest's stdio as pipes and components: chromium's page
+        // has no host streams, wasmi runs no components.
+        let runs = matches!(name, "wasmtime" | "node");
+        for t in ["sockets-echo", "cli-stdio-roundtrip"] {
+            let expected = if runs { Status::Pass } else { Status::Skip };
+            assert_eq!(
+                test(t).status(),
+                expected,
+                "{name} {t}: {:?}",
+                test(t).failures
+            );
+        }
+        if runs {
+            let twice = test("sockets-echo-twice");
+            assert_eq!(twice.status(), Status::Fail, "{name}");
+            assert!(
+                twice.failures[0].contains("operation 6 (recv)"),
+                "{name}: {:?}",
+                twice.failures
+            );
+        }
+        // No backend here gives a component wasi:http: unsupported, not failed.
+        let http = test("http-service-echo");
+        assert_eq!(http.status(), Status::Skip, "{name}: {:?}", http.failures);
+    }
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "sockets-echo-twice fails: {}",
+        text(&out.stderr)
+    );
+}
+
 #[test]
 fn an_unexpected_pass_and_an_expected_failure_are_told_apart() {
     let dir = tempfile::tempdir().unwrap();
@@ -287,17 +403,7 @@ reason = "not a module"
 "#,
     )
     .unwrap();
-    let out = wasiport(&[
-        "conformance",
-        "--backend",
-        "wasmi",
-        "--suite",
-        dir.path().to_str().unwrap(),
-        "--expectations",
-        dir.path().to_str().unwrap(),
-        "--format",
-        "json",
-    ]);
+    let out = json_run(dir.path(), "wasmi");
     assert_eq!(out.status.code(), Some(1), "an xpass must fail the run");
     let report: Report = serde_json::from_slice(&out.stdout).unwrap();
     let status = |name: &str| {
@@ -318,6 +424,15 @@ fn bad_specs_are_one_line_naming_the_file() {
         ("{not json", "bad.json"),
         (r#"{"exitcode": 1}"#, "unknown field"),
         (r#"{"dirs": ["missing.dir"]}"#, "missing.dir"),
+        (
+            r#"{"args": ["a"], "operations": [{"type": "run"}]}"#,
+            "cannot mix",
+        ),
+        (r#"{"proposals": ["teleport"]}"#, "unknown proposal"),
+        (
+            r#"{"operations": [{"type": "run"}, {"type": "recv", "id": "nobody"}]}"#,
+            "nobody",
+        ),
     ];
     for (spec, needle) in cases {
         let dir = tempfile::tempdir().unwrap();

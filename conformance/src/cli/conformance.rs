@@ -98,6 +98,8 @@ fn options(args: &ConformanceArgs) -> Result<Options, Failure> {
         timeout,
         filter: args.filter.clone(),
         cache_dir: args.cache.dir(),
+        // An interactive test's guest runs in `wasiport run` of this very program.
+        engine: this_program().ok(),
         ..Options::default()
     };
     if let Some(jobs) = args.jobs {
@@ -329,6 +331,16 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
+/// This very program, even when its file was replaced since it started (cargo's runner
+/// patches binaries in place): Linux keeps the running image reachable as /proc/self/exe.
+fn this_program() -> Result<std::path::PathBuf, Failure> {
+    match std::path::Path::new("/proc/self/exe") {
+        linux if linux.exists() => Ok(linux.to_path_buf()),
+        _ => std::env::current_exe()
+            .map_err(|e| Failure::new(exit::SOFTWARE, format!("this program's path: {e}"))),
+    }
+}
+
 /// Runs `tests` on `backend` in child processes, restarting after a crash.
 fn in_children(
     args: &ConformanceArgs,
@@ -338,13 +350,7 @@ fn in_children(
     expectations: &Expectations,
     on_result: &dyn Fn(&TestResult),
 ) -> Result<Vec<TestResult>, Failure> {
-    // This very program, even when its file was replaced since it started (cargo's runner
-    // patches binaries in place): Linux keeps the running image reachable as /proc/self/exe.
-    let exe = match std::path::Path::new("/proc/self/exe") {
-        linux if linux.exists() => linux.to_path_buf(),
-        _ => std::env::current_exe()
-            .map_err(|e| Failure::new(exit::SOFTWARE, format!("this program's path: {e}")))?,
-    };
+    let exe = this_program()?;
     let mut results: Vec<Option<TestResult>> = vec![None; tests.len()];
     // Checked by `options` before any worker starts.
     let timeout = Duration::try_from_secs_f64(args.timeout).unwrap_or(Duration::from_secs(10));

@@ -6,6 +6,8 @@
 //! exit_with_code_keeps_its_code {"exit_code": 7}
 //! stdout_takes_a_write {"stdout": "to stdout\n"}
 //! stderr_takes_a_write {"stderr": "to stderr\n"}
+//! stdin_written_while_running_reaches_the_guest {"operations": [{"type": "run"}, {"type": "write", "id": "stdin", "payload": "Hello, world!"}, {"type": "read", "id": "stdout", "payload": "Hello, world!"}, {"type": "read", "id": "stderr", "payload": "Hello, world!"}, {"type": "wait"}]}
+//! stdout_is_read_while_the_guest_waits_for_stdin {"operations": [{"type": "run"}, {"type": "read", "id": "stdout", "payload": "READY\n"}, {"type": "write", "id": "stdin", "payload": "x"}, {"type": "wait", "exit_code": 0}]}
 use guest::{case, check, check_eq, ok};
 use wasip2::cli::{environment, exit, stderr, stdin, stdout, terminal_stderr, terminal_stdin};
 use wasip2::cli::terminal_stdout;
@@ -55,6 +57,19 @@ fn main() {
         case!(stdin_that_is_empty_is_closed, "wasi:cli/stdin#get-stdin wasi:io/streams#[method]input-stream.blocking-read", {
             let input = stdin::get_stdin();
             check!(matches!(input.blocking_read(16), Err(StreamError::Closed)));
+        }),
+        case!(stdin_written_while_running_reaches_the_guest, "wasi:cli/stdin#get-stdin wasi:io/streams#[method]input-stream.blocking-read", {
+            // What the runner writes (stdin stays open), to both output streams.
+            let got = ok!(stdin::get_stdin().blocking_read(1024));
+            ok!(stdout::get_stdout().blocking_write_and_flush(&got));
+            ok!(stderr::get_stderr().blocking_write_and_flush(&got));
+        }),
+        case!(stdout_is_read_while_the_guest_waits_for_stdin, "wasi:cli/stdout#get-stdout wasi:io/streams#[method]output-stream.blocking-flush", {
+            let out = stdout::get_stdout();
+            ok!(out.write(b"READY\n"));
+            ok!(out.blocking_flush());
+            // The runner answers only once it has read that.
+            check_eq!(ok!(stdin::get_stdin().blocking_read(1)), b"x".to_vec());
         }),
         case!(stdout_takes_a_write, "wasi:cli/stdout#get-stdout wasi:io/streams#[method]output-stream.blocking-write-and-flush", {
             ok!(stdout::get_stdout().blocking_write_and_flush(b"to stdout\n"));

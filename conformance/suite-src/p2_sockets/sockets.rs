@@ -1,14 +1,20 @@
 // wasi:sockets 0.2: without a network granted, making a socket, or else binding or
 // connecting it, is access-denied; with loopback granted (`"network": "loopback"`), TCP and UDP
-// between two sockets of the guest's own on 127.0.0.1, and an address off loopback refused.
+// between two sockets of the guest's own on 127.0.0.1, and an address off loopback refused; and,
+// as upstream's sockets-echo tests do, a TCP and a UDP echo server the runner itself talks to
+// (the guest prints its address as its first line of stdout).
 //! tcp_listen_accept_and_connect_on_loopback {"network": "loopback"}
 //! udp_send_and_receive_on_loopback {"network": "loopback"}
 //! a_grant_of_loopback_refuses_another_address {"network": "loopback"}
+//! tcp_echo_server_answers_the_runner {"proposals": ["sockets"], "operations": [{"type": "run"}, {"type": "connect", "id": "echo", "protocol_type": "tcp"}, {"type": "send", "id": "echo", "payload": "Hello, world"}, {"type": "recv", "id": "echo", "payload": "Hello, world"}, {"type": "wait"}]}
+//! udp_echo_server_answers_the_runner {"proposals": ["sockets"], "operations": [{"type": "run"}, {"type": "connect", "id": "echo", "protocol_type": "udp"}, {"type": "send", "id": "echo", "payload": "Hello, datagram"}, {"type": "recv", "id": "echo", "payload": "Hello, datagram"}, {"type": "wait"}]}
 use guest::{case, check, check_eq, check_err, ok};
 use wasip2::sockets::instance_network::instance_network;
 use wasip2::sockets::network::{ErrorCode, IpAddressFamily, IpSocketAddress, Ipv4SocketAddress};
 use wasip2::sockets::{tcp_create_socket, udp_create_socket};
+use wasip2::sockets::tcp::TcpSocket;
 use wasip2::sockets::udp::OutgoingDatagram;
+use wasip2::cli::stdout::get_stdout;
 
 /// `$finish` once it no longer would block, waiting on `$socket`'s pollable between tries (a
 /// WASI 0.2 socket's start/finish pairs).
@@ -23,6 +29,25 @@ macro_rules! finished {
     }};
 }
 
+
+/// Prints `address` as the first line of stdout, where the runner's `connect` reads it.
+fn announce(address: IpSocketAddress) -> Result<(), String> {
+    let IpSocketAddress::Ipv4(Ipv4SocketAddress { port, address: (a, b, c, d) }) = address else {
+        return Err(format!("{address:?} is not IPv4"));
+    };
+    let line = format!("{a}.{b}.{c}.{d}:{port}\n");
+    get_stdout().blocking_write_and_flush(line.as_bytes()).map_err(|e| format!("{e:?}"))
+}
+
+/// A TCP socket listening on 127.0.0.1, on a port of the host's choosing.
+fn listening() -> Result<TcpSocket, ErrorCode> {
+    let socket = tcp_create_socket::create_tcp_socket(IpAddressFamily::Ipv4)?;
+    socket.start_bind(&instance_network(), LOOPBACK)?;
+    finished!(socket, socket.finish_bind())?;
+    socket.start_listen()?;
+    finished!(socket, socket.finish_listen())?;
+    Ok(socket)
+}
 
 const LOOPBACK: IpSocketAddress = IpSocketAddress::Ipv4(Ipv4SocketAddress { port: 0, address: (127, 0, 0, 1) });
 
@@ -43,11 +68,7 @@ fn main() {
         }),
         case!(tcp_listen_accept_and_connect_on_loopback, "wasi:sockets/tcp#[method]tcp-socket.start-listen wasi:sockets/tcp#[method]tcp-socket.finish-listen wasi:sockets/tcp#[method]tcp-socket.accept wasi:sockets/tcp#[method]tcp-socket.local-address wasi:sockets/tcp#[method]tcp-socket.start-connect wasi:sockets/tcp#[method]tcp-socket.finish-connect wasi:sockets/tcp#[method]tcp-socket.finish-bind", {
             let net = instance_network();
-            let listener = ok!(tcp_create_socket::create_tcp_socket(IpAddressFamily::Ipv4));
-            ok!(listener.start_bind(&net, LOOPBACK));
-            ok!(finished!(listener, listener.finish_bind()));
-            ok!(listener.start_listen());
-            ok!(finished!(listener, listener.finish_listen()));
+            let listener = ok!(listening());
             check!(listener.is_listening());
             let addr = ok!(listener.local_address());
             let client = ok!(tcp_create_socket::create_tcp_socket(IpAddressFamily::Ipv4));
@@ -96,6 +117,34 @@ fn main() {
                 Ok(()) => finished!(socket, socket.finish_connect()).map(|_| ()),
             };
             check_err!(refused, ErrorCode::AccessDenied);
+        }),
+        case!(tcp_echo_server_answers_the_runner, "wasi:sockets/tcp#[method]tcp-socket.accept wasi:sockets/tcp#[method]tcp-socket.local-address wasi:io/streams#[method]input-stream.blocking-read wasi:io/streams#[method]output-stream.blocking-write-and-flush", {
+            let listener = ok!(listening());
+            ok!(announce(ok!(listener.local_address())));
+            let (_peer, from_runner, to_runner) = ok!(finished!(listener, listener.accept()));
+            // What the runner sends, back to it.
+            let got = ok!(from_runner.blocking_read(1024));
+            ok!(to_runner.blocking_write_and_flush(&got));
+        }),
+        case!(udp_echo_server_answers_the_runner, "wasi:sockets/udp#[method]udp-socket.local-address wasi:sockets/udp#[method]incoming-datagram-stream.receive wasi:sockets/udp#[method]outgoing-datagram-stream.send", {
+            let net = instance_network();
+            let socket = ok!(udp_create_socket::create_udp_socket(IpAddressFamily::Ipv4));
+            ok!(socket.start_bind(&net, LOOPBACK));
+            ok!(finished!(socket, socket.finish_bind()));
+            // Streams first: preview2-shim 0.26.1 drops a datagram that arrives between
+            // finish-bind and stream.
+            let (incoming, outgoing) = ok!(socket.stream(None));
+            ok!(announce(ok!(socket.local_address())));
+            let datagram = loop {
+                incoming.subscribe().block();
+                if let Some(d) = ok!(incoming.receive(1)).pop() {
+                    break d;
+                }
+            };
+            outgoing.subscribe().block();
+            check!(ok!(outgoing.check_send()) >= 1);
+            let back = OutgoingDatagram { data: datagram.data, remote_address: Some(datagram.remote_address) };
+            check_eq!(ok!(outgoing.send(&[back])), 1);
         }),
     ])
 }
