@@ -1,18 +1,30 @@
 // wasi:sockets 0.2: without a network granted, making a socket, or else binding or
 // connecting it, is access-denied; with loopback granted (`"network": "loopback"`), TCP and UDP
-// between two sockets of the guest's own on 127.0.0.1, and an address off loopback refused; and,
+// between two sockets of the guest's own on 127.0.0.1, an address off loopback refused, name
+// lookup of an IP literal, socket options and shutdown as the WIT says; and,
 // as upstream's sockets-echo tests do, a TCP and a UDP echo server the runner itself talks to
 // (the guest prints its address as its first line of stdout).
 //! tcp_listen_accept_and_connect_on_loopback {"network": "loopback"}
 //! udp_send_and_receive_on_loopback {"network": "loopback"}
 //! a_grant_of_loopback_refuses_another_address {"network": "loopback"}
+//! resolve_addresses_of_an_ip_literal_returns_it {"network": "loopback"}
+//! resolve_addresses_of_a_bad_name_is_invalid_argument {"network": "loopback"}
+//! set_listen_backlog_size_of_zero_is_invalid_argument {"network": "loopback"}
+//! set_hop_limit_of_zero_is_invalid_argument {"network": "loopback"}
+//! set_receive_buffer_size_of_zero_is_invalid_argument {"network": "loopback"}
+//! keep_alive_enabled_is_what_was_set {"network": "loopback"}
+//! shutdown_send_closes_the_peers_input {"network": "loopback"}
+//! shutdown_of_an_unconnected_socket_is_invalid_state {"network": "loopback"}
 //! tcp_echo_server_answers_the_runner {"proposals": ["sockets"], "operations": [{"type": "run"}, {"type": "connect", "id": "echo", "protocol_type": "tcp"}, {"type": "send", "id": "echo", "payload": "Hello, world"}, {"type": "recv", "id": "echo", "payload": "Hello, world"}, {"type": "wait"}]}
 //! udp_echo_server_answers_the_runner {"proposals": ["sockets"], "operations": [{"type": "run"}, {"type": "connect", "id": "echo", "protocol_type": "udp"}, {"type": "send", "id": "echo", "payload": "Hello, datagram"}, {"type": "recv", "id": "echo", "payload": "Hello, datagram"}, {"type": "wait"}]}
 use guest::{case, check, check_eq, check_err, ok};
 use wasip2::sockets::instance_network::instance_network;
 use wasip2::sockets::network::{ErrorCode, IpAddressFamily, IpSocketAddress, Ipv4SocketAddress};
 use wasip2::sockets::{tcp_create_socket, udp_create_socket};
-use wasip2::sockets::tcp::TcpSocket;
+use wasip2::sockets::ip_name_lookup::resolve_addresses;
+use wasip2::sockets::network::IpAddress;
+use wasip2::sockets::tcp::{ShutdownType, TcpSocket};
+use wasip2::io::streams::StreamError;
 use wasip2::sockets::udp::OutgoingDatagram;
 use wasip2::cli::stdout::get_stdout;
 
@@ -117,6 +129,66 @@ fn main() {
                 Ok(()) => finished!(socket, socket.finish_connect()).map(|_| ()),
             };
             check_err!(refused, ErrorCode::AccessDenied);
+        }),
+        case!(resolve_addresses_of_an_ip_literal_returns_it, "wasi:sockets/ip-name-lookup#resolve-addresses wasi:sockets/ip-name-lookup#[method]resolve-address-stream.resolve-next-address", {
+            // The WIT: an IP address string is parsed and returned as-is, with no lookup.
+            let stream = ok!(resolve_addresses(&instance_network(), "127.0.0.1"));
+            let mut found = Vec::new();
+            loop {
+                match stream.resolve_next_address() {
+                    Err(ErrorCode::WouldBlock) => stream.subscribe().block(),
+                    Ok(Some(address)) => found.push(address),
+                    Ok(None) => break,
+                    Err(e) => {
+                        guest::fail(line!(), format_args!("resolve-next-address: {e:?}"));
+                        return;
+                    }
+                }
+            }
+            check_eq!(format!("{found:?}"), format!("{:?}", [IpAddress::Ipv4((127, 0, 0, 1))]));
+        }),
+        case!(resolve_addresses_of_a_bad_name_is_invalid_argument, "wasi:sockets/ip-name-lookup#resolve-addresses", {
+            check_err!(resolve_addresses(&instance_network(), "not a name").map(|_| ()), ErrorCode::InvalidArgument);
+        }),
+        case!(set_listen_backlog_size_of_zero_is_invalid_argument, "wasi:sockets/tcp#[method]tcp-socket.set-listen-backlog-size", {
+            let socket = ok!(tcp_create_socket::create_tcp_socket(IpAddressFamily::Ipv4));
+            ok!(socket.set_listen_backlog_size(16));
+            check_err!(socket.set_listen_backlog_size(0), ErrorCode::InvalidArgument);
+        }),
+        case!(set_hop_limit_of_zero_is_invalid_argument, "wasi:sockets/tcp#[method]tcp-socket.set-hop-limit wasi:sockets/tcp#[method]tcp-socket.hop-limit", {
+            let socket = ok!(tcp_create_socket::create_tcp_socket(IpAddressFamily::Ipv4));
+            ok!(socket.set_hop_limit(42));
+            check_eq!(ok!(socket.hop_limit()), 42);
+            check_err!(socket.set_hop_limit(0), ErrorCode::InvalidArgument);
+        }),
+        case!(set_receive_buffer_size_of_zero_is_invalid_argument, "wasi:sockets/tcp#[method]tcp-socket.set-receive-buffer-size wasi:sockets/tcp#[method]tcp-socket.receive-buffer-size", {
+            let socket = ok!(tcp_create_socket::create_tcp_socket(IpAddressFamily::Ipv4));
+            ok!(socket.set_receive_buffer_size(65536));
+            // Implementations may clamp or round it: some size, not zero.
+            check!(ok!(socket.receive_buffer_size()) > 0);
+            check_err!(socket.set_receive_buffer_size(0), ErrorCode::InvalidArgument);
+        }),
+        case!(keep_alive_enabled_is_what_was_set, "wasi:sockets/tcp#[method]tcp-socket.set-keep-alive-enabled wasi:sockets/tcp#[method]tcp-socket.keep-alive-enabled", {
+            let socket = ok!(tcp_create_socket::create_tcp_socket(IpAddressFamily::Ipv4));
+            ok!(socket.set_keep_alive_enabled(true));
+            check!(ok!(socket.keep_alive_enabled()));
+            ok!(socket.set_keep_alive_enabled(false));
+            check!(!ok!(socket.keep_alive_enabled()));
+        }),
+        case!(shutdown_send_closes_the_peers_input, "wasi:sockets/tcp#[method]tcp-socket.shutdown", {
+            let net = instance_network();
+            let listener = ok!(listening());
+            let client = ok!(tcp_create_socket::create_tcp_socket(IpAddressFamily::Ipv4));
+            ok!(client.start_connect(&net, ok!(listener.local_address())));
+            let (_from_server, _to_server) = ok!(finished!(client, client.finish_connect()));
+            let (_peer, from_client, _to_client) = ok!(finished!(listener, listener.accept()));
+            ok!(client.shutdown(ShutdownType::Send));
+            // The FIN: the server's input ends.
+            check!(matches!(from_client.blocking_read(16), Err(StreamError::Closed)));
+        }),
+        case!(shutdown_of_an_unconnected_socket_is_invalid_state, "wasi:sockets/tcp#[method]tcp-socket.shutdown", {
+            let socket = ok!(tcp_create_socket::create_tcp_socket(IpAddressFamily::Ipv4));
+            check_err!(socket.shutdown(ShutdownType::Both), ErrorCode::InvalidState);
         }),
         case!(tcp_echo_server_answers_the_runner, "wasi:sockets/tcp#[method]tcp-socket.accept wasi:sockets/tcp#[method]tcp-socket.local-address wasi:io/streams#[method]input-stream.blocking-read wasi:io/streams#[method]output-stream.blocking-write-and-flush", {
             let listener = ok!(listening());
