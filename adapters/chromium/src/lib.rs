@@ -153,12 +153,6 @@ impl Chromium {
             engine,
         })
     }
-
-    /// Why this backend does not run components (jco's packages or `node` missing), or `None`
-    /// when it does.
-    pub fn components_unavailable(&self) -> Option<&str> {
-        self.engine.transpiler.as_ref().err().map(String::as_str)
-    }
 }
 
 /// `program` as a command finds it: itself when it names a path, else the first on `PATH`.
@@ -174,9 +168,7 @@ fn find_program(program: &Path) -> Option<PathBuf> {
 /// The `node` that transpiles components, and preview2-shim's package directory.
 fn transpiler() -> Result<(PathBuf, PathBuf), String> {
     let jco = wasiport_v8::jco_dir()?;
-    let node = std::env::var_os("WASIPORT_NODE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("node"));
+    let node = wasiport_v8::node_program();
     let found = find_program(&node).ok_or_else(|| {
         format!(
             "components on chromium are transpiled by jco in node, and there is no `{}`: \

@@ -101,10 +101,7 @@ impl Node {
     /// Fails with [`Error::Internal`] when there is no such program or it is older than Node.js
     /// [`MIN_NODE_MAJOR`]; the runner itself starts with the first module compiled.
     pub fn new() -> Result<Self, Error> {
-        let node = std::env::var_os("WASIPORT_NODE")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from("node"));
-        Node::with_program(node)
+        Node::with_program(wasiport_v8::node_program())
     }
 
     /// The backend on the given `node` program.

@@ -68,5 +68,18 @@ pub fn metering(config: &wasiport::RunConfig) -> Option<wasiport::rewrite::Meter
         .map(|_| wasiport::rewrite::Metering::Trap)
 }
 
+/// The `node` program both V8 backends use: the one `WASIPORT_NODE` names, or else `node`
+/// (found on `PATH` when run).
+///
+/// ```
+/// let node = wasiport_v8::node_program();
+/// assert!(!node.as_os_str().is_empty());
+/// ```
+pub fn node_program() -> std::path::PathBuf {
+    std::env::var_os("WASIPORT_NODE")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::PathBuf::from("node"))
+}
+
 mod jco;
 pub use jco::{jco_dir, transpile, transpiled_dir, Transpiled, JCO_PACKAGES};
