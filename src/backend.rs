@@ -1,6 +1,11 @@
 //! The trait every runtime adapter implements.
 
-use crate::{Capabilities, CompiledModule, Error, ModuleInfo, Outcome, RunConfig};
+use std::net::TcpListener;
+
+use crate::{
+    Capabilities, Capability, CompiledModule, Error, ModuleInfo, Outcome, RunConfig, ServeSummary,
+    Shutdown,
+};
 
 /// A WebAssembly runtime that can run WASI preview-1 command modules.
 ///
@@ -89,6 +94,46 @@ pub trait Backend: Send + Sync {
         Err(Error::Unsupported {
             backend: self.name(),
             feature: crate::Capability::SerializedModules,
+        })
+    }
+
+    /// Serves HTTP on `listener` with `module`'s `wasi:http` handler (a component exporting
+    /// `wasi:http/incoming-handler@0.2.x` or `wasi:http/handler@0.3.x`, see
+    /// [`ComponentInfo::is_http_handler`](crate::ComponentInfo::is_http_handler)) until
+    /// `shutdown` is triggered, then returns what it served.
+    ///
+    /// Each request gets an instance of its own, made with `config` (its env, preopens,
+    /// output, network grant for the guest's own requests); `config`'s limits are per request:
+    /// a request past the timeout or out of fuel fails with `500`, and so does one whose
+    /// guest traps. Only the listener's failure, or a module the backend cannot serve, is an
+    /// `Err`.
+    ///
+    /// By default [`Error::Unsupported`] of [`Capability::HttpService`]; a backend that
+    /// declares that capability serves.
+    ///
+    /// ```
+    /// use wasiport::{Backend, Capability, RunConfig, Shutdown};
+    /// let backend = wasiport_wasmi::Wasmi::new()?;
+    /// let module = backend.compile(&wat::parse_str("(module)")?)?;
+    /// let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// let refused = backend.serve_http(&module, &RunConfig::default(), listener, &Shutdown::new());
+    /// assert!(matches!(
+    ///     refused,
+    ///     Err(wasiport::Error::Unsupported { feature: Capability::HttpService, .. })
+    /// ));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    fn serve_http(
+        &self,
+        module: &CompiledModule,
+        config: &RunConfig,
+        listener: TcpListener,
+        shutdown: &Shutdown,
+    ) -> Result<ServeSummary, Error> {
+        let _ = (module, config, listener, shutdown);
+        Err(Error::Unsupported {
+            backend: self.name(),
+            feature: Capability::HttpService,
         })
     }
 

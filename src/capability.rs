@@ -61,11 +61,15 @@ pub enum Capability {
     /// ([`Network::Loopback`](crate::Network::Loopback)); without it a backend may still give a
     /// component `wasi:sockets` ([`Capability::WasiSockets`]) that reaches nothing.
     LoopbackNetwork,
+    /// Serves HTTP with a component's `wasi:http` handler (a `wasi:http/proxy` or
+    /// `wasi:http/service`), each request in an instance of its own
+    /// ([`Backend::serve_http`](crate::Backend::serve_http)).
+    HttpService,
 }
 
 /// Every capability, in declaration order (a capability's bit is its place here): those of a
 /// core module's run, then, from [`Capability::Components`] on, those only a component needs.
-const ALL: [Capability; 21] = [
+const ALL: [Capability; 22] = [
     Capability::WasiPreview1,
     Capability::Fuel,
     Capability::Timeout,
@@ -87,6 +91,7 @@ const ALL: [Capability; 21] = [
     Capability::WasiSockets,
     Capability::WasiHttp,
     Capability::LoopbackNetwork,
+    Capability::HttpService,
 ];
 
 /// [`ALL`] split where the component capabilities begin.
@@ -147,6 +152,7 @@ impl Capability {
             Capability::WasiSockets => "wasi-sockets",
             Capability::WasiHttp => "wasi-http",
             Capability::LoopbackNetwork => "loopback-network",
+            Capability::HttpService => "http-service",
         }
     }
 }

@@ -217,6 +217,28 @@ impl ComponentInfo {
             .any(|e| e.package() == Some("wasi:cli") && e.interface() == "run")
     }
 
+    /// Whether it is a `wasi:http` handler, which a server calls for each request: it exports
+    /// `wasi:http/incoming-handler` (WASI 0.2's `wasi:http/proxy`) or `wasi:http/handler`
+    /// (WASI 0.3's `wasi:http/service`).
+    ///
+    /// ```
+    /// use wasiport::ModuleInfo;
+    /// let wasm = wat::parse_str(r#"(component
+    ///     (instance $h)
+    ///     (export "wasi:http/incoming-handler@0.2.6" (instance $h)))"#)?;
+    /// let info = ModuleInfo::parse(&wasm)?;
+    /// let component = info.component().expect("a component");
+    /// assert!(component.is_http_handler());
+    /// assert!(!component.is_command());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn is_http_handler(&self) -> bool {
+        self.exports.iter().any(|e| {
+            e.package() == Some("wasi:http")
+                && matches!(e.interface(), "incoming-handler" | "handler")
+        })
+    }
+
     /// What a backend must declare to run it: [`Capability::Components`], the WASI line's, and
     /// [`Capability::WasiSockets`] or [`Capability::WasiHttp`] when it imports or exports
     /// those packages.

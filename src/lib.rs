@@ -18,6 +18,8 @@
 //! * [`rewrite`] — changes to a module's bytes that give a limit to engines without one;
 //! * [`ModuleInfo`] — what a module's or a component's bytes say ([`ComponentInfo`]: its WIT
 //!   interfaces, [`WasiVersion`] and world), before any runtime sees them;
+//! * [`Backend::serve_http`] — a `wasi:http` handler component serving HTTP until a
+//!   [`Shutdown`], an instance per request, and its [`ServeSummary`];
 //! * [`ModuleCache`] — compiled modules kept in memory and on disk, keyed by what the code
 //!   depends on;
 //! * [`Error`] — the one error type.
@@ -47,6 +49,7 @@ mod component;
 mod config;
 mod error;
 pub mod host;
+mod http;
 mod limits;
 mod module;
 mod network;
@@ -69,6 +72,7 @@ pub use component::{ComponentInfo, InterfaceName, WasiVersion};
 pub use config::{RunConfig, RunConfigBuilder};
 pub use error::Error;
 pub use host::{Caller, HostError, HostFunction, HostValue};
+pub use http::{ServeSummary, Shutdown};
 pub use limits::Limits;
 pub use module::{CompiledModule, Import, ModuleInfo};
 pub use network::Network;

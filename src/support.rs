@@ -57,6 +57,29 @@ fn preflight_component(
     component: &ComponentInfo,
     config: &RunConfig,
 ) -> Result<Option<Outcome>, Error> {
+    check_component_config(backend, capabilities, component, config)?;
+    if !component.is_command() {
+        return Err(Error::InvalidModule {
+            backend,
+            message: format!(
+                "the component exports no `wasi:cli/run`, so it is not a WASI command{}",
+                component
+                    .world()
+                    .map_or_else(String::new, |w| format!(" (its world is {w})"))
+            ),
+        });
+    }
+    Ok(None)
+}
+
+/// The configuration of a component's run is within `capabilities`, with what the component
+/// itself needs; nothing in it is for core modules only.
+fn check_component_config(
+    backend: &'static str,
+    capabilities: &Capabilities,
+    component: &ComponentInfo,
+    config: &RunConfig,
+) -> Result<(), Error> {
     let wasi = config.wasi_for(capabilities);
     let only_for_modules = |what: &str| {
         Err(Error::InvalidConfig(format!(
@@ -84,18 +107,56 @@ fn preflight_component(
     if let Some(feature) = needed.iter().find(|c| !capabilities.contains(*c)) {
         return Err(Error::Unsupported { backend, feature });
     }
-    if !component.is_command() {
+    Ok(())
+}
+
+/// The checks before [`Backend::serve_http`](crate::Backend::serve_http) serves anything:
+/// the backend declares [`Capability::HttpService`], the module is a component whose world is
+/// a `wasi:http` handler ([`ComponentInfo::is_http_handler`]), and the configuration is within
+/// the backend's capabilities as for a component's run.
+///
+/// ```
+/// use wasiport::{support::preflight_http_handler, Backend, Capability, RunConfig};
+/// let backend = wasiport_wasmtime::Wasmtime::new()?;
+/// let module = backend.compile(&wat::parse_str(r#"(module (memory (export "memory") 1) (func (export "_start")))"#)?)?;
+/// let refused = preflight_http_handler("wasmtime", backend.capabilities(), &module, &RunConfig::default());
+/// assert!(matches!(refused, Err(wasiport::Error::InvalidModule { .. })));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn preflight_http_handler(
+    backend: &'static str,
+    capabilities: &Capabilities,
+    module: &CompiledModule,
+    config: &RunConfig,
+) -> Result<(), Error> {
+    if !capabilities.contains(Capability::HttpService) {
+        return Err(Error::Unsupported {
+            backend,
+            feature: Capability::HttpService,
+        });
+    }
+    let Some(component) = module.info().component() else {
+        return Err(Error::InvalidModule {
+            backend,
+            message: "a core module is not a wasi:http handler (serving takes a component \
+                      exporting wasi:http/incoming-handler or wasi:http/handler)"
+                .into(),
+        });
+    };
+    check_component_config(backend, capabilities, component, config)?;
+    if !component.is_http_handler() {
         return Err(Error::InvalidModule {
             backend,
             message: format!(
-                "the component exports no `wasi:cli/run`, so it is not a WASI command{}",
+                "the component exports neither `wasi:http/incoming-handler` nor \
+                 `wasi:http/handler`, so it serves no HTTP{}",
                 component
                     .world()
                     .map_or_else(String::new, |w| format!(" (its world is {w})"))
             ),
         });
     }
-    Ok(None)
+    Ok(())
 }
 
 /// The checks every adapter makes before it instantiates anything: the configuration is within

@@ -5,28 +5,45 @@
 use std::sync::OnceLock;
 use std::time::Instant;
 
-use wasiport::{ComponentInfo, Error, WasiVersion};
+use wasiport::{ComponentInfo, Error, Network, WasiVersion};
 use wasmtime::component::{Component, Linker, ResourceTable};
 use wasmtime::Store;
 use wasmtime_wasi::p2::bindings::sync::CommandPre;
 use wasmtime_wasi::{I32Exit, WasiCtx, WasiCtxView, WasiView};
+use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
 use crate::limits::{Limited, RunLimits};
+use crate::outgoing::Hooks;
 use crate::termination::TimedOut;
 
-/// A component run's store state: its WASI 0.2 context, the resources it opened, its limits.
+/// A component run's store state: its WASI context, the resources it opened, its limits, and
+/// its `wasi:http` (outgoing requests held to the run's network grant).
 pub(crate) struct State {
     ctx: WasiCtx,
     table: ResourceTable,
     limits: RunLimits,
+    http: WasiHttpCtx,
+    hooks: Hooks,
 }
 
 impl State {
-    pub fn new(ctx: WasiCtx, limits: RunLimits) -> Self {
+    pub fn new(ctx: WasiCtx, limits: RunLimits, network: Network) -> Self {
         State {
             ctx,
             table: ResourceTable::new(),
             limits,
+            http: WasiHttpCtx::new(),
+            hooks: Hooks::new(network),
+        }
+    }
+}
+
+impl WasiHttpView for State {
+    fn http(&mut self) -> WasiHttpCtxView<'_> {
+        WasiHttpCtxView {
+            ctx: &mut self.http,
+            table: &mut self.table,
+            hooks: &mut self.hooks,
         }
     }
 }
@@ -46,19 +63,46 @@ impl Limited for State {
     }
 }
 
-/// The linker every component run shares: wasmtime-wasi's WASI 0.2, synchronous.
+/// The linker every component run shares: wasmtime-wasi's WASI 0.2 and wasmtime-wasi-http's
+/// `wasi:http` 0.2, synchronous.
 pub(crate) fn linker(engine: &wasmtime::Engine) -> Result<Linker<State>, Error> {
     let mut linker = Linker::new(engine);
     wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(crate::internal)?;
+    wasmtime_wasi_http::p2::add_only_http_to_linker_sync(&mut linker).map_err(crate::internal)?;
     Ok(linker)
 }
 
-/// The linker of WASI 0.3 components: wasmtime-wasi's p3, and its p2 (asynchronous) beside it.
+/// The asynchronous linker, for WASI 0.3 components and for every `wasi:http` handler a
+/// server calls: wasmtime-wasi's p3 and its p2 beside it, and `wasi:http` of both.
 pub(crate) fn linker_p3(engine: &wasmtime::Engine) -> Result<Linker<State>, Error> {
     let mut linker = Linker::new(engine);
     wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(crate::internal)?;
     wasmtime_wasi::p3::add_to_linker(&mut linker).map_err(crate::internal)?;
+    wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker).map_err(crate::internal)?;
+    wasmtime_wasi_http::p3::add_to_linker(&mut linker).map_err(crate::internal)?;
     Ok(linker)
+}
+
+/// Which `wasi:http` handler a component exports, for a server to call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Handler {
+    /// `wasi:http/incoming-handler@0.2.x` (the `wasi:http/proxy` world).
+    P2,
+    /// `wasi:http/handler@0.3.x` (the `wasi:http/service` world).
+    P3,
+}
+
+fn handler(component: &ComponentInfo) -> Option<Handler> {
+    component.exports().iter().find_map(|e| {
+        if e.package() != Some("wasi:http") {
+            return None;
+        }
+        match (e.interface(), e.wasi_version()) {
+            ("incoming-handler", _) => Some(Handler::P2),
+            ("handler", Some(WasiVersion::V0_3)) => Some(Handler::P3),
+            _ => None,
+        }
+    })
 }
 
 /// Whether a component is run as WASI 0.3: it exports `wasi:cli/run@0.3.x` (a Rust program
@@ -77,6 +121,8 @@ pub(crate) struct Compiled {
     pub component: Component,
     /// Run as WASI 0.3 ([`is_p3`]).
     pub p3: bool,
+    /// The `wasi:http` handler it exports, if any.
+    pub handler: Option<Handler>,
     pre: OnceLock<Result<CommandPre<State>, String>>,
 }
 
@@ -86,6 +132,7 @@ impl Compiled {
         Compiled {
             component,
             p3: is_p3(info),
+            handler: handler(info),
             pre: OnceLock::new(),
         }
     }

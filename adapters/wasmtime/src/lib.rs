@@ -15,6 +15,8 @@
 mod component;
 mod host;
 mod limits;
+mod outgoing;
+mod serve;
 mod stdio;
 mod termination;
 
@@ -24,7 +26,7 @@ use std::time::Instant;
 use wasiport::support::{host_functions, preflight, OutputStreams, Watchdog};
 use wasiport::{
     Backend, Capabilities, Capability, CompiledModule, DirAccess, Error, ModuleInfo, Network,
-    Outcome, RunConfig, Stdin, Termination, WasiImpl,
+    Outcome, RunConfig, ServeSummary, Shutdown, Stdin, Termination, WasiImpl,
 };
 use wasmtime::component::Component;
 use wasmtime::{
@@ -144,7 +146,8 @@ impl Wasmtime {
             engine,
             linker,
             // Everything of a core module's, and components of WASI 0.2 and 0.3 with
-            // wasmtime-wasi's p2 and p3 (their sockets among them; not yet `wasi:http`).
+            // wasmtime-wasi's p2 and p3 (their sockets among them), `wasi:http` of both with
+            // wasmtime-wasi-http, and serving a `wasi:http` handler.
             capabilities: Capability::FOR_MODULES
                 .iter()
                 .copied()
@@ -154,6 +157,8 @@ impl Wasmtime {
                     Capability::Wasi0_3,
                     Capability::WasiSockets,
                     Capability::LoopbackNetwork,
+                    Capability::WasiHttp,
+                    Capability::HttpService,
                 ])
                 .collect(),
         })
@@ -218,7 +223,7 @@ impl Wasmtime {
                     });
             }
         }
-        let state = component::State::new(wasi.build(), RunLimits::new(config));
+        let state = component::State::new(wasi.build(), RunLimits::new(config), config.network());
         let started = Instant::now();
         let (mut store, _watchdog) = self.store(config, state, started)?;
         let result = match native.p3 {
@@ -335,6 +340,17 @@ impl Backend for Wasmtime {
         }
         let module = unsafe { Module::deserialize(&self.engine, bytes) }.map_err(invalid)?;
         Ok(CompiledModule::new(NAME, info, Compiled::new(module)))
+    }
+
+    fn serve_http(
+        &self,
+        module: &CompiledModule,
+        config: &RunConfig,
+        listener: std::net::TcpListener,
+        shutdown: &Shutdown,
+    ) -> Result<ServeSummary, Error> {
+        wasiport::support::preflight_http_handler(NAME, &self.capabilities, module, config)?;
+        self.serve(module.native(NAME)?, config, listener, shutdown)
     }
 
     fn run(&self, compiled: &CompiledModule, config: &RunConfig) -> Result<Outcome, Error> {
