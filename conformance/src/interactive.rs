@@ -14,6 +14,7 @@ use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
+use crate::http::Http;
 use crate::spec::{Operation, Spec, SIGNALS};
 
 /// How a guest is started for an interactive test: the `wasiport` program, the target, and
@@ -115,9 +116,15 @@ struct Guest {
 }
 
 impl Guest {
-    fn start(launch: &Launch, spec: &Spec) -> Result<Guest, String> {
+    fn start(launch: &Launch, spec: &Spec, http: &Http) -> Result<Guest, String> {
         let mut command = Command::new(&launch.engine);
-        command.args(["run", "--backend", &launch.target]);
+        if spec.is_served() {
+            // Any free port: the first line of its stderr says which.
+            command.args(["serve", "--addr=127.0.0.1:0"]);
+        } else {
+            command.arg("run");
+        }
+        command.args(["--backend", &launch.target]);
         // The guest's own deadline is a little past the test's, so that the test's checks
         // fail first and say which.
         let timeout = launch.timeout + Duration::from_secs(1);
@@ -133,7 +140,10 @@ impl Guest {
             let ro = if *read_only { ":ro" } else { "" };
             command.arg(format!("--dir={}::{guest}{ro}", host.display()));
         }
-        for (k, v) in &spec.env {
+        // The upstream servers' addresses win over the spec's own variables of those names.
+        let mut env = spec.env.clone();
+        env.extend(http.env().iter().cloned());
+        for (k, v) in &env {
             command.arg(format!("--env={k}={v}"));
         }
         command.arg(&launch.module).args(&spec.args);
@@ -184,7 +194,10 @@ impl Drop for Guest {
 /// checks (none when it passed), the first failure ending the test, as upstream's runner does;
 /// `Err` when the guest could not be started.
 pub fn run(launch: &Launch, spec: &Spec) -> Result<Vec<String>, String> {
-    let mut guest = Guest::start(launch, spec)?;
+    let http = Http::start(&spec.servers)?;
+    let mut guest = Guest::start(launch, spec, &http)?;
+    // Where a served guest listens, once its first line of stderr has said it.
+    let mut served_at: Option<String> = None;
     let deadline = Instant::now() + launch.timeout;
     let mut connections: Vec<(String, Connection)> = Vec::new();
     let mut waited = false;
@@ -229,10 +242,18 @@ pub fn run(launch: &Launch, spec: &Spec) -> Result<Vec<String>, String> {
                     Err(e) => Err(format!("recv on `{id}`: {e}{}", guest.rests())),
                 }
             }
-            Operation::Request(_) => Err(
-                "the runner does not make HTTP requests yet (no backend here serves wasi:http)"
-                    .into(),
-            ),
+            Operation::Request(request) => {
+                let at = match &served_at {
+                    Some(at) => Ok(at.clone()),
+                    None => server_address(&guest, deadline),
+                };
+                at.and_then(|at| {
+                    served_at = Some(at.clone());
+                    http.request(&at, request, deadline).map_err(|e| {
+                        format!("{} {}: {e}{}", request.method, request.path, guest.rests())
+                    })
+                })
+            }
             Operation::Kill { signal } => {
                 let number = SIGNALS
                     .iter()
@@ -285,6 +306,29 @@ fn find<'a>(connections: &'a mut [(String, Connection)], id: &str) -> Option<&'a
         .iter_mut()
         .find(|(name, _)| name == id)
         .map(|(_, c)| c)
+}
+
+/// The `host:port` a served guest listens on, from the first line of its stderr
+/// (`... http://HOST:PORT/ ...`, as `wasmtime serve` and `wasiport serve` say it).
+fn server_address(guest: &Guest, deadline: Instant) -> Result<String, String> {
+    let line = guest
+        .stderr
+        .take(deadline, |got, _| {
+            got.iter().position(|b| *b == b'\n').map(|i| i + 1)
+        })
+        .map_err(|got| {
+            format!(
+                "the served guest said no address on stderr (got {:?}){}",
+                String::from_utf8_lossy(&got),
+                guest.rests()
+            )
+        })?;
+    let line = String::from_utf8_lossy(&line);
+    let url = line
+        .split_whitespace()
+        .find_map(|word| word.strip_prefix("http://"))
+        .ok_or_else(|| format!("expected `http://` in the first line of stderr, got {line:?}"))?;
+    Ok(url.trim_end_matches('/').to_string())
 }
 
 /// Connects to the `host:port` the guest prints as its next line of stdout: loopback only.

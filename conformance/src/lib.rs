@@ -8,6 +8,7 @@ use std::path::PathBuf;
 pub mod backends;
 pub mod build;
 pub mod expectations;
+pub mod http;
 pub mod interactive;
 pub mod matrix;
 pub mod perf;

@@ -292,6 +292,13 @@ fn execute(
             spec.world.as_deref().unwrap_or("http proposal")
         )));
     }
+    if spec.is_served() && !capabilities.contains(Capability::HttpService) {
+        return Err(NotRun::Unsupported(format!(
+            "{UNSUPPORTED}{} does not serve a wasi:http handler (the test's {})",
+            backend.name(),
+            spec.world.as_deref().unwrap_or_default()
+        )));
+    }
     if spec.is_interactive() {
         // The guest's stdio are the pipes of its process, and a `connect` reaches it on
         // loopback.
@@ -343,6 +350,13 @@ fn execute(
             config.preopen_read_write(&copy, &guest)
         };
         copies.push((copy, guest, read_only));
+    }
+    if spec.is_served() && !capabilities.contains(Capability::HttpService) {
+        return Err(NotRun::Unsupported(format!(
+            "{UNSUPPORTED}{} does not serve a wasi:http handler (the test's {})",
+            backend.name(),
+            spec.world.as_deref().unwrap_or_default()
+        )));
     }
     if spec.is_interactive() {
         let engine = options.engine.clone().ok_or_else(|| {

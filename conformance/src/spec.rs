@@ -12,7 +12,8 @@
 //!   connects to it), `send` and `recv` (`payload`) on a connection, `request` (an HTTP request
 //!   to a `wasi:http/service` guest and the `response` expected), `kill` (`signal`), and `wait`
 //!   (`exit_code`). `proposals` are `sockets` (the run is granted loopback) and `http`; `world`
-//!   is `wasi:cli/command` (the default) or `wasi:http/service`; `servers` are upstream HTTP
+//!   is `wasi:cli/command` (the default), `wasi:http/service` or (wasiport's, for a WASI 0.2
+//!   handler) `wasi:http/proxy`, a served guest; `servers` are upstream HTTP
 //!   servers for a guest's outgoing requests. Mixing these keys with the legacy ones is an
 //!   error, as upstream's runner says.
 //!
@@ -297,7 +298,7 @@ fn sigterm() -> String {
 /// The proposals an operation-based spec may name.
 const PROPOSALS: &[&str] = &["http", "sockets"];
 /// The worlds it may run a guest as.
-const WORLDS: &[&str] = &["wasi:cli/command", "wasi:http/service"];
+const WORLDS: &[&str] = &["wasi:cli/command", "wasi:http/service", "wasi:http/proxy"];
 /// The streams a `run` opens, which no connection may be named.
 const STREAMS: &[&str] = &["stdin", "stdout", "stderr"];
 
@@ -491,17 +492,31 @@ impl Spec {
     /// Whether the test talks to the guest while it runs (writes its stdin, connects to it,
     /// signals it): the runner then runs the guest in a process of its own, its stdio piped.
     /// A spec of only reads and a wait is checked after the run.
+    ///
+    /// A served guest (see [`Spec::is_served`]) and one with upstream `servers` are run that way
+    /// too: the runner's servers live as long as the guest's process.
     pub fn is_interactive(&self) -> bool {
-        self.operations
-            .iter()
-            .any(|op| !matches!(op, Operation::Read { .. } | Operation::Wait { .. }))
+        self.is_served()
+            || !self.servers.is_empty()
+            || self
+                .operations
+                .iter()
+                .any(|op| !matches!(op, Operation::Read { .. } | Operation::Wait { .. }))
     }
 
-    /// Whether the test needs `wasi:http` (the `http` proposal, or the `wasi:http/service`
-    /// world).
+    /// Whether the guest is an HTTP handler the runner sends requests to (world
+    /// `wasi:http/service`, or wasiport's `wasi:http/proxy` for a WASI 0.2 handler): it is
+    /// served (`wasiport serve`), not run.
+    pub fn is_served(&self) -> bool {
+        matches!(
+            self.world.as_deref(),
+            Some("wasi:http/service" | "wasi:http/proxy")
+        )
+    }
+
+    /// Whether the test needs `wasi:http` (the `http` proposal, or a served world).
     pub fn needs_http(&self) -> bool {
-        self.proposals.iter().any(|p| p == "http")
-            || self.world.as_deref() == Some("wasi:http/service")
+        self.proposals.iter().any(|p| p == "http") || self.is_served()
     }
 
     /// Every directory the test preopens: `(name beside the test, guest path, read-only)`.

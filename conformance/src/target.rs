@@ -171,6 +171,23 @@ impl Backend for Target {
         }
     }
 
+    fn serve_http(
+        &self,
+        module: &CompiledModule,
+        config: &RunConfig,
+        listener: std::net::TcpListener,
+        shutdown: &wasiport::Shutdown,
+    ) -> Result<wasiport::ServeSummary, Error> {
+        match self.way {
+            // A handler is a component already: the backend inside serves it.
+            Way::AsComponent => self.inner.serve_http(module, config, listener, shutdown),
+            Way::Portable => Err(Error::Unsupported {
+                backend: self.name,
+                feature: Capability::HttpService,
+            }),
+        }
+    }
+
     fn run(&self, module: &CompiledModule, config: &RunConfig) -> Result<Outcome, Error> {
         match self.way {
             Way::Portable => self

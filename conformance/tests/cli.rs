@@ -399,3 +399,155 @@ fn links_host_functions(backend: &str) -> bool {
         .capabilities()
         .contains(wasiport::Capability::PortableWasi)
 }
+
+/// A `wasi:http` handler of the built-in suite (WASI 0.2 or 0.3).
+fn handler(group: &str, test: &str) -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/suite"))
+        .join(group)
+        .join(format!("{test}.wasm"))
+}
+
+/// One HTTP/1.1 request on a connection of its own: the status line's code and the body.
+fn http(address: &str, method: &str, path: &str, body: &str) -> (u16, String) {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\
+         Content-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let code = response
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let (head, rest) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+    // A chunked body (the 0.2 handler streams it): the chunks' data only.
+    let body = if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
+        let mut data = String::new();
+        let mut rest = rest;
+        while let Some((size, after)) = rest.split_once("\r\n") {
+            let size = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+            if size == 0 {
+                break;
+            }
+            data.push_str(&after[..size]);
+            rest = &after[size + 2..];
+        }
+        data
+    } else {
+        rest.to_string()
+    };
+    (code, body)
+}
+
+#[test]
+fn serve_answers_each_request_in_a_fresh_instance_until_sigint_then_exits_0() {
+    use std::io::BufRead;
+    for (group, test, hello) in [
+        (
+            "p2_http",
+            "service_answers_a_get",
+            "hello from the handler\n",
+        ),
+        (
+            "p3_http",
+            "service3_answers_a_get",
+            "hello from the 0.3 handler\n",
+        ),
+    ] {
+        let module = handler(group, test);
+        let mut child = common::wasiport_command()
+            .args([
+                "serve",
+                "--addr",
+                "127.0.0.1:0",
+                "--backend",
+                "wasmtime",
+                "--no-cache",
+            ])
+            .arg(&module)
+            .stdin(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+        let mut first = String::new();
+        stderr.read_line(&mut first).unwrap();
+        let address = first
+            .trim()
+            .strip_prefix("Serving HTTP on http://")
+            .and_then(|a| a.strip_suffix('/'))
+            .unwrap_or_else(|| panic!("{test}: first line {first:?}"))
+            .to_string();
+        assert_eq!(
+            http(&address, "GET", "/", ""),
+            (200, hello.into()),
+            "{test}"
+        );
+        assert_eq!(
+            http(&address, "POST", "/echo", "hello, echo"),
+            (200, "hello, echo".into()),
+            "{test}"
+        );
+        assert_eq!(http(&address, "GET", "/nowhere", "").0, 404, "{test}");
+        // SAFETY: kill(2) on our own child, which we have not waited for yet.
+        assert_eq!(
+            unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) },
+            0
+        );
+        let status = child.wait().unwrap();
+        let mut rest = String::new();
+        std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
+        assert_eq!(status.code(), Some(0), "{test}: {rest}");
+        assert!(
+            rest.contains("served 3 requests (0 failed)"),
+            "{test}: {rest}"
+        );
+    }
+}
+
+#[test]
+fn serve_refuses_what_it_cannot_serve_with_one_line_and_its_own_exit_code() {
+    let module = handler("p2_http", "service_answers_a_get");
+    let module = module.to_str().unwrap();
+    assert_one_line_failure(
+        &wasiport(&["serve", "/no/such/handler.wasm"]),
+        66,
+        "/no/such/handler.wasm",
+    );
+    // A command is no handler; a backend without components or serving says which it lacks.
+    let hello = wat("hello");
+    assert_one_line_failure(
+        &wasiport(&["serve", "--addr", "127.0.0.1:0", hello.to_str().unwrap()]),
+        65,
+        "not a wasi:http handler",
+    );
+    assert_one_line_failure(
+        &wasiport(&[
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--backend",
+            "wasmi",
+            module,
+        ]),
+        69,
+        "wasmi does not support",
+    );
+    assert_one_line_failure(
+        &wasiport(&["serve", "--addr", "no-address", module]),
+        64,
+        "no-address",
+    );
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let taken = busy.local_addr().unwrap().to_string();
+    assert_one_line_failure(&wasiport(&["serve", "--addr", &taken, module]), 71, &taken);
+}

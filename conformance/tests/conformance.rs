@@ -292,6 +292,7 @@ fn an_operation_based_directory_runs_unchanged() {
     let suite = root().join("suite");
     let tcp_echo = "p2_sockets/tcp_echo_server_answers_the_runner.wasm";
     let stdin_echo = "p2_cli/stdin_written_while_running_reaches_the_guest.wasm";
+    let http_echo = "p3_http/service3_echoes_a_request_body.wasm";
     std::fs::write(
         dir.path().join("manifest.json"),
         r#"{"name": "wasm32-wasip3"}"#,
@@ -332,12 +333,26 @@ fn an_operation_based_directory_runs_unchanged() {
                 {"type": "wait"}]}"#,
         ),
         (
-            stdin_echo,
+            http_echo,
             "http-service-echo",
             r#"{"proposals": ["http"], "world": "wasi:http/service", "operations": [
                 {"type": "run"},
                 {"type": "request", "method": "POST", "path": "/echo", "body": "hello, echo",
-                 "response": {"status": 200, "body": "hello, echo"}},
+                 "response": {"status": 200,
+                              "headers": {"content-type": "application/octet-stream"},
+                              "body": "hello, echo"}},
+                {"type": "request", "method": "GET", "path": "/whatever",
+                 "response": {"status": 404}},
+                {"type": "kill", "signal": "SIGINT"},
+                {"type": "wait"}]}"#,
+        ),
+        (
+            // A command is not a handler: the server refuses it, and the request finds none.
+            stdin_echo,
+            "http-service-of-a-command",
+            r#"{"proposals": ["http"], "world": "wasi:http/service", "operations": [
+                {"type": "run"},
+                {"type": "request", "response": {"status": 200}},
                 {"type": "kill", "signal": "SIGINT"},
                 {"type": "wait"}]}"#,
         ),
@@ -371,14 +386,27 @@ fn an_operation_based_directory_runs_unchanged() {
                 twice.failures
             );
         }
-        // No backend here gives a component wasi:http: unsupported, not failed.
+        // Only wasmtime serves a wasi:http handler; elsewhere the test is unsupported.
+        let serves = name == "wasmtime";
         let http = test("http-service-echo");
-        assert_eq!(http.status(), Status::Skip, "{name}: {:?}", http.failures);
+        let expected = if serves { Status::Pass } else { Status::Skip };
+        assert_eq!(http.status(), expected, "{name}: {:?}", http.failures);
+        let command = test("http-service-of-a-command");
+        if serves {
+            assert_eq!(command.status(), Status::Fail, "{name}");
+            assert!(
+                command.failures[0].contains("serves no HTTP"),
+                "{name}: {:?}",
+                command.failures
+            );
+        } else {
+            assert_eq!(command.status(), Status::Skip, "{name}");
+        }
     }
     assert_eq!(
         out.status.code(),
         Some(1),
-        "sockets-echo-twice fails: {}",
+        "sockets-echo-twice and http-service-of-a-command fail: {}",
         text(&out.stderr)
     );
 }

@@ -4,6 +4,7 @@ mod backends;
 mod conformance;
 mod report;
 mod run;
+mod serve;
 mod suite;
 
 use std::process::ExitCode;
@@ -24,6 +25,8 @@ pub(crate) mod exit {
     pub const UNAVAILABLE: u8 = 69;
     /// The runtime failed.
     pub const SOFTWARE: u8 = 70;
+    /// The operating system refused (`serve`: the address cannot be listened on).
+    pub const OS_ERROR: u8 = 71;
     /// An output file could not be written.
     pub const CANT_CREATE: u8 = 73;
     /// The guest trapped (like a process killed by SIGABRT).
@@ -97,6 +100,9 @@ struct Cli {
 enum Command {
     /// Run a WASI command module (binary .wasm or text .wat).
     Run(run::RunArgs),
+    /// Serve HTTP with a component's wasi:http handler (wasi:http/proxy or
+    /// wasi:http/service), an instance per request, until SIGINT or SIGTERM.
+    Serve(serve::ServeArgs),
     /// List the compiled-in backends with their runtime versions and capabilities.
     Backends(backends::BackendsArgs),
     /// Run the conformance suite (or any wasi-testsuite directory) on the backends.
@@ -149,6 +155,7 @@ pub(crate) fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Run(args) => run::run(args),
+        Command::Serve(args) => serve::serve(args),
         Command::Backends(args) => backends::backends(args),
         Command::Conformance(args) => conformance::conformance(args),
         Command::Report(command) => report::report(command),

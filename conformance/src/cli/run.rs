@@ -16,7 +16,7 @@ use super::{exit, Failure};
 pub(crate) struct RunArgs {
     /// The backend to run on, or `all` to run on every compiled-in backend and compare.
     #[arg(long, short, default_value = "wasmtime")]
-    backend: String,
+    pub(super) backend: String,
     /// Preopen a host directory: HOST, HOST::GUEST, with `:ro` at the end for read-only.
     #[arg(long = "dir", value_name = "HOST[::GUEST][:ro]")]
     dirs: Vec<String>,
@@ -55,9 +55,9 @@ pub(crate) struct RunArgs {
     #[arg(long)]
     as_component: bool,
     #[command(flatten)]
-    cache: super::CacheArgs,
+    pub(super) cache: super::CacheArgs,
     /// The module: binary WebAssembly or the text format.
-    module: PathBuf,
+    pub(super) module: PathBuf,
     /// Arguments passed to the guest.
     #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
     args: Vec<String>,
@@ -91,7 +91,7 @@ fn read_input(path: &PathBuf) -> Result<Vec<u8>, Failure> {
         .map_err(|e| Failure::new(exit::NO_INPUT, format!("{}: {e}", path.display())))
 }
 
-fn config(args: &RunArgs, capture: bool) -> Result<RunConfig, Failure> {
+pub(super) fn config(args: &RunArgs, capture: bool) -> Result<RunConfig, Failure> {
     let mut b = RunConfig::builder()
         .program_name(args.module.display().to_string())
         .args(args.args.iter().cloned());
@@ -178,7 +178,7 @@ fn exit_code(outcome: &Outcome) -> u8 {
 
 /// Reads MODULE: binary Wasm as it is (the backend judges it), anything else as the text
 /// format, whose errors are folded into one line.
-fn read_module(path: &PathBuf) -> Result<Vec<u8>, Failure> {
+pub(super) fn read_module(path: &PathBuf) -> Result<Vec<u8>, Failure> {
     let bytes = read_input(path)?;
     if bytes.starts_with(b"\0asm") {
         return Ok(bytes);
