@@ -94,6 +94,13 @@ impl Output {
         }
     }
 
+    /// The next line, its newline included, waiting until `deadline`; what came otherwise.
+    fn line(&self, deadline: Instant) -> Result<Vec<u8>, Vec<u8>> {
+        self.take(deadline, |got, _| {
+            got.iter().position(|b| *b == b'\n').map(|i| i + 1)
+        })
+    }
+
     /// What has come and not been taken.
     fn rest(&self) -> String {
         let received = self.0 .0.lock().unwrap_or_else(PoisonError::into_inner);
@@ -311,18 +318,13 @@ fn find<'a>(connections: &'a mut [(String, Connection)], id: &str) -> Option<&'a
 /// The `host:port` a served guest listens on, from the first line of its stderr
 /// (`... http://HOST:PORT/ ...`, as `wasmtime serve` and `wasiport serve` say it).
 fn server_address(guest: &Guest, deadline: Instant) -> Result<String, String> {
-    let line = guest
-        .stderr
-        .take(deadline, |got, _| {
-            got.iter().position(|b| *b == b'\n').map(|i| i + 1)
-        })
-        .map_err(|got| {
-            format!(
-                "the served guest said no address on stderr (got {:?}){}",
-                String::from_utf8_lossy(&got),
-                guest.rests()
-            )
-        })?;
+    let line = guest.stderr.line(deadline).map_err(|got| {
+        format!(
+            "the served guest said no address on stderr (got {:?}){}",
+            String::from_utf8_lossy(&got),
+            guest.rests()
+        )
+    })?;
     let line = String::from_utf8_lossy(&line);
     let url = line
         .split_whitespace()
@@ -333,17 +335,12 @@ fn server_address(guest: &Guest, deadline: Instant) -> Result<String, String> {
 
 /// Connects to the `host:port` the guest prints as its next line of stdout: loopback only.
 fn connect(guest: &Guest, udp: bool, deadline: Instant) -> Result<Connection, String> {
-    let line = guest
-        .stdout
-        .take(deadline, |got, _| {
-            got.iter().position(|b| *b == b'\n').map(|i| i + 1)
-        })
-        .map_err(|got| {
-            format!(
-                "no line with the address to connect to came on stdout (got {:?})",
-                String::from_utf8_lossy(&got)
-            )
-        })?;
+    let line = guest.stdout.line(deadline).map_err(|got| {
+        format!(
+            "no line with the address to connect to came on stdout (got {:?})",
+            String::from_utf8_lossy(&got)
+        )
+    })?;
     let text = String::from_utf8_lossy(&line);
     let address: SocketAddr = text
         .trim()
