@@ -4,15 +4,10 @@
 //! response is checked against the spec's (`status`, default 200; every `headers` entry there,
 //! names in any case, values exact; `body` exact, default empty).
 //!
-//! An upstream endpoint is `{"method", "path", "mode", "response"}`: `method` (default `GET`)
-//! and `path` (default `/`, query included) must match exactly; `mode` is `static` (the
-//! default: `response` is a body string, or `{"status", "headers", "body"}`, or `"chunks"`
-//! sent one by one with optional `"trailers"`), `echo-body` (200, the request's body) or
-//! `echo-headers` (200, no body; `x-request-method`, `x-request-path`, and `x-echo-<name>` for
-//! each request header). Anything else is 404 with no body. A `closed` server is an address
-//! nothing listens on.
+//! An upstream server answers each request with the first of its endpoints
+//! ([`crate::http_spec`], checked when the spec loaded) whose method and path match it exactly,
+//! and anything else with 404 and no body. A `closed` server is an address nothing listens on.
 
-use std::collections::BTreeMap;
 use std::convert::Infallible;
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -23,35 +18,9 @@ use http_body_util::combinators::BoxBody;
 use http_body_util::{BodyExt, Full, StreamBody};
 use hyper::body::{Frame, Incoming};
 use hyper_util::rt::TokioIo;
-use serde_json::Value;
 
+use crate::http_spec::{Body, Endpoint, Mode};
 use crate::spec::{Request, Server};
-
-/// What an endpoint answers.
-#[derive(Debug, Clone)]
-enum Mode {
-    Static {
-        status: u16,
-        headers: Vec<(String, String)>,
-        body: Body,
-    },
-    EchoBody,
-    EchoHeaders,
-}
-
-/// A static response's body: whole, or in chunks with trailers after them.
-#[derive(Debug, Clone)]
-enum Body {
-    Whole(String),
-    Chunks(Vec<String>, Vec<(String, String)>),
-}
-
-#[derive(Debug, Clone)]
-struct Endpoint {
-    method: String,
-    path: String,
-    mode: Mode,
-}
 
 type ResponseBody = BoxBody<Bytes, Infallible>;
 
@@ -84,14 +53,7 @@ impl Http {
                 drop(listener);
                 continue;
             }
-            let endpoints = Arc::new(
-                server
-                    .endpoints
-                    .iter()
-                    .map(endpoint)
-                    .collect::<Result<Vec<_>, _>>()
-                    .map_err(|e| format!("server `{}`: {e}", server.name))?,
-            );
+            let endpoints = Arc::new(server.endpoints.clone());
             listener
                 .set_nonblocking(true)
                 .map_err(|e| format!("server `{}`: {e}", server.name))?;
@@ -116,7 +78,7 @@ impl Http {
         request: &Request,
         deadline: Instant,
     ) -> Result<(), String> {
-        let expected = Expected::parse(&request.response)?;
+        let expected = &request.response;
         let left = deadline
             .saturating_duration_since(Instant::now())
             .max(Duration::from_millis(1));
@@ -157,62 +119,6 @@ impl Http {
     }
 }
 
-/// The response a `request` expects.
-struct Expected {
-    status: u16,
-    headers: BTreeMap<String, String>,
-    body: String,
-}
-
-impl Expected {
-    fn parse(response: &Value) -> Result<Expected, String> {
-        let object = match response {
-            Value::Null => return Ok(Expected::default_response()),
-            Value::Object(object) => object,
-            other => return Err(format!("a request's `response` is {other}, not an object")),
-        };
-        let mut expected = Expected::default_response();
-        for (key, value) in object {
-            match (key.as_str(), value) {
-                ("status", v) => expected.status = status(v)?,
-                ("headers", v) => expected.headers = string_map(v, "response headers")?,
-                ("body", Value::String(s)) => expected.body = s.clone(),
-                (other, v) => return Err(format!("a request's response: bad `{other}`: {v}")),
-            }
-        }
-        Ok(expected)
-    }
-
-    fn default_response() -> Expected {
-        Expected {
-            status: 200,
-            headers: BTreeMap::new(),
-            body: String::new(),
-        }
-    }
-}
-
-fn status(value: &Value) -> Result<u16, String> {
-    value
-        .as_u64()
-        .and_then(|s| u16::try_from(s).ok())
-        .filter(|s| (100..=999).contains(s))
-        .ok_or_else(|| format!("status {value} is not an HTTP status"))
-}
-
-fn string_map(value: &Value, what: &str) -> Result<BTreeMap<String, String>, String> {
-    let Value::Object(object) = value else {
-        return Err(format!("{what}: {value} is not an object"));
-    };
-    object
-        .iter()
-        .map(|(k, v)| match v {
-            Value::String(s) => Ok((k.clone(), s.clone())),
-            other => Err(format!("{what}: `{k}` is {other}, not a string")),
-        })
-        .collect()
-}
-
 /// One request to the guest, on a connection of its own: status, headers, whole body.
 async fn send(
     authority: &str,
@@ -249,95 +155,6 @@ async fn send(
         .to_bytes()
         .to_vec();
     Ok((status, headers, body))
-}
-
-/// An endpoint of a spec's server.
-fn endpoint(value: &Value) -> Result<Endpoint, String> {
-    let Value::Object(object) = value else {
-        return Err(format!("an endpoint is {value}, not an object"));
-    };
-    let text = |key: &str, default: &str| -> Result<String, String> {
-        match object.get(key) {
-            None => Ok(default.to_string()),
-            Some(Value::String(s)) => Ok(s.clone()),
-            Some(other) => Err(format!("endpoint `{key}` is {other}, not a string")),
-        }
-    };
-    for key in object.keys() {
-        if !["method", "path", "mode", "response"].contains(&key.as_str()) {
-            return Err(format!("unknown endpoint field `{key}`"));
-        }
-    }
-    let method = text("method", "GET")?.to_uppercase();
-    let path = text("path", "/")?;
-    let mode = match text("mode", "static")?.as_str() {
-        "static" => static_response(object.get("response"))?,
-        mode @ ("echo-body" | "echo-headers") => {
-            if object.contains_key("response") {
-                return Err(format!("an endpoint in `{mode}` mode takes no `response`"));
-            }
-            match mode {
-                "echo-body" => Mode::EchoBody,
-                _ => Mode::EchoHeaders,
-            }
-        }
-        other => return Err(format!("unknown endpoint mode `{other}`")),
-    };
-    Ok(Endpoint { method, path, mode })
-}
-
-fn static_response(response: Option<&Value>) -> Result<Mode, String> {
-    let whole = |body: String| Mode::Static {
-        status: 200,
-        headers: Vec::new(),
-        body: Body::Whole(body),
-    };
-    let object = match response {
-        None => return Ok(whole(String::new())),
-        Some(Value::String(body)) => return Ok(whole(body.clone())),
-        Some(Value::Object(object)) => object,
-        Some(other) => return Err(format!("an endpoint's `response` is {other}")),
-    };
-    let status = object.get("status").map(status).transpose()?.unwrap_or(200);
-    let headers = match object.get("headers") {
-        Some(v) => string_map(v, "endpoint headers")?.into_iter().collect(),
-        None => Vec::new(),
-    };
-    let strings = |v: &Value| -> Result<Vec<String>, String> {
-        v.as_array()
-            .ok_or("`chunks` is not a list")?
-            .iter()
-            .map(|c| {
-                c.as_str()
-                    .map(str::to_string)
-                    .ok_or("a chunk is not a string")
-            })
-            .collect::<Result<_, _>>()
-            .map_err(String::from)
-    };
-    let body = match (
-        object.get("body"),
-        object.get("chunks"),
-        object.get("trailers"),
-    ) {
-        (Some(_), Some(_), _) => return Err("a response has `body` or `chunks`, not both".into()),
-        (_, None, Some(_)) => return Err("`trailers` come with `chunks` only".into()),
-        (Some(Value::String(b)), None, None) => Body::Whole(b.clone()),
-        (Some(other), None, None) => return Err(format!("a response's body is {other}")),
-        (None, Some(chunks), trailers) => Body::Chunks(
-            strings(chunks)?,
-            match trailers {
-                Some(t) => string_map(t, "trailers")?.into_iter().collect(),
-                None => Vec::new(),
-            },
-        ),
-        (None, None, None) => Body::Whole(String::new()),
-    };
-    Ok(Mode::Static {
-        status,
-        headers,
-        body,
-    })
 }
 
 /// Accepts connections for as long as the runtime runs.

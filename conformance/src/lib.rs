@@ -9,6 +9,7 @@ pub mod backends;
 pub mod build;
 pub mod expectations;
 pub mod http;
+pub mod http_spec;
 pub mod interactive;
 pub mod matrix;
 pub mod perf;

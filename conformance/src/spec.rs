@@ -28,6 +28,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::http_spec::{Endpoint, ExpectedResponse};
+
 /// What to run and what to expect of one test.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Spec {
@@ -126,8 +128,8 @@ pub struct Request {
     pub headers: BTreeMap<String, String>,
     /// The request body.
     pub body: String,
-    /// The expected response, as the spec gives it.
-    pub response: serde_json::Value,
+    /// The expected response.
+    pub response: ExpectedResponse,
 }
 
 /// An upstream HTTP server of an operation-based spec: the guest learns its address from the
@@ -138,8 +140,8 @@ pub struct Server {
     pub name: String,
     /// `closed`: an address with nothing listening.
     pub closed: bool,
-    /// What it answers, as the spec gives it.
-    pub endpoints: Vec<serde_json::Value>,
+    /// What it answers.
+    pub endpoints: Vec<Endpoint>,
 }
 
 /// The signals a `kill` operation may send, by name.
@@ -476,7 +478,9 @@ impl Spec {
                     path,
                     headers,
                     body,
-                    response: response.unwrap_or_else(|| serde_json::json!({})),
+                    response: ExpectedResponse::parse(
+                        &response.unwrap_or(serde_json::Value::Null),
+                    )?,
                 }),
                 RawOperation::Kill { signal } => {
                     if !SIGNALS.iter().any(|(name, _)| *name == signal) {
@@ -553,10 +557,16 @@ fn servers(raw: Vec<RawServer>) -> Result<Vec<Server>, String> {
             Some("closed") => return Err(format!("server `{name}` is closed but has endpoints")),
             Some(other) => return Err(format!("server `{name}`: unknown kind `{other}`")),
         };
+        let endpoints = server
+            .endpoints
+            .iter()
+            .map(Endpoint::parse)
+            .collect::<Result<_, _>>()
+            .map_err(|e| format!("server `{name}`: {e}"))?;
         out.push(Server {
             name,
             closed,
-            endpoints: server.endpoints,
+            endpoints,
         });
     }
     Ok(out)

@@ -461,6 +461,15 @@ fn bad_specs_are_one_line_naming_the_file() {
             r#"{"operations": [{"type": "run"}, {"type": "recv", "id": "nobody"}]}"#,
             "nobody",
         ),
+        // HTTP parts are checked when the spec loads, not when a test reaches them.
+        (
+            r#"{"servers": [{"name": "up", "endpoints": [{"mode": "teapot"}]}], "operations": [{"type": "run"}]}"#,
+            "teapot",
+        ),
+        (
+            r#"{"operations": [{"type": "run"}, {"type": "request", "response": {"status": "fine"}}]}"#,
+            "fine",
+        ),
     ];
     for (spec, needle) in cases {
         let dir = tempfile::tempdir().unwrap();

@@ -252,6 +252,25 @@ impl Wasmtime {
         state: T,
         started: Instant,
     ) -> Result<(Store<T>, Option<Watchdog>), Error> {
+        let store = self.store_without_watchdog(config, state, started)?;
+        let watchdog = match config.limits().timeout {
+            Some(t) => {
+                let engine = self.engine.clone();
+                Some(Watchdog::start(t, move || engine.increment_epoch()).map_err(internal)?)
+            }
+            None => None,
+        };
+        Ok((store, watchdog))
+    }
+
+    /// A store as [`Wasmtime::store`] makes it, whose deadline something else ticks: a
+    /// server's one epoch ticker for all its requests.
+    fn store_without_watchdog<T: Limited>(
+        &self,
+        config: &RunConfig,
+        state: T,
+        started: Instant,
+    ) -> Result<Store<T>, Error> {
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| s.limits());
         store
@@ -265,14 +284,7 @@ impl Wasmtime {
             Some(d) if Instant::now() >= d => Err(TimedOut.into()),
             _ => Ok(UpdateDeadline::Continue(1)),
         });
-        let watchdog = match config.limits().timeout {
-            Some(t) => {
-                let engine = self.engine.clone();
-                Some(Watchdog::start(t, move || engine.increment_epoch()).map_err(internal)?)
-            }
-            None => None,
-        };
-        Ok((store, watchdog))
+        Ok(store)
     }
 }
 

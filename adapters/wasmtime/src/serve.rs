@@ -13,14 +13,14 @@ use std::convert::Infallible;
 use std::io::Write as _;
 use std::net::TcpListener;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use futures::stream::{FuturesUnordered, StreamExt};
 use http_body_util::combinators::UnsyncBoxBody;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
-use wasiport::support::OutputStreams;
+use wasiport::support::{OutputStreams, Watchdog};
 use wasiport::{Error, RunConfig, ServeSummary, Shutdown};
 use wasmtime::component::Linker;
 use wasmtime::Store;
@@ -34,6 +34,11 @@ use crate::component::{Compiled, Handler, State};
 use crate::limits::{Limited, RunLimits};
 use crate::termination::TimedOut;
 use crate::{internal, Wasmtime};
+
+/// The bounds of the epoch ticker's period, a tenth of the run's timeout: how late past its
+/// deadline a request that loops in Wasm code is stopped.
+const TICK_MIN: Duration = Duration::from_millis(1);
+const TICK_MAX: Duration = Duration::from_millis(50);
 
 /// A response body of either handler's, as hyper sends it.
 type Body = UnsyncBoxBody<Bytes, Box<dyn std::error::Error + Send + Sync>>;
@@ -99,6 +104,19 @@ impl Wasmtime {
         listener
             .set_nonblocking(true)
             .map_err(|e| listen_error(&e))?;
+        // One epoch ticker for every request's deadline, not a thread per request: each
+        // store's epoch callback checks its own deadline at every tick.
+        let _ticker = match config.limits().timeout {
+            Some(timeout) => {
+                let period = (timeout / 10).clamp(TICK_MIN, TICK_MAX);
+                let engine = self.engine.clone();
+                Some(
+                    Watchdog::start_repeating(period, period, move || engine.increment_epoch())
+                        .map_err(internal)?,
+                )
+            }
+            None => None,
+        };
         // The requests borrow the server: they run in this scope, on this runtime, and the
         // scope ends only when every connection has.
         runtime.block_on(server.accept(listener, shutdown))?;
@@ -211,9 +229,9 @@ impl Server<'_> {
             .map_err(|e| wasmtime::Error::msg(e.to_string()))?
             .build();
         let state = State::new(wasi, RunLimits::new(self.config), self.config.network());
-        let (mut store, _watchdog) = self
+        let mut store = self
             .backend
-            .store(self.config, state, Instant::now())
+            .store_without_watchdog(self.config, state, Instant::now())
             .map_err(|e| wasmtime::Error::msg(e.to_string()))?;
         match &self.pre {
             Pre::P2(pre) => self.handle_p2(pre, store, request).await,
