@@ -407,10 +407,15 @@ fn handler(group: &str, test: &str) -> PathBuf {
         .join(format!("{test}.wasm"))
 }
 
-/// One HTTP/1.1 request on a connection of its own: the status line's code and the body.
+/// One HTTP/1.1 request on a connection of its own: the status line's code and the body (a
+/// panic when no answer comes within 30 s).
 fn http(address: &str, method: &str, path: &str, body: &str) -> (u16, String) {
     use std::io::{Read, Write};
     let mut stream = std::net::TcpStream::connect(address).unwrap();
+    // A server that never answers (a handler not stopped at its timeout) fails the test.
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(30)))
+        .unwrap();
     write!(
         stream,
         "{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\
@@ -448,9 +453,63 @@ fn http(address: &str, method: &str, path: &str, body: &str) -> (u16, String) {
     (code, body)
 }
 
+/// Starts `wasiport serve` on a free loopback port with the wasmtime backend, and returns the
+/// child, its stderr (after the first line) and the address that first line names.
+fn serve(
+    module: &std::path::Path,
+    extra: &[&str],
+) -> (
+    std::process::Child,
+    std::io::BufReader<std::process::ChildStderr>,
+    String,
+) {
+    use std::io::BufRead;
+    let mut child = common::wasiport_command()
+        .args([
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--backend",
+            "wasmtime",
+            "--no-cache",
+        ])
+        .args(extra)
+        .arg(module)
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut first = String::new();
+    stderr.read_line(&mut first).unwrap();
+    let address = first
+        .trim()
+        .strip_prefix("Serving HTTP on http://")
+        .and_then(|a| a.strip_suffix('/'))
+        .unwrap_or_else(|| panic!("{}: first line {first:?}", module.display()))
+        .to_string();
+    (child, stderr, address)
+}
+
+/// Stops a server started by [`serve`] with SIGINT; returns its exit status and the rest of its
+/// stderr.
+fn stop(
+    mut child: std::process::Child,
+    mut stderr: std::io::BufReader<std::process::ChildStderr>,
+) -> (std::process::ExitStatus, String) {
+    // SAFETY: kill(2) on our own child, which we have not waited for yet.
+    assert_eq!(
+        unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) },
+        0
+    );
+    let status = child.wait().unwrap();
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
+    (status, rest)
+}
+
 #[test]
 fn serve_answers_each_request_in_a_fresh_instance_until_sigint_then_exits_0() {
-    use std::io::BufRead;
     for (group, test, hello) in [
         (
             "p2_http",
@@ -463,30 +522,7 @@ fn serve_answers_each_request_in_a_fresh_instance_until_sigint_then_exits_0() {
             "hello from the 0.3 handler\n",
         ),
     ] {
-        let module = handler(group, test);
-        let mut child = common::wasiport_command()
-            .args([
-                "serve",
-                "--addr",
-                "127.0.0.1:0",
-                "--backend",
-                "wasmtime",
-                "--no-cache",
-            ])
-            .arg(&module)
-            .stdin(std::process::Stdio::null())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
-        let mut first = String::new();
-        stderr.read_line(&mut first).unwrap();
-        let address = first
-            .trim()
-            .strip_prefix("Serving HTTP on http://")
-            .and_then(|a| a.strip_suffix('/'))
-            .unwrap_or_else(|| panic!("{test}: first line {first:?}"))
-            .to_string();
+        let (child, stderr, address) = serve(&handler(group, test), &[]);
         assert_eq!(
             http(&address, "GET", "/", ""),
             (200, hello.into()),
@@ -498,20 +534,28 @@ fn serve_answers_each_request_in_a_fresh_instance_until_sigint_then_exits_0() {
             "{test}"
         );
         assert_eq!(http(&address, "GET", "/nowhere", "").0, 404, "{test}");
-        // SAFETY: kill(2) on our own child, which we have not waited for yet.
-        assert_eq!(
-            unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) },
-            0
-        );
-        let status = child.wait().unwrap();
-        let mut rest = String::new();
-        std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
+        let (status, rest) = stop(child, stderr);
         assert_eq!(status.code(), Some(0), "{test}: {rest}");
         assert!(
             rest.contains("served 3 requests (0 failed)"),
             "{test}: {rest}"
         );
     }
+}
+
+#[test]
+fn serve_stops_a_request_at_the_timeout_and_answers_the_next() {
+    let module = handler("p2_http", "service_answers_a_get");
+    let (child, stderr, address) = serve(&module, &["--timeout", "0.3"]);
+    assert_eq!(http(&address, "GET", "/spin", ""), (500, String::new()));
+    assert_eq!(
+        http(&address, "GET", "/", ""),
+        (200, "hello from the handler\n".into())
+    );
+    let (status, rest) = stop(child, stderr);
+    assert_eq!(status.code(), Some(0), "{rest}");
+    assert!(rest.contains("served 2 requests (1 failed)"), "{rest}");
+    assert!(rest.contains("time"), "{rest}");
 }
 
 #[test]

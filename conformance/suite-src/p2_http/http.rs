@@ -7,6 +7,7 @@
 //   GET  /fetch            the body of POST /echo-body "ping" on HTTP_SERVER_MAIN, 200
 //   GET  /fetch-closed     the error of a request to HTTP_SERVER_DEAD (nothing listens), 200
 //   GET  /trap             a trap: the server answers 500 and goes on
+//   GET  /spin             a loop that never ends: stopped at the server's timeout, 500
 //   GET  /argv             the instance's arguments after the program's, space-separated
 //   anything else          404 (405 for another method on a known path), empty
 //! * {"world": "wasi:http/proxy", "proposals": ["http"]}
@@ -63,7 +64,12 @@ impl wasip2::exports::http::incoming_handler::Guest for Handler {
                 Err(code) => (200, vec![], name(&code).into_bytes()),
             },
             "/trap" if get => core::arch::wasm32::unreachable(),
-            "/" | "/echo" | "/reflect-header" | "/argv" | "/fetch" | "/fetch-closed" | "/trap" => (405, vec![], Vec::new()),
+            "/spin" if get => loop {
+                std::hint::black_box(());
+            },
+            "/" | "/echo" | "/reflect-header" | "/argv" | "/fetch" | "/fetch-closed" | "/trap" | "/spin" => {
+                (405, vec![], Vec::new())
+            }
             _ => (404, vec![], Vec::new()),
         };
         respond(out, status, &headers, &body);
