@@ -736,6 +736,24 @@ fn wasmi_with_the_portable_wasi_gives_the_expected_outcome_in_every_case() {
     assert_all_cases("wasmi-portable");
 }
 
+/// Every case, as a module and wrapped as a component, on a pooling backend with so few slots
+/// that runs reuse slots whose pages the pool has not yet handed back (it decommits in
+/// batches, and must clean a pending slot itself when it would otherwise run out).
+#[test]
+fn wasmtime_with_a_small_instance_pool_gives_the_expected_outcome_in_every_case() {
+    let pooled = || Box::new(wasiport_wasmtime::Wasmtime::pooling(8).unwrap());
+    let mut failures = run_cases_with(pooled().as_ref(), "wasmtime", probe(), true);
+    let as_component =
+        wasiport_conformance::target::Target::as_component(pooled(), "wasmtime-p2").unwrap();
+    failures.extend(run_cases_with(&as_component, "wasmtime-p2", probe(), true));
+    assert!(
+        failures.is_empty(),
+        "{} case(s) failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
 #[test]
 fn wasmtime_with_each_module_wrapped_as_a_wasi_0_2_component_gives_the_expected_outcome_in_every_case(
 ) {
