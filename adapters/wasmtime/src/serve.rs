@@ -124,15 +124,11 @@ impl Wasmtime {
         server.streams.flush();
         let requests = server.requests.load(Ordering::SeqCst);
         let failed = server.failed.load(Ordering::SeqCst);
-        let outcome =
-            server
-                .streams
-                .outcome(wasiport::Termination::Exited(0), Default::default(), None);
         Ok(ServeSummary {
             requests,
             failed,
-            stdout: outcome.stdout,
-            stderr: outcome.stderr,
+            stdout: server.streams.stdout.take_captured().0,
+            stderr: server.streams.stderr.take_captured().0,
         })
     }
 }
