@@ -697,7 +697,11 @@ const V8_NULL_CALL: &str = "V8 11 (Node 20) says \"null function or function sig
     mismatch\" for both, so a null entry is reported as a signature mismatch";
 
 fn assert_all_cases(name: &str) {
-    let failures = run_cases(common::backend(name).as_ref());
+    assert_no_failures(run_cases(common::backend(name).as_ref()));
+}
+
+/// Fails with every mismatch [`run_cases_with`] reported, one per line.
+fn assert_no_failures(failures: Vec<String>) {
     assert!(
         failures.is_empty(),
         "{} case(s) failed:\n{}",
@@ -746,12 +750,7 @@ fn wasmtime_with_a_small_instance_pool_gives_the_expected_outcome_in_every_case(
     let as_component =
         wasiport_conformance::target::Target::as_component(pooled(), "wasmtime-p2").unwrap();
     failures.extend(run_cases_with(&as_component, "wasmtime-p2", probe(), true));
-    assert!(
-        failures.is_empty(),
-        "{} case(s) failed:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    assert_no_failures(failures);
 }
 
 #[test]

@@ -119,11 +119,7 @@ impl Endpoint {
                 Some(other) => Err(format!("endpoint `{key}` is {other}, not a string")),
             }
         };
-        for key in object.keys() {
-            if !["method", "path", "mode", "response"].contains(&key.as_str()) {
-                return Err(format!("unknown endpoint field `{key}`"));
-            }
-        }
+        only_fields(object, &["method", "path", "mode", "response"], "endpoint")?;
         let method = text("method", "GET")?.to_uppercase();
         let path = text("path", "/")?;
         let mode = match text("mode", "static")?.as_str() {
@@ -140,6 +136,18 @@ impl Endpoint {
             other => return Err(format!("unknown endpoint mode `{other}`")),
         };
         Ok(Endpoint { method, path, mode })
+    }
+}
+
+/// Refuses a field of `object` (a `what`) that is not one of `known`.
+fn only_fields(
+    object: &serde_json::Map<String, Value>,
+    known: &[&str],
+    what: &str,
+) -> Result<(), String> {
+    match object.keys().find(|k| !known.contains(&k.as_str())) {
+        Some(key) => Err(format!("unknown {what} field `{key}`")),
+        None => Ok(()),
     }
 }
 
@@ -176,11 +184,11 @@ fn static_response(response: Option<&Value>) -> Result<Mode, String> {
         Some(Value::Object(object)) => object,
         Some(other) => return Err(format!("an endpoint's `response` is {other}")),
     };
-    for key in object.keys() {
-        if !["status", "headers", "body", "chunks", "trailers"].contains(&key.as_str()) {
-            return Err(format!("unknown endpoint response field `{key}`"));
-        }
-    }
+    only_fields(
+        object,
+        &["status", "headers", "body", "chunks", "trailers"],
+        "endpoint response",
+    )?;
     let status = object.get("status").map(status).transpose()?.unwrap_or(200);
     let headers = match object.get("headers") {
         Some(v) => string_map(v, "endpoint headers")?.into_iter().collect(),
