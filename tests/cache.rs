@@ -182,3 +182,101 @@ fn a_component_is_loaded_from_disk_as_a_component_and_runs_alike() {
         );
     }
 }
+
+/// A committed guest of the conformance suite.
+fn suite_guest(rel: &str) -> Vec<u8> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("conformance/suite")
+        .join(rel);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// Compiles `wasm` through one cache on `dir`, then gets it from a second cache on the same
+/// directory: from the disk when the backend serializes its code (checked), compiled again
+/// when it does not.
+fn compiled_then_loaded_by_a_second_cache(
+    backend: &dyn wasiport::Backend,
+    wasm: &[u8],
+    dir: &std::path::Path,
+) -> wasiport::CompiledModule {
+    ModuleCache::with_dir(dir)
+        .unwrap()
+        .get_or_compile(backend, wasm)
+        .unwrap();
+    let second = ModuleCache::with_dir(dir).unwrap();
+    let loaded = second.get_or_compile(backend, wasm).unwrap();
+    let serializes = backend
+        .capabilities()
+        .contains(Capability::SerializedModules);
+    assert_eq!(
+        second.stats().disk_hits,
+        u64::from(serializes),
+        "{}",
+        backend.name()
+    );
+    loaded
+}
+
+#[test]
+fn a_wasi_0_3_command_is_loaded_from_disk_and_keeps_its_exit_code() {
+    let wasm = suite_guest("p3_cli/exit_with_code_keeps_its_code.wasm");
+    for backend in common::backends_with(Capability::Wasi0_3) {
+        let dir = tempfile::tempdir().unwrap();
+        let loaded = compiled_then_loaded_by_a_second_cache(backend.as_ref(), &wasm, dir.path());
+        let config = RunConfig::builder()
+            .args(["exit_with_code_keeps_its_code"])
+            .build()
+            .unwrap();
+        let outcome = backend.run(&loaded, &config).unwrap();
+        assert_eq!(
+            outcome.termination,
+            Termination::Exited(7),
+            "{}",
+            backend.name()
+        );
+    }
+}
+
+#[test]
+fn a_wasi_http_handler_is_loaded_from_disk_and_serves_a_request() {
+    use std::io::{Read, Write};
+    let wasm = suite_guest("p2_http/service_answers_a_get.wasm");
+    for backend in common::backends_with(Capability::HttpService) {
+        let dir = tempfile::tempdir().unwrap();
+        let loaded = compiled_then_loaded_by_a_second_cache(backend.as_ref(), &wasm, dir.path());
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let shutdown = wasiport::Shutdown::new();
+        let config = RunConfig::builder()
+            .args(["service_answers_a_get"])
+            .build()
+            .unwrap();
+        let response = std::thread::scope(|s| {
+            let server = s.spawn(|| backend.serve_http(&loaded, &config, listener, &shutdown));
+            let mut stream = std::net::TcpStream::connect(addr).unwrap();
+            stream
+                .set_read_timeout(Some(std::time::Duration::from_secs(30)))
+                .unwrap();
+            stream
+                .write_all(b"GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+                .unwrap();
+            let mut response = String::new();
+            stream.read_to_string(&mut response).unwrap();
+            shutdown.trigger();
+            let summary = server.join().unwrap().unwrap();
+            assert_eq!(
+                (summary.requests, summary.failed),
+                (1, 0),
+                "{}",
+                backend.name()
+            );
+            response
+        });
+        assert!(
+            // The body is chunked: its one chunk holds the handler's text.
+            response.starts_with("HTTP/1.1 200") && response.contains("hello from the handler\n"),
+            "{}: {response}",
+            backend.name()
+        );
+    }
+}

@@ -1,6 +1,6 @@
 //! Components: `wasi:cli/command`s run with wasmtime-wasi's WASI 0.2 (synchronously), and
-//! those of WASI 0.3 with its p3 (asynchronously, the component model's async ABI on in the
-//! engine, WASI 0.2 linked beside it for what the guest's std imports).
+//! those of WASI 0.3 with its p3 (asynchronously, on the concurrent engine, WASI 0.2 linked
+//! beside it for what the guest's std imports).
 
 use std::sync::OnceLock;
 use std::time::Instant;
@@ -92,7 +92,7 @@ pub(crate) enum Handler {
     P3,
 }
 
-fn handler(component: &ComponentInfo) -> Option<Handler> {
+pub(crate) fn handler(component: &ComponentInfo) -> Option<Handler> {
     component.exports().iter().find_map(|e| {
         if e.package() != Some("wasi:http") {
             return None;
@@ -107,7 +107,7 @@ fn handler(component: &ComponentInfo) -> Option<Handler> {
 
 /// Whether a component is run as WASI 0.3: it exports `wasi:cli/run@0.3.x` (a Rust program
 /// built for wasm32-wasip2 may export 0.2's `run` beside it, from its std's `main`).
-fn is_p3(component: &ComponentInfo) -> bool {
+pub(crate) fn is_p3(component: &ComponentInfo) -> bool {
     component.exports().iter().any(|e| {
         e.package() == Some("wasi:cli")
             && e.interface() == "run"
@@ -123,16 +123,20 @@ pub(crate) struct Compiled {
     pub p3: bool,
     /// The `wasi:http` handler it exports, if any.
     pub handler: Option<Handler>,
+    /// Compiled on the concurrent engine ([`crate::concurrent`]), not on the first one.
+    pub concurrent: bool,
     pre: OnceLock<Result<CommandPre<State>, String>>,
 }
 
 impl Compiled {
-    /// `component`, compiled, whose imports and exports are `info`.
-    pub fn new(component: Component, info: &ComponentInfo) -> Self {
+    /// `component`, compiled (on the concurrent engine if `concurrent`), whose imports and
+    /// exports are `info`.
+    pub fn new(component: Component, info: &ComponentInfo, concurrent: bool) -> Self {
         Compiled {
             component,
             p3: is_p3(info),
             handler: handler(info),
+            concurrent,
             pre: OnceLock::new(),
         }
     }

@@ -13,6 +13,7 @@
 #![warn(missing_docs)]
 
 mod component;
+mod concurrent;
 mod host;
 mod limits;
 mod outgoing;
@@ -35,6 +36,7 @@ use wasmtime::{
 use wasmtime_wasi::p1::WasiP1Ctx;
 use wasmtime_wasi::{FsPerms, I32Exit, WasiCtxBuilder};
 
+use crate::concurrent::Concurrent;
 use crate::limits::{Limited, RunLimits};
 use crate::stdio::SinkStream;
 use crate::termination::{classify, TimedOut};
@@ -46,9 +48,13 @@ pub const RUNTIME_VERSION: &str = "48.0.0";
 
 /// Runs modules on wasmtime with wasmtime-wasi's preview-1 implementation.
 ///
-/// Fuel and epoch interruption are always on in its engine, so any run may set a fuel budget or
-/// a timeout; the engine and the WASI linker are made once and shared by every run.
+/// Fuel and epoch interruption are always on in its engines, so any run may set a fuel budget
+/// or a timeout; the engines and the WASI linkers are made once and shared by every run. Core
+/// modules and WASI 0.2 commands run on an engine without the component model's concurrency
+/// (faster to make a store of); WASI 0.3 components and `wasi:http` handlers on a second engine
+/// with it, made when the first such component is compiled.
 pub struct Wasmtime {
+    /// Concurrency support off.
     engine: Engine,
     /// wasmtime-wasi's preview 1.
     linker: Linker<State>,
@@ -56,8 +62,10 @@ pub struct Wasmtime {
     bare_linker: Linker<State>,
     /// wasmtime-wasi's WASI 0.2, for components.
     component_linker: wasmtime::component::Linker<component::State>,
-    /// wasmtime-wasi's WASI 0.3 (and 0.2, asynchronous), for WASI 0.3 components.
-    p3_linker: wasmtime::component::Linker<component::State>,
+    /// The first engine's configuration, from which the concurrent engine is made.
+    config: wasmtime::Config,
+    /// The engine for WASI 0.3 components and handlers, made on first need.
+    concurrent: OnceLock<Result<Concurrent, String>>,
     capabilities: Capabilities,
     /// `on-demand` or `pooling`.
     allocation: &'static str,
@@ -112,6 +120,8 @@ impl Wasmtime {
     /// A backend whose engine allocates instances from a pool of `max_instances` slots made
     /// once (wasmtime's pooling allocator): the fastest instantiation, with memory reserved up
     /// front. More than `max_instances` runs at once fail to instantiate (`Error::Internal`).
+    /// WASI 0.3 components and `wasi:http` handlers run on a second engine, made when the
+    /// first of them is compiled, with a pool of its own of the same size.
     ///
     /// The pages a freed slot dirtied are handed back to the kernel in batches (one `madvise`
     /// pass for many slots), not one slot at a time; a slot whose pages are still pending is
@@ -132,8 +142,12 @@ impl Wasmtime {
         // Modules that declare a shared memory load (the threads proposal is on by default);
         // no thread is ever spawned.
         config.shared_memory(true);
-        // WASI 0.3 components use the component model's async ABI.
-        config.wasm_component_model_async(true);
+        // WASI 0.3 components use the component model's async ABI: they get an engine of their
+        // own (`Concurrent`), made from this configuration.
+        let concurrent_config = config.clone();
+        config
+            .wasm_component_model_async(false)
+            .concurrency_support(false);
         let engine = Engine::new(&config).map_err(|e| internal(format!("{e:#}")))?;
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |s: &mut State| &mut s.wasi)
@@ -153,7 +167,8 @@ impl Wasmtime {
             allocation,
             bare_linker: Linker::new(&engine),
             component_linker: component::linker(&engine)?,
-            p3_linker: component::linker_p3(&engine)?,
+            config: concurrent_config,
+            concurrent: OnceLock::new(),
             engine,
             linker,
             // Everything of a core module's, and components of WASI 0.2 and 0.3 with
@@ -172,6 +187,36 @@ impl Wasmtime {
                     Capability::HttpService,
                 ])
                 .collect(),
+        })
+    }
+
+    /// The concurrent engine and its linkers, made on the first call.
+    fn concurrent(&self) -> Result<&Concurrent, Error> {
+        self.concurrent
+            .get_or_init(|| Concurrent::new(self.config.clone()).map_err(|e| e.to_string()))
+            .as_ref()
+            .map_err(internal)
+    }
+
+    /// The engine a component is compiled on, and whether it is the concurrent one.
+    fn component_engine(&self, info: &wasiport::ComponentInfo) -> Result<(&Engine, bool), Error> {
+        Ok(match concurrent::needs_concurrency(info) {
+            true => (&self.concurrent()?.engine, true),
+            false => (&self.engine, false),
+        })
+    }
+
+    /// `component`'s engine and its synchronous WASI 0.2 linker.
+    fn component_linker(
+        &self,
+        component: &component::Compiled,
+    ) -> Result<(&Engine, &wasmtime::component::Linker<component::State>), Error> {
+        Ok(match component.concurrent {
+            true => {
+                let c = self.concurrent()?;
+                (&c.engine, &c.component_linker)
+            }
+            false => (&self.engine, &self.component_linker),
         })
     }
 
@@ -236,15 +281,25 @@ impl Wasmtime {
         }
         let state = component::State::new(wasi.build(), RunLimits::new(config), config.network());
         let started = Instant::now();
-        let (mut store, _watchdog) = self.store(config, state, started)?;
         let result = match native.p3 {
-            true => native.run_p3(
-                &self.p3_linker,
-                &mut store,
-                config.limits().timeout.map(|t| started + t),
-            ),
-            false => native.run(&self.component_linker, &mut store),
+            true => {
+                let concurrent = self.concurrent()?;
+                let (mut store, _watchdog) =
+                    self.store(&concurrent.engine, config, state, started)?;
+                let result = native.run_p3(
+                    &concurrent.p3_linker,
+                    &mut store,
+                    config.limits().timeout.map(|t| started + t),
+                );
+                (result, store)
+            }
+            false => {
+                let (engine, linker) = self.component_linker(native)?;
+                let (mut store, _watchdog) = self.store(engine, config, state, started)?;
+                (native.run(linker, &mut store), store)
+            }
         };
+        let (result, mut store) = result;
         let elapsed = started.elapsed();
         let termination = match result {
             // A memory over the cap from the start: what preflight says of a module.
@@ -259,14 +314,15 @@ impl Wasmtime {
     /// epoch callback and ticked by the returned watchdog.
     fn store<T: Limited>(
         &self,
+        engine: &Engine,
         config: &RunConfig,
         state: T,
         started: Instant,
     ) -> Result<(Store<T>, Option<Watchdog>), Error> {
-        let store = self.store_without_watchdog(config, state, started)?;
+        let store = self.store_without_watchdog(engine, config, state, started)?;
         let watchdog = match config.limits().timeout {
             Some(t) => {
-                let engine = self.engine.clone();
+                let engine = engine.clone();
                 Some(Watchdog::start(t, move || engine.increment_epoch()).map_err(internal)?)
             }
             None => None,
@@ -278,11 +334,12 @@ impl Wasmtime {
     /// server's one epoch ticker for all its requests.
     fn store_without_watchdog<T: Limited>(
         &self,
+        engine: &Engine,
         config: &RunConfig,
         state: T,
         started: Instant,
     ) -> Result<Store<T>, Error> {
-        let mut store = Store::new(&self.engine, state);
+        let mut store = Store::new(engine, state);
         store.limiter(|s| s.limits());
         store
             .set_fuel(config.limits().fuel.unwrap_or(u64::MAX))
@@ -329,8 +386,18 @@ impl Backend for Wasmtime {
         // A component this backend cannot run is refused before the runtime sees it.
         let info = wasiport::support::module_info(NAME, &self.capabilities, wasm)?;
         if let Some(c) = info.component() {
-            let compiled =
-                component::Compiled::new(Component::new(&self.engine, wasm).map_err(invalid)?, c);
+            let (engine, concurrent) = self.component_engine(c)?;
+            let (component, concurrent) = match Component::new(engine, wasm) {
+                Ok(component) => (component, concurrent),
+                // A WASI 0.2 component may use the component model's async ABI inside (an
+                // async lift of its own): the concurrent engine takes it.
+                Err(e) if !concurrent => match Component::new(&self.concurrent()?.engine, wasm) {
+                    Ok(component) => (component, true),
+                    Err(_) => return Err(invalid(e)),
+                },
+                Err(e) => return Err(invalid(e)),
+            };
+            let compiled = component::Compiled::new(component, c, concurrent);
             return Ok(CompiledModule::new(NAME, info, compiled));
         }
         let module = Module::new(&self.engine, wasm).map_err(invalid)?;
@@ -339,7 +406,10 @@ impl Backend for Wasmtime {
 
     fn engine_fingerprint(&self) -> String {
         // The engine's other settings are checked by wasmtime itself when it deserializes.
-        format!("fuel,epochs,shared-memory,{}", self.allocation)
+        format!(
+            "fuel,epochs,shared-memory,concurrency-for-p3-and-handlers,{}",
+            self.allocation
+        )
     }
 
     fn serialize(&self, module: &CompiledModule) -> Result<Option<Vec<u8>>, Error> {
@@ -354,11 +424,22 @@ impl Backend for Wasmtime {
     unsafe fn deserialize(&self, bytes: &[u8], info: ModuleInfo) -> Result<CompiledModule, Error> {
         // SAFETY: the caller vouches that the bytes are `serialize`'s; wasmtime checks that they
         // were made by this wasmtime with compatible settings (a component's as a component).
+        // Bytes of either engine are checked against it (its concurrency support among the
+        // settings): a component `compile` moved to the concurrent engine loads there.
         if let Some(c) = info.component() {
-            let compiled = component::Compiled::new(
-                unsafe { Component::deserialize(&self.engine, bytes) }.map_err(invalid)?,
-                c,
-            );
+            let (engine, concurrent) = self.component_engine(c)?;
+            let (component, concurrent) = match unsafe { Component::deserialize(engine, bytes) } {
+                Ok(component) => (component, concurrent),
+                Err(e) if !concurrent => {
+                    let engine = &self.concurrent()?.engine;
+                    match unsafe { Component::deserialize(engine, bytes) } {
+                        Ok(component) => (component, true),
+                        Err(_) => return Err(invalid(e)),
+                    }
+                }
+                Err(e) => return Err(invalid(e)),
+            };
+            let compiled = component::Compiled::new(component, c, concurrent);
             return Ok(CompiledModule::new(NAME, info, compiled));
         }
         let module = unsafe { Module::deserialize(&self.engine, bytes) }.map_err(invalid)?;
@@ -397,7 +478,7 @@ impl Backend for Wasmtime {
             limits: RunLimits::new(config),
         };
         let started = Instant::now();
-        let (mut store, _watchdog) = self.store(config, state, started)?;
+        let (mut store, _watchdog) = self.store(&self.engine, config, state, started)?;
 
         // Host functions (the portable WASI's among them) are the run's own: they go into a
         // copy of the shared linker.

@@ -52,6 +52,8 @@ enum Pre {
 /// What every request of one server shares.
 struct Server<'a> {
     backend: &'a Wasmtime,
+    /// The concurrent engine, the handler's.
+    engine: &'a wasmtime::Engine,
     config: &'a RunConfig,
     streams: OutputStreams,
     pre: Pre,
@@ -70,14 +72,21 @@ impl Wasmtime {
         listener: TcpListener,
         shutdown: &Shutdown,
     ) -> Result<ServeSummary, Error> {
+        // A handler is always compiled on the concurrent engine.
+        if !native.concurrent {
+            return Err(internal(
+                "a wasi:http handler compiled on the engine without concurrency",
+            ));
+        }
+        let concurrent = self.concurrent()?;
         let pre = match native.handler {
             Some(Handler::P2) => Pre::P2(
-                resolve(&self.p3_linker, native)
+                resolve(&concurrent.p3_linker, native)
                     .and_then(ProxyPre::new)
                     .map_err(|e| missing(&e))?,
             ),
             Some(Handler::P3) => Pre::P3(
-                resolve(&self.p3_linker, native)
+                resolve(&concurrent.p3_linker, native)
                     .and_then(ServicePre::new)
                     .map_err(|e| missing(&e))?,
             ),
@@ -89,6 +98,7 @@ impl Wasmtime {
         };
         let server = Server {
             backend: self,
+            engine: &concurrent.engine,
             config,
             streams: OutputStreams::new(config),
             pre,
@@ -109,7 +119,7 @@ impl Wasmtime {
         let _ticker = match config.limits().timeout {
             Some(timeout) => {
                 let period = (timeout / 10).clamp(TICK_MIN, TICK_MAX);
-                let engine = self.engine.clone();
+                let engine = concurrent.engine.clone();
                 Some(
                     Watchdog::start_repeating(period, period, move || engine.increment_epoch())
                         .map_err(internal)?,
@@ -227,7 +237,7 @@ impl Server<'_> {
         let state = State::new(wasi, RunLimits::new(self.config), self.config.network());
         let mut store = self
             .backend
-            .store_without_watchdog(self.config, state, Instant::now())
+            .store_without_watchdog(self.engine, self.config, state, Instant::now())
             .map_err(|e| wasmtime::Error::msg(e.to_string()))?;
         match &self.pre {
             Pre::P2(pre) => self.handle_p2(pre, store, request).await,
