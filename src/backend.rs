@@ -3,8 +3,8 @@
 use std::net::TcpListener;
 
 use crate::{
-    Capabilities, Capability, CompiledModule, Error, ModuleInfo, Outcome, RunConfig, ServeSummary,
-    Shutdown,
+    BackendId, Capabilities, Capability, CompiledModule, Error, ModuleInfo, Outcome, RunConfig,
+    ServeSummary, Shutdown,
 };
 
 /// A WebAssembly runtime that can run WASI preview-1 command modules.
@@ -30,8 +30,15 @@ use crate::{
 /// }
 /// ```
 pub trait Backend: Send + Sync {
+    /// This backend value's identity, made when it was: the modules it compiles carry it, and
+    /// it runs no module with another ([`Error::BackendMismatch`]).
+    fn id(&self) -> BackendId;
+
     /// The backend's short name, e.g. `"wasmtime"`; also the name of its expectations file.
-    fn name(&self) -> &'static str;
+    /// Its [`BackendId`]'s name.
+    fn name(&self) -> &'static str {
+        self.id().name()
+    }
 
     /// The version of the runtime this backend was built against, e.g. `"48.0.0"`.
     fn runtime_version(&self) -> &'static str;

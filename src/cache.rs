@@ -128,12 +128,11 @@ impl ModuleCache {
         let key = Self::key(backend, wasm);
         // In memory, compiled code belongs to one backend value (its engine): two backends of
         // the same runtime never share a module. On disk, the key alone decides.
-        let instance = std::ptr::from_ref(backend).cast::<()>() as usize;
         let slot = self
             .memory
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .entry(format!("{key}@{instance:x}"))
+            .entry(format!("{key}@{}", backend.id().serial()))
             .or_default()
             .clone();
         let mut module = slot.lock().unwrap_or_else(PoisonError::into_inner);

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use crate::Capability;
+use crate::{BackendId, Capability};
 
 /// Why a module could not be compiled or a run could not happen.
 ///
@@ -55,13 +55,14 @@ pub enum Error {
     /// A [`RunConfig`](crate::RunConfig) setting is malformed.
     #[error("invalid run configuration: {0}")]
     InvalidConfig(String),
-    /// A module compiled by one backend was given to another.
-    #[error("a module compiled by {compiled_by} cannot run on {backend}")]
+    /// A module compiled by one backend value was given to another (of another runtime, or
+    /// another engine of the same runtime).
+    #[error("a module compiled by {compiled_by} cannot run on {backend}: compile it with the backend that runs it")]
     BackendMismatch {
-        /// The backend asked to run it.
-        backend: &'static str,
-        /// The backend that compiled it.
-        compiled_by: &'static str,
+        /// The backend value asked to run it.
+        backend: BackendId,
+        /// The backend value that compiled it.
+        compiled_by: BackendId,
     },
     /// The runtime failed in a way that is neither the guest's nor the caller's fault.
     #[error("{backend}: internal error: {message}")]

@@ -296,6 +296,21 @@ impl HostFunction {
 
     /// Calls the function. Adapters call this; it checks the arguments against the signature and
     /// the results the closure returns, so a wrong result is an error, not a corrupt stack.
+    ///
+    /// A closure that panics does not unwind into the runtime: the panic is caught here and
+    /// becomes an error carrying its message, which traps the guest
+    /// ([`TrapKind::Other`](crate::TrapKind::Other)) on every backend alike.
+    ///
+    /// ```
+    /// use wasiport::{host::SliceCaller, HostFunction, Signature};
+    /// let broken = HostFunction::new("env", "broken", Signature::new([], []), |_, _| {
+    ///     panic!("the cache is gone")
+    /// })?;
+    /// # std::panic::set_hook(Box::new(|_| {}));
+    /// let error = broken.call(&mut SliceCaller(&mut []), &[]).unwrap_err();
+    /// assert_eq!(error.to_string(), "env::broken () -> () panicked: the cache is gone");
+    /// # Ok::<(), wasiport::Error>(())
+    /// ```
     pub fn call(
         &self,
         caller: &mut dyn Caller,
@@ -309,7 +324,17 @@ impl HostFunction {
                 display_types(&types(args))
             )));
         }
-        let results = (self.func)(self.index, caller, args)?;
+        // The closure's state is the host's own: after a panic the guest traps and its run
+        // ends, so nothing observes a half-updated state but the host that panicked.
+        let results = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            (self.func)(self.index, caller, args)
+        }))
+        .unwrap_or_else(|panic| {
+            Err(HostError::new(format!(
+                "{self} panicked: {}",
+                panic_message(&*panic)
+            )))
+        })?;
         if types(&results) != signature.results {
             return Err(HostError::new(format!(
                 "{self}: returned ({})",
@@ -318,6 +343,16 @@ impl HostFunction {
         }
         Ok(results)
     }
+}
+
+/// The text a panic was raised with (`panic!("...")`'s message), or a placeholder for a panic
+/// with another payload.
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> &str {
+    payload
+        .downcast_ref::<&'static str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("a payload that is not text")
 }
 
 fn display_types(types: &[ValType]) -> String {

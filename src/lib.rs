@@ -43,6 +43,7 @@
 #![warn(missing_docs)]
 
 mod backend;
+mod backend_id;
 mod cache;
 mod capability;
 mod component;
@@ -54,18 +55,21 @@ mod limits;
 mod module;
 mod network;
 mod outcome;
+pub mod output;
 pub mod portable;
+pub mod preflight;
 mod preopen;
 pub mod rewrite;
 mod signature;
 mod socket;
 mod stdio;
-pub mod support;
 mod trace;
 mod wasi_impl;
 pub mod wasi_p1;
+pub mod watchdog;
 
 pub use backend::Backend;
+pub use backend_id::BackendId;
 pub use cache::{CacheStats, ModuleCache};
 pub use capability::{Capabilities, Capability};
 pub use component::{ComponentInfo, InterfaceName, WasiVersion};

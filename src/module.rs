@@ -3,12 +3,13 @@
 use std::any::Any;
 use std::sync::Arc;
 
-use crate::{wasi_p1, ComponentInfo, Error, Signature, ValType};
+use crate::{wasi_p1, BackendId, ComponentInfo, Error, Signature, ValType};
 
-/// A module compiled by one backend, ready to run any number of times from any thread.
+/// A module compiled by one backend value, ready to run any number of times from any thread.
 ///
 /// It holds the runtime's own compiled form (reached by adapters through
-/// [`CompiledModule::native`]) and the [`ModuleInfo`] read off its bytes. Cloning is cheap.
+/// [`CompiledModule::native`]), the [`ModuleInfo`] read off its bytes and the [`BackendId`] of
+/// the backend value that compiled it, the only one that runs it. Cloning is cheap.
 ///
 /// ```
 /// use wasiport::Backend;
@@ -20,7 +21,7 @@ use crate::{wasi_p1, ComponentInfo, Error, Signature, ValType};
 /// ```
 #[derive(Clone)]
 pub struct CompiledModule {
-    backend: &'static str,
+    compiled_by: BackendId,
     info: Arc<ModuleInfo>,
     native: Arc<dyn Any + Send + Sync>,
 }
@@ -28,17 +29,18 @@ pub struct CompiledModule {
 impl std::fmt::Debug for CompiledModule {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("CompiledModule")
-            .field("backend", &self.backend)
+            .field("compiled_by", &self.compiled_by)
             .field("info", &self.info)
             .finish_non_exhaustive()
     }
 }
 
 impl CompiledModule {
-    /// Wraps a runtime's compiled module. For adapters.
-    pub fn new<T: Any + Send + Sync>(backend: &'static str, info: ModuleInfo, native: T) -> Self {
+    /// Wraps a runtime's compiled module, compiled by the backend value `compiled_by`. For
+    /// adapters.
+    pub fn new<T: Any + Send + Sync>(compiled_by: BackendId, info: ModuleInfo, native: T) -> Self {
         CompiledModule {
-            backend,
+            compiled_by,
             info: Arc::new(info),
             native: Arc::new(native),
         }
@@ -46,7 +48,12 @@ impl CompiledModule {
 
     /// The name of the backend that compiled it.
     pub fn backend(&self) -> &'static str {
-        self.backend
+        self.compiled_by.name()
+    }
+
+    /// The backend value that compiled it.
+    pub fn compiled_by(&self) -> BackendId {
+        self.compiled_by
     }
 
     /// What the module imports, exports and needs, read off its bytes.
@@ -54,14 +61,25 @@ impl CompiledModule {
         &self.info
     }
 
-    /// The runtime's compiled module, for the adapter of `backend`. Fails with
-    /// [`Error::BackendMismatch`] when another backend compiled it.
-    pub fn native<T: Any>(&self, backend: &'static str) -> Result<&T, Error> {
+    /// The runtime's compiled module, for the backend value `backend`. Fails with
+    /// [`Error::BackendMismatch`] when another backend value compiled it, be it of another
+    /// runtime or another engine of the same one.
+    ///
+    /// ```
+    /// use wasiport::{BackendId, CompiledModule, Error, ModuleInfo};
+    /// let (mine, theirs) = (BackendId::new("wasmi"), BackendId::new("wasmi"));
+    /// let info = ModuleInfo::parse(&wat::parse_str("(module)")?)?;
+    /// let module = CompiledModule::new(mine, info, 42u32);
+    /// assert_eq!(module.native::<u32>(mine)?, &42);
+    /// assert!(matches!(module.native::<u32>(theirs), Err(Error::BackendMismatch { .. })));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn native<T: Any>(&self, backend: BackendId) -> Result<&T, Error> {
         match self.native.downcast_ref::<T>() {
-            Some(native) if self.backend == backend => Ok(native),
+            Some(native) if self.compiled_by == backend => Ok(native),
             _ => Err(Error::BackendMismatch {
                 backend,
-                compiled_by: self.backend,
+                compiled_by: self.compiled_by,
             }),
         }
     }

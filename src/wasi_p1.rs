@@ -10,6 +10,8 @@ pub const MODULE: &str = "wasi_snapshot_preview1";
 /// `proc_exit` returns an `errno` as `i32`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Function {
+    /// Which function it is, for a `match`.
+    pub id: FunctionId,
     /// The import name, e.g. `fd_write`.
     pub name: &'static str,
     /// Parameter types.
@@ -37,63 +39,103 @@ impl Function {
     }
 }
 
-/// The 46 functions of WASI preview 1, in the order of the specification's witx file's
-/// sections (args, environ, clocks, fd, path, poll, proc, sched, random, sock).
-///
-/// ```
-/// use wasiport::wasi_p1;
-/// assert_eq!(wasi_p1::FUNCTIONS.len(), 46);
-/// assert_eq!(wasi_p1::function("fd_write").unwrap().signature().to_string(), "(i32, i32, i32, i32) -> i32");
-/// ```
-#[rustfmt::skip]
-pub const FUNCTIONS: &[Function] = &[
-    Function { name: "args_get", params: &[I32, I32], results: &[I32] },
-    Function { name: "args_sizes_get", params: &[I32, I32], results: &[I32] },
-    Function { name: "environ_get", params: &[I32, I32], results: &[I32] },
-    Function { name: "environ_sizes_get", params: &[I32, I32], results: &[I32] },
-    Function { name: "clock_res_get", params: &[I32, I32], results: &[I32] },
-    Function { name: "clock_time_get", params: &[I32, I64, I32], results: &[I32] },
-    Function { name: "fd_advise", params: &[I32, I64, I64, I32], results: &[I32] },
-    Function { name: "fd_allocate", params: &[I32, I64, I64], results: &[I32] },
-    Function { name: "fd_close", params: &[I32], results: &[I32] },
-    Function { name: "fd_datasync", params: &[I32], results: &[I32] },
-    Function { name: "fd_fdstat_get", params: &[I32, I32], results: &[I32] },
-    Function { name: "fd_fdstat_set_flags", params: &[I32, I32], results: &[I32] },
-    Function { name: "fd_fdstat_set_rights", params: &[I32, I64, I64], results: &[I32] },
-    Function { name: "fd_filestat_get", params: &[I32, I32], results: &[I32] },
-    Function { name: "fd_filestat_set_size", params: &[I32, I64], results: &[I32] },
-    Function { name: "fd_filestat_set_times", params: &[I32, I64, I64, I32], results: &[I32] },
-    Function { name: "fd_pread", params: &[I32, I32, I32, I64, I32], results: &[I32] },
-    Function { name: "fd_prestat_get", params: &[I32, I32], results: &[I32] },
-    Function { name: "fd_prestat_dir_name", params: &[I32, I32, I32], results: &[I32] },
-    Function { name: "fd_pwrite", params: &[I32, I32, I32, I64, I32], results: &[I32] },
-    Function { name: "fd_read", params: &[I32, I32, I32, I32], results: &[I32] },
-    Function { name: "fd_readdir", params: &[I32, I32, I32, I64, I32], results: &[I32] },
-    Function { name: "fd_renumber", params: &[I32, I32], results: &[I32] },
-    Function { name: "fd_seek", params: &[I32, I64, I32, I32], results: &[I32] },
-    Function { name: "fd_sync", params: &[I32], results: &[I32] },
-    Function { name: "fd_tell", params: &[I32, I32], results: &[I32] },
-    Function { name: "fd_write", params: &[I32, I32, I32, I32], results: &[I32] },
-    Function { name: "path_create_directory", params: &[I32, I32, I32], results: &[I32] },
-    Function { name: "path_filestat_get", params: &[I32, I32, I32, I32, I32], results: &[I32] },
-    Function { name: "path_filestat_set_times", params: &[I32, I32, I32, I32, I64, I64, I32], results: &[I32] },
-    Function { name: "path_link", params: &[I32, I32, I32, I32, I32, I32, I32], results: &[I32] },
-    Function { name: "path_open", params: &[I32, I32, I32, I32, I32, I64, I64, I32, I32], results: &[I32] },
-    Function { name: "path_readlink", params: &[I32, I32, I32, I32, I32, I32], results: &[I32] },
-    Function { name: "path_remove_directory", params: &[I32, I32, I32], results: &[I32] },
-    Function { name: "path_rename", params: &[I32, I32, I32, I32, I32, I32], results: &[I32] },
-    Function { name: "path_symlink", params: &[I32, I32, I32, I32, I32], results: &[I32] },
-    Function { name: "path_unlink_file", params: &[I32, I32, I32], results: &[I32] },
-    Function { name: "poll_oneoff", params: &[I32, I32, I32, I32], results: &[I32] },
-    Function { name: "proc_exit", params: &[I32], results: &[] },
-    Function { name: "proc_raise", params: &[I32], results: &[I32] },
-    Function { name: "sched_yield", params: &[], results: &[I32] },
-    Function { name: "random_get", params: &[I32, I32], results: &[I32] },
-    Function { name: "sock_accept", params: &[I32, I32, I32], results: &[I32] },
-    Function { name: "sock_recv", params: &[I32, I32, I32, I32, I32, I32], results: &[I32] },
-    Function { name: "sock_send", params: &[I32, I32, I32, I32, I32], results: &[I32] },
-    Function { name: "sock_shutdown", params: &[I32, I32], results: &[I32] },
-];
+/// Defines [`FunctionId`] and [`FUNCTIONS`] from one list, so that the two cannot disagree.
+macro_rules! preview1 {
+    ($($id:ident $name:ident($($param:ident),*) -> ($($result:ident),*);)*) => {
+        /// A preview-1 function as a value a `match` can cover: code that handles every
+        /// function (the [portable WASI](crate::portable)) matches on it without a catch-all,
+        /// so a function it leaves out does not compile.
+        ///
+        /// ```
+        /// use wasiport::wasi_p1::{self, FunctionId};
+        /// assert_eq!(FunctionId::FdWrite.function().name, "fd_write");
+        /// assert_eq!(wasi_p1::function("fd_write").unwrap().id, FunctionId::FdWrite);
+        /// ```
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum FunctionId {
+            $(
+                #[doc = concat!("`", stringify!($name), "`")]
+                $id,
+            )*
+        }
+
+        /// The 46 functions of WASI preview 1, in the order of the specification's witx file's
+        /// sections (args, environ, clocks, fd, path, poll, proc, sched, random, sock); each
+        /// one's [`FunctionId`] is its index here.
+        ///
+        /// ```
+        /// use wasiport::wasi_p1;
+        /// assert_eq!(wasi_p1::FUNCTIONS.len(), 46);
+        /// assert_eq!(wasi_p1::function("fd_write").unwrap().signature().to_string(), "(i32, i32, i32, i32) -> i32");
+        /// ```
+        pub const FUNCTIONS: &[Function] = &[
+            $(
+                Function {
+                    id: FunctionId::$id,
+                    name: stringify!($name),
+                    params: &[$($param),*],
+                    results: &[$($result),*],
+                },
+            )*
+        ];
+    };
+}
+
+preview1! {
+    ArgsGet args_get(I32, I32) -> (I32);
+    ArgsSizesGet args_sizes_get(I32, I32) -> (I32);
+    EnvironGet environ_get(I32, I32) -> (I32);
+    EnvironSizesGet environ_sizes_get(I32, I32) -> (I32);
+    ClockResGet clock_res_get(I32, I32) -> (I32);
+    ClockTimeGet clock_time_get(I32, I64, I32) -> (I32);
+    FdAdvise fd_advise(I32, I64, I64, I32) -> (I32);
+    FdAllocate fd_allocate(I32, I64, I64) -> (I32);
+    FdClose fd_close(I32) -> (I32);
+    FdDatasync fd_datasync(I32) -> (I32);
+    FdFdstatGet fd_fdstat_get(I32, I32) -> (I32);
+    FdFdstatSetFlags fd_fdstat_set_flags(I32, I32) -> (I32);
+    FdFdstatSetRights fd_fdstat_set_rights(I32, I64, I64) -> (I32);
+    FdFilestatGet fd_filestat_get(I32, I32) -> (I32);
+    FdFilestatSetSize fd_filestat_set_size(I32, I64) -> (I32);
+    FdFilestatSetTimes fd_filestat_set_times(I32, I64, I64, I32) -> (I32);
+    FdPread fd_pread(I32, I32, I32, I64, I32) -> (I32);
+    FdPrestatGet fd_prestat_get(I32, I32) -> (I32);
+    FdPrestatDirName fd_prestat_dir_name(I32, I32, I32) -> (I32);
+    FdPwrite fd_pwrite(I32, I32, I32, I64, I32) -> (I32);
+    FdRead fd_read(I32, I32, I32, I32) -> (I32);
+    FdReaddir fd_readdir(I32, I32, I32, I64, I32) -> (I32);
+    FdRenumber fd_renumber(I32, I32) -> (I32);
+    FdSeek fd_seek(I32, I64, I32, I32) -> (I32);
+    FdSync fd_sync(I32) -> (I32);
+    FdTell fd_tell(I32, I32) -> (I32);
+    FdWrite fd_write(I32, I32, I32, I32) -> (I32);
+    PathCreateDirectory path_create_directory(I32, I32, I32) -> (I32);
+    PathFilestatGet path_filestat_get(I32, I32, I32, I32, I32) -> (I32);
+    PathFilestatSetTimes path_filestat_set_times(I32, I32, I32, I32, I64, I64, I32) -> (I32);
+    PathLink path_link(I32, I32, I32, I32, I32, I32, I32) -> (I32);
+    PathOpen path_open(I32, I32, I32, I32, I32, I64, I64, I32, I32) -> (I32);
+    PathReadlink path_readlink(I32, I32, I32, I32, I32, I32) -> (I32);
+    PathRemoveDirectory path_remove_directory(I32, I32, I32) -> (I32);
+    PathRename path_rename(I32, I32, I32, I32, I32, I32) -> (I32);
+    PathSymlink path_symlink(I32, I32, I32, I32, I32) -> (I32);
+    PathUnlinkFile path_unlink_file(I32, I32, I32) -> (I32);
+    PollOneoff poll_oneoff(I32, I32, I32, I32) -> (I32);
+    ProcExit proc_exit(I32) -> ();
+    ProcRaise proc_raise(I32) -> (I32);
+    SchedYield sched_yield() -> (I32);
+    RandomGet random_get(I32, I32) -> (I32);
+    SockAccept sock_accept(I32, I32, I32) -> (I32);
+    SockRecv sock_recv(I32, I32, I32, I32, I32, I32) -> (I32);
+    SockSend sock_send(I32, I32, I32, I32, I32) -> (I32);
+    SockShutdown sock_shutdown(I32, I32) -> (I32);
+}
+
+impl FunctionId {
+    /// Its entry in [`FUNCTIONS`].
+    pub fn function(self) -> &'static Function {
+        &FUNCTIONS[self as usize]
+    }
+}
 
 /// The preview-1 function called `name`.
 pub fn function(name: &str) -> Option<&'static Function> {
@@ -103,4 +145,17 @@ pub fn function(name: &str) -> Option<&'static Function> {
 /// Whether `name` is a preview-1 function.
 pub fn is_function(name: &str) -> bool {
     function(name).is_some()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_function_id_is_its_index_in_the_table() {
+        for (index, f) in FUNCTIONS.iter().enumerate() {
+            assert_eq!(f.id as usize, index, "{}", f.name);
+            assert_eq!(f.id.function(), f);
+        }
+    }
 }

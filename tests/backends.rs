@@ -931,10 +931,34 @@ fn a_module_compiled_by_one_backend_is_refused_by_another() {
                 backend,
                 compiled_by,
             }) => {
-                assert_eq!((backend, compiled_by), (other.name(), backends[0].name()))
+                assert_eq!((backend, compiled_by), (other.id(), backends[0].id()))
             }
             res => panic!("{}: {res:?}", other.name()),
         }
+    }
+}
+
+#[test]
+fn a_module_compiled_by_one_engine_is_refused_by_another_of_the_same_runtime() {
+    // Two values of one backend are two engines: the second must refuse the first's code
+    // before its runtime sees it (it would trap late, or worse), and a clone shares the engine.
+    let (first, second) = (common::engines(), common::engines());
+    for (a, b) in first.iter().zip(&second) {
+        let module = a.compile(&wat("return")).unwrap();
+        assert_eq!(module.compiled_by(), a.id());
+        match b.run(&module, &RunConfig::default()) {
+            Err(e @ Error::BackendMismatch { .. }) => assert_eq!(
+                e.to_string(),
+                format!(
+                    "a module compiled by {} cannot run on {}: compile it with the backend that runs it",
+                    a.id(),
+                    b.id()
+                )
+            ),
+            res => panic!("{}: {res:?}", b.name()),
+        }
+        let outcome = a.run(&module, &RunConfig::default()).unwrap();
+        assert!(outcome.success(), "{}: {}", a.name(), outcome.termination);
     }
 }
 
@@ -1116,7 +1140,8 @@ fn runtime_versions_match_cargo_lock() {
     }
 }
 
-/// `env.add`, `env.upcase` and `env.fail` for the `host_call` guest, defined once.
+/// `env.add`, `env.upcase` and `env.fail` for the `host_call` guest, defined once; `env.fail`
+/// returns an error (1), reads past the end of memory (2) or panics (3).
 fn host_functions() -> Vec<wasiport::HostFunction> {
     use wasiport::{HostError, HostFunction, HostValue, Signature, ValType::I32};
     let add = HostFunction::new(
@@ -1150,6 +1175,7 @@ fn host_functions() -> Vec<wasiport::HostFunction> {
         Signature::new([I32], []),
         |caller, args| match args[0].as_i32() {
             Some(1) => Err(HostError::new("the host says no")),
+            Some(3) => panic!("the host function broke"),
             _ => {
                 let mut buf = [0u8; 8];
                 caller.read(caller.memory_size() - 4, &mut buf)?;
@@ -1198,7 +1224,7 @@ fn a_host_function_defined_once_is_called_from_the_guest_on_every_backend() {
 }
 
 #[test]
-fn a_host_function_error_traps_the_guest_with_its_message() {
+fn a_host_function_error_or_panic_traps_the_guest_with_its_message() {
     for backend in common::backends().into_iter().filter(|b| {
         b.capabilities()
             .contains(wasiport::Capability::HostFunctions)
@@ -1209,6 +1235,12 @@ fn a_host_function_error_traps_the_guest_with_its_message() {
             (
                 &["fail", "past the end"][..],
                 "memory access out of bounds: 8 bytes at 65532",
+            ),
+            // A panic is caught where every backend calls host functions: it never unwinds
+            // out of `run`, and it traps with its message.
+            (
+                &["fail", "then", "panic"][..],
+                "env::fail (i32) -> () panicked: the host function broke",
             ),
         ] {
             let outcome = backend.run(&module, &host_call_config(args)).unwrap();

@@ -2,10 +2,10 @@
 //! (`wasmtime-portable`), or with each preview-1 module wrapped into a WASI 0.2 component
 //! (`wasmtime-p2`). Each has its own name, expectations and column in the matrix.
 
-use wasiport::support::preflight;
+use wasiport::preflight::preflight;
 use wasiport::{
-    Backend, Capabilities, Capability, CompiledModule, ComponentInfo, Error, ModuleInfo, Outcome,
-    RunConfig, WasiImpl,
+    Backend, BackendId, Capabilities, Capability, CompiledModule, ComponentInfo, Error, ModuleInfo,
+    Outcome, RunConfig, WasiImpl,
 };
 
 /// How a [`Target`] runs its backend.
@@ -19,6 +19,9 @@ enum Way {
 
 /// A backend run another way, under a target name of its own.
 pub struct Target {
+    /// Its own identity (the modules it wraps itself carry it; the inner backend's carry the
+    /// inner one's).
+    id: BackendId,
     inner: Box<dyn Backend>,
     name: &'static str,
     way: Way,
@@ -86,6 +89,7 @@ impl Target {
             });
         }
         Ok(Target {
+            id: BackendId::new(name),
             inner,
             name,
             way,
@@ -112,7 +116,7 @@ impl Target {
                     });
                 }
                 let info = module.info().clone();
-                Ok(CompiledModule::new(self.name, info, NotACommand(module)))
+                Ok(CompiledModule::new(self.id, info, NotACommand(module)))
             }
         }
     }
@@ -122,8 +126,8 @@ impl Target {
 struct NotACommand(CompiledModule);
 
 impl Backend for Target {
-    fn name(&self) -> &'static str {
-        self.name
+    fn id(&self) -> BackendId {
+        self.id
     }
 
     fn runtime_version(&self) -> &'static str {
@@ -196,7 +200,7 @@ impl Backend for Target {
             Way::AsComponent => {
                 // What this target does not declare (the core-module settings) it refuses.
                 config.check_supported(self.name, &self.capabilities)?;
-                if let Ok(NotACommand(module)) = module.native::<NotACommand>(self.name) {
+                if let Ok(NotACommand(module)) = module.native::<NotACommand>(self.id) {
                     preflight(self.name, &self.capabilities, module, config)?;
                     return Err(Error::InvalidModule {
                         backend: self.name,

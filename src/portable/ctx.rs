@@ -1,8 +1,9 @@
-//! The state of one run of the portable WASI, and the dispatch of each call by name.
+//! The state of one run of the portable WASI, and the dispatch of each call.
 
 use std::time::{Instant, SystemTime};
 
-use crate::support::OutputStreams;
+use crate::output::OutputStreams;
+use crate::wasi_p1::{self, FunctionId};
 use crate::{
     Caller, DirAccess, Error, HostError, HostValue, RunConfig, Stdin, TraceEvent, TraceLog,
 };
@@ -10,6 +11,20 @@ use crate::{
 use super::abi::{clock, rights, Memory};
 use super::errno::Errno;
 use super::table::{Directory, Entry, FdTable, Kind, StdinSource};
+
+/// How a function that does not return an errno ends.
+enum Ended {
+    /// With this errno for the guest.
+    Errno(Errno),
+    /// The run, with this exit code (`proc_exit`).
+    Exit(i32),
+}
+
+impl From<Errno> for Ended {
+    fn from(errno: Errno) -> Self {
+        Ended::Errno(errno)
+    }
+}
 
 /// One run's WASI: its arguments, environment, fds and clocks.
 pub(crate) struct WasiCtx {
@@ -87,92 +102,100 @@ impl WasiCtx {
         })
     }
 
-    /// Calls the preview-1 function `name` with the guest's `args`: an errno for the guest, or
-    /// a [`HostError`] that ends it (`proc_exit`, a value of the wrong type).
+    /// Calls the preview-1 function `function` with the guest's `args`: an errno for the guest,
+    /// or a [`HostError`] that ends it (`proc_exit`).
     pub fn call(
         &mut self,
-        name: &'static str,
+        function: &'static wasi_p1::Function,
         caller: &mut dyn Caller,
         args: &[HostValue],
     ) -> Result<Vec<HostValue>, HostError> {
-        if name == "proc_exit" {
-            let code = args.first().and_then(HostValue::as_i32).unwrap_or(0);
-            if let Some(trace) = &self.trace {
-                trace.push(TraceEvent::new(name, args, None));
-            }
-            return Err(HostError::exit(code));
-        }
         let raw: Vec<u64> = args.iter().map(|v| v.to_bits()).collect();
-        let errno = match self.dispatch(name, &mut Memory(caller), &raw) {
+        let ended = self.dispatch(function.id, &mut Memory(caller), &raw);
+        let errno = match ended {
             Ok(()) => Errno::SUCCESS,
-            Err(e) => e,
+            Err(Ended::Errno(e)) => e,
+            Err(Ended::Exit(code)) => {
+                if let Some(trace) = &self.trace {
+                    trace.push(TraceEvent::new(function.name, args, None));
+                }
+                return Err(HostError::exit(code));
+            }
         };
         if let Some(trace) = &self.trace {
-            trace.push(TraceEvent::new(name, args, Some((errno.0, errno.name()))));
+            trace.push(TraceEvent::new(
+                function.name,
+                args,
+                Some((errno.0, errno.name())),
+            ));
         }
         Ok(vec![HostValue::I32(i32::from(errno.0))])
     }
 
-    fn dispatch(&mut self, name: &str, m: &mut Memory<'_>, a: &[u64]) -> Result<(), Errno> {
+    /// Runs one function. The `match` has an arm for each of the 46, and no other: a
+    /// function left out does not compile.
+    fn dispatch(&mut self, id: FunctionId, m: &mut Memory<'_>, a: &[u64]) -> Result<(), Ended> {
         // Every argument but the 64-bit ones (offsets, sizes, times, rights) is an i32.
         let p = |i: usize| a.get(i).copied().unwrap_or(0) as u32;
         let w = |i: usize| a.get(i).copied().unwrap_or(0);
-        match name {
-            "args_get" => write_strings(m, &self.args, p(0), p(1)),
-            "args_sizes_get" => write_sizes(m, &self.args, p(0), p(1)),
-            "environ_get" => write_strings(m, &self.env, p(0), p(1)),
-            "environ_sizes_get" => write_sizes(m, &self.env, p(0), p(1)),
-            "clock_res_get" => {
+        use FunctionId as F;
+        let done = match id {
+            F::ArgsGet => write_strings(m, &self.args, p(0), p(1)),
+            F::ArgsSizesGet => write_sizes(m, &self.args, p(0), p(1)),
+            F::EnvironGet => write_strings(m, &self.env, p(0), p(1)),
+            F::EnvironSizesGet => write_sizes(m, &self.env, p(0), p(1)),
+            F::ClockResGet => {
                 let res = self.clock_res(p(0))?;
                 m.write_u64(p(1), res)
             }
-            "clock_time_get" => {
+            F::ClockTimeGet => {
                 let now = self.now(p(0))?;
                 m.write_u64(p(2), now)
             }
-            "fd_advise" => self.fd_advise(p(0), w(1), w(2), p(3)),
-            "fd_allocate" => self.fd_allocate(p(0), w(1), w(2)),
-            "fd_close" => self.fds.remove(p(0)).map(drop),
-            "fd_datasync" => self.fd_sync(p(0), true),
-            "fd_fdstat_get" => self.fd_fdstat_get(m, p(0), p(1)),
-            "fd_fdstat_set_flags" => self.fd_fdstat_set_flags(p(0), p(1)),
-            "fd_fdstat_set_rights" => self.fd_fdstat_set_rights(p(0), w(1), w(2)),
-            "fd_filestat_get" => self.fd_filestat_get(m, p(0), p(1)),
-            "fd_filestat_set_size" => self.fd_filestat_set_size(p(0), w(1)),
-            "fd_filestat_set_times" => self.fd_filestat_set_times(p(0), w(1), w(2), p(3)),
-            "fd_pread" => self.fd_pread(m, p(0), p(1), p(2), w(3), p(4)),
-            "fd_prestat_get" => self.fd_prestat_get(m, p(0), p(1)),
-            "fd_prestat_dir_name" => self.fd_prestat_dir_name(m, p(0), p(1), p(2)),
-            "fd_pwrite" => self.fd_pwrite(m, p(0), p(1), p(2), w(3), p(4)),
-            "fd_read" => self.fd_read(m, p(0), p(1), p(2), p(3)),
-            "fd_readdir" => self.fd_readdir(m, p(0), p(1), p(2), w(3), p(4)),
-            "fd_renumber" => self.fds.renumber(p(0), p(1)),
-            "fd_seek" => self.fd_seek(m, p(0), w(1) as i64, p(2), p(3)),
-            "fd_sync" => self.fd_sync(p(0), false),
-            "fd_tell" => self.fd_seek(m, p(0), 0, u32::from(super::abi::whence::CUR), p(1)),
-            "fd_write" => self.fd_write(m, p(0), p(1), p(2), p(3)),
-            "path_create_directory" => self.path_create_directory(m, p(0), p(1), p(2)),
-            "path_filestat_get" => self.path_filestat_get(m, p(0), p(1), p(2), p(3), p(4)),
-            "path_filestat_set_times" => {
+            F::FdAdvise => self.fd_advise(p(0), w(1), w(2), p(3)),
+            F::FdAllocate => self.fd_allocate(p(0), w(1), w(2)),
+            F::FdClose => self.fds.remove(p(0)).map(drop),
+            F::FdDatasync => self.fd_sync(p(0), true),
+            F::FdFdstatGet => self.fd_fdstat_get(m, p(0), p(1)),
+            F::FdFdstatSetFlags => self.fd_fdstat_set_flags(p(0), p(1)),
+            F::FdFdstatSetRights => self.fd_fdstat_set_rights(p(0), w(1), w(2)),
+            F::FdFilestatGet => self.fd_filestat_get(m, p(0), p(1)),
+            F::FdFilestatSetSize => self.fd_filestat_set_size(p(0), w(1)),
+            F::FdFilestatSetTimes => self.fd_filestat_set_times(p(0), w(1), w(2), p(3)),
+            F::FdPread => self.fd_pread(m, p(0), p(1), p(2), w(3), p(4)),
+            F::FdPrestatGet => self.fd_prestat_get(m, p(0), p(1)),
+            F::FdPrestatDirName => self.fd_prestat_dir_name(m, p(0), p(1), p(2)),
+            F::FdPwrite => self.fd_pwrite(m, p(0), p(1), p(2), w(3), p(4)),
+            F::FdRead => self.fd_read(m, p(0), p(1), p(2), p(3)),
+            F::FdReaddir => self.fd_readdir(m, p(0), p(1), p(2), w(3), p(4)),
+            F::FdRenumber => self.fds.renumber(p(0), p(1)),
+            F::FdSeek => self.fd_seek(m, p(0), w(1) as i64, p(2), p(3)),
+            F::FdSync => self.fd_sync(p(0), false),
+            F::FdTell => self.fd_seek(m, p(0), 0, u32::from(super::abi::whence::CUR), p(1)),
+            F::FdWrite => self.fd_write(m, p(0), p(1), p(2), p(3)),
+            F::PathCreateDirectory => self.path_create_directory(m, p(0), p(1), p(2)),
+            F::PathFilestatGet => self.path_filestat_get(m, p(0), p(1), p(2), p(3), p(4)),
+            F::PathFilestatSetTimes => {
                 self.path_filestat_set_times(m, p(0), p(1), p(2), p(3), w(4), w(5), p(6))
             }
-            "path_link" => self.path_link(m, p(0), p(1), p(2), p(3), p(4), p(5), p(6)),
-            "path_open" => {
+            F::PathLink => self.path_link(m, p(0), p(1), p(2), p(3), p(4), p(5), p(6)),
+            F::PathOpen => {
                 self.path_open(m, [p(0), p(1), p(2), p(3), p(4)], w(5), w(6), p(7), p(8))
             }
-            "path_readlink" => self.path_readlink(m, p(0), p(1), p(2), p(3), p(4), p(5)),
-            "path_remove_directory" => self.path_remove_directory(m, p(0), p(1), p(2)),
-            "path_rename" => self.path_rename(m, p(0), p(1), p(2), p(3), p(4), p(5)),
-            "path_symlink" => self.path_symlink(m, p(0), p(1), p(2), p(3), p(4)),
-            "path_unlink_file" => self.path_unlink_file(m, p(0), p(1), p(2)),
-            "poll_oneoff" => self.poll_oneoff(m, p(0), p(1), p(2), p(3)),
+            F::PathReadlink => self.path_readlink(m, p(0), p(1), p(2), p(3), p(4), p(5)),
+            F::PathRemoveDirectory => self.path_remove_directory(m, p(0), p(1), p(2)),
+            F::PathRename => self.path_rename(m, p(0), p(1), p(2), p(3), p(4), p(5)),
+            F::PathSymlink => self.path_symlink(m, p(0), p(1), p(2), p(3), p(4)),
+            F::PathUnlinkFile => self.path_unlink_file(m, p(0), p(1), p(2)),
+            F::PollOneoff => self.poll_oneoff(m, p(0), p(1), p(2), p(3)),
+            F::ProcExit => return Err(Ended::Exit(p(0) as i32)),
             // Raising a signal in the guest would end the host: refused, as the spec allows.
-            "proc_raise" => Err(Errno::NOSYS),
-            "sched_yield" => {
+            F::ProcRaise => Err(Errno::NOSYS),
+            F::SchedYield => {
                 std::thread::yield_now();
                 Ok(())
             }
-            "random_get" => {
+            F::RandomGet => {
                 // Checked first, then filled a piece at a time: no guest length is allocated.
                 m.check(p(0), p(1))?;
                 let mut chunk = [0u8; 4096];
@@ -185,12 +208,12 @@ impl WasiCtx {
                 }
                 Ok(())
             }
-            "sock_accept" => self.sock_accept(m, p(0), p(1), p(2)),
-            "sock_recv" => self.sock_recv(m, p(0), p(1), p(2), p(3), p(4), p(5)),
-            "sock_send" => self.sock_send(m, p(0), p(1), p(2), p(3), p(4)),
-            "sock_shutdown" => self.sock_shutdown(p(0), p(1)),
-            _ => Err(Errno::NOSYS),
-        }
+            F::SockAccept => self.sock_accept(m, p(0), p(1), p(2)),
+            F::SockRecv => self.sock_recv(m, p(0), p(1), p(2), p(3), p(4), p(5)),
+            F::SockSend => self.sock_send(m, p(0), p(1), p(2), p(3), p(4)),
+            F::SockShutdown => self.sock_shutdown(p(0), p(1)),
+        };
+        done.map_err(Ended::Errno)
     }
 
     fn clock_res(&self, id: u32) -> Result<u64, Errno> {

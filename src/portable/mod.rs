@@ -11,11 +11,12 @@
 //! `sock_send`, `sock_shutdown`, `fd_read` and `fd_write` serve.
 //!
 //! Adapters link [`functions`] instead of their runtime's own WASI when
-//! [`RunConfig::wasi`](crate::RunConfig::wasi) is [`WasiImpl::Portable`](crate::WasiImpl);
+//! [`RunConfig::wasi`](crate::RunConfig::wasi) is [`WasiImpl::Portable`](crate::WasiImpl)
+//! ([`host_functions`] is a run's whole table: the configuration's functions, and these);
 //! `proc_exit` ends the guest with a [`HostError::exit_code`](crate::HostError::exit_code).
 //!
 //! ```
-//! use wasiport::{support::OutputStreams, RunConfig};
+//! use wasiport::{output::OutputStreams, RunConfig};
 //! let config = RunConfig::default();
 //! let functions = wasiport::portable::functions(&config, &OutputStreams::new(&config))?;
 //! assert_eq!(functions.len(), 46);
@@ -35,8 +36,8 @@ mod table;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::host::Caller;
-use crate::support::OutputStreams;
-use crate::{wasi_p1, Error, HostError, HostFunction, HostValue, RunConfig};
+use crate::output::OutputStreams;
+use crate::{wasi_p1, Error, HostError, HostFunction, HostValue, RunConfig, WasiImpl};
 
 /// The name of WASI errno `code` as the specification spells it (`"badf"`), `"unknown"` past
 /// the last.
@@ -58,13 +59,35 @@ pub fn functions(config: &RunConfig, streams: &OutputStreams) -> Result<Vec<Host
     // One closure for all 46, told which function by its index in `wasi_p1::FUNCTIONS`.
     Ok(HostFunction::wasi_preview1(Arc::new(
         move |index: usize, caller: &mut dyn Caller, args: &[HostValue]| {
-            let name = wasi_p1::FUNCTIONS
+            let function = wasi_p1::FUNCTIONS
                 .get(index)
-                .map(|f| f.name)
                 .ok_or_else(|| HostError::new(format!("no WASI function number {index}")))?;
             ctx.lock()
                 .unwrap_or_else(PoisonError::into_inner)
-                .call(name, caller, args)
+                .call(function, caller, args)
         },
     )))
+}
+
+/// The host functions a run links: the configuration's own, and with the portable WASI its 46
+/// functions (sharing `streams`).
+///
+/// ```
+/// use wasiport::{output::OutputStreams, portable::host_functions, RunConfig, WasiImpl};
+/// let config = RunConfig::default();
+/// let streams = OutputStreams::new(&config);
+/// assert_eq!(host_functions(&config, WasiImpl::Native, &streams)?.len(), 0);
+/// assert_eq!(host_functions(&config, WasiImpl::Portable, &streams)?.len(), 46);
+/// # Ok::<(), wasiport::Error>(())
+/// ```
+pub fn host_functions(
+    config: &RunConfig,
+    wasi: WasiImpl,
+    streams: &OutputStreams,
+) -> Result<Vec<HostFunction>, Error> {
+    let mut linked = config.host_functions().to_vec();
+    if wasi == WasiImpl::Portable {
+        linked.extend(functions(config, streams)?);
+    }
+    Ok(linked)
 }

@@ -2,7 +2,7 @@
 
 use std::io::Read;
 
-use crate::support::OutputSink;
+use crate::output::OutputSink;
 
 use super::abi::{filetype, rights};
 use super::errno::Errno;

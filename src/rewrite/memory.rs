@@ -8,7 +8,7 @@ use wasmparser::{Parser, Payload};
 ///
 /// Fails when the module cannot be parsed, or when a memory's initial size is already over the
 /// cap (the run should end with [`Termination::MemoryLimit`](crate::Termination::MemoryLimit)
-/// before it starts: [`support::preflight`](crate::support::preflight) says so).
+/// before it starts: [`preflight::preflight`](crate::preflight::preflight) says so).
 ///
 /// ```
 /// use wasiport::{rewrite::limit_memory, ModuleInfo};

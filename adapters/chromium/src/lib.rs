@@ -34,11 +34,11 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
 use serde::Deserialize as _;
 use serde_json::{json, Value};
+use wasiport::preflight::preflight;
 use wasiport::rewrite::{Variant, Variants};
-use wasiport::support::preflight;
 use wasiport::{
-    Backend, Capabilities, Capability, CompiledModule, Error, Outcome, OutputMode, RunConfig,
-    Stdin, Termination,
+    Backend, BackendId, Capabilities, Capability, CompiledModule, Error, Outcome, OutputMode,
+    RunConfig, Stdin, Termination,
 };
 use wasiport_v8::{PerProgram, Report};
 
@@ -81,6 +81,8 @@ const TIMEOUT_GRACE: Duration = Duration::from_secs(5);
 ///
 /// Every `Chromium` of a host process that uses the same browser program shares one browser.
 pub struct Chromium {
+    /// This value's identity: its modules carry it.
+    id: BackendId,
     capabilities: Capabilities,
     component_capabilities: Capabilities,
     engine: Arc<Engine>,
@@ -148,6 +150,7 @@ impl Chromium {
             .filter(|c| !COMPONENTS_CANNOT.contains(c))
             .collect();
         Ok(Chromium {
+            id: BackendId::new(NAME),
             capabilities,
             component_capabilities,
             engine,
@@ -438,8 +441,8 @@ enum RunFailure {
 }
 
 impl Backend for Chromium {
-    fn name(&self) -> &'static str {
-        NAME
+    fn id(&self) -> BackendId {
+        self.id
     }
 
     fn runtime_version(&self) -> &'static str {
@@ -455,7 +458,7 @@ impl Backend for Chromium {
     }
 
     fn compile(&self, wasm: &[u8]) -> Result<CompiledModule, Error> {
-        let info = wasiport::support::module_info(NAME, &self.capabilities, wasm)?;
+        let info = wasiport::preflight::module_info(NAME, &self.capabilities, wasm)?;
         let component = match (info.is_component(), &self.engine.transpiler) {
             (false, _) => None,
             (true, Ok(node)) => Some(component_arguments(node, wasm)?),
@@ -490,13 +493,13 @@ impl Backend for Chromium {
                     restarted = true;
                 }
                 Err(e) => return Err(e),
-                Ok(()) => return Ok(CompiledModule::new(NAME, info, prepared)),
+                Ok(()) => return Ok(CompiledModule::new(self.id, info, prepared)),
             }
         }
     }
 
     fn run(&self, compiled: &CompiledModule, config: &RunConfig) -> Result<Outcome, Error> {
-        let prepared: &Prepared = compiled.native(NAME)?;
+        let prepared: &Prepared = compiled.native(self.id)?;
         let capabilities = match prepared.component {
             Some(_) => &self.component_capabilities,
             None => &self.capabilities,

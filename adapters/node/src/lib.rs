@@ -30,10 +30,12 @@ use std::time::Duration;
 
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
-use wasiport::support::{host_functions, preflight, OutputStreams};
+use wasiport::output::OutputStreams;
+use wasiport::portable::host_functions;
+use wasiport::preflight::preflight;
 use wasiport::{
-    Backend, Capabilities, Capability, CompiledModule, Error, Network, Outcome, OutputMode,
-    RunConfig, Stdin, Termination, WasiImpl,
+    Backend, BackendId, Capabilities, Capability, CompiledModule, Error, Network, Outcome,
+    OutputMode, RunConfig, Stdin, Termination, WasiImpl,
 };
 
 use wasiport::rewrite::{Variant, Variants};
@@ -77,6 +79,8 @@ const TIMEOUT_GRACE: Duration = Duration::from_secs(5);
 ///
 /// Every `Node` of a host process that uses the same `node` program shares one warm runner.
 pub struct Node {
+    /// This value's identity: its modules carry it.
+    id: BackendId,
     capabilities: Capabilities,
     component_capabilities: Capabilities,
     engine: Arc<Engine>,
@@ -128,6 +132,7 @@ impl Node {
             .filter(|c| !COMPONENTS_CANNOT.contains(c))
             .collect();
         Ok(Node {
+            id: BackendId::new(NAME),
             capabilities,
             component_capabilities,
             engine,
@@ -349,8 +354,8 @@ fn job(config: &RunConfig) -> Result<Job, Error> {
 }
 
 impl Backend for Node {
-    fn name(&self) -> &'static str {
-        NAME
+    fn id(&self) -> BackendId {
+        self.id
     }
 
     fn runtime_version(&self) -> &'static str {
@@ -366,7 +371,7 @@ impl Backend for Node {
     }
 
     fn compile(&self, wasm: &[u8]) -> Result<CompiledModule, Error> {
-        let info = wasiport::support::module_info(NAME, &self.capabilities, wasm)?;
+        let info = wasiport::preflight::module_info(NAME, &self.capabilities, wasm)?;
         let prepared = Prepared {
             variants: Variants::new(wasm),
             transpiled: info
@@ -389,13 +394,13 @@ impl Backend for Node {
                     tries += 1;
                 }
                 Err(e) => return Err(e),
-                Ok(()) => return Ok(CompiledModule::new(NAME, info, prepared)),
+                Ok(()) => return Ok(CompiledModule::new(self.id, info, prepared)),
             }
         }
     }
 
     fn run(&self, compiled: &CompiledModule, config: &RunConfig) -> Result<Outcome, Error> {
-        let prepared: &Prepared = compiled.native(NAME)?;
+        let prepared: &Prepared = compiled.native(self.id)?;
         let capabilities = match prepared.transpiled {
             Some(_) => &self.component_capabilities,
             None => &self.capabilities,

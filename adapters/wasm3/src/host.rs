@@ -1,7 +1,6 @@
 //! [`wasiport::HostFunction`]s (the portable WASI's among them) as wasm3 raw functions.
 
 use std::ffi::CString;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use wasiport::host::SliceCaller;
@@ -118,10 +117,8 @@ unsafe extern "C" fn trampoline(
             std::slice::from_raw_parts_mut(mem.cast::<u8>(), size)
         }
     };
-    let called = catch_unwind(AssertUnwindSafe(|| {
-        slot.function.call(&mut SliceCaller(memory), &args)
-    }))
-    .unwrap_or_else(|_| Err(HostError::new(format!("{} panicked", slot.function))));
+    // `call` catches a panic of the host's closure: nothing unwinds into the runtime's C.
+    let called = slot.function.call(&mut SliceCaller(memory), &args);
     match called {
         Ok(values) => {
             for (i, v) in values.into_iter().enumerate() {

@@ -25,10 +25,13 @@ mod termination;
 
 use std::time::Instant;
 
+use wasiport::output::OutputStreams;
+use wasiport::portable::host_functions;
+use wasiport::preflight::preflight;
 use wasiport::rewrite::{Metering, Variants, FUEL_GLOBAL, REFUEL_IMPORT};
-use wasiport::support::{host_functions, preflight, OutputStreams};
 use wasiport::{
-    Backend, Capabilities, Capability, CompiledModule, Error, Outcome, RunConfig, WasiImpl,
+    Backend, BackendId, Capabilities, Capability, CompiledModule, Error, Outcome, RunConfig,
+    WasiImpl,
 };
 
 use crate::ffi::{GlobalI64, Runtime};
@@ -54,6 +57,8 @@ const VALUE_STACK_BYTES: u32 = 8 << 20;
 /// timeout runs it metered ([`wasiport::rewrite::meter`]), the host checking both each time the
 /// guest asks for more fuel.
 pub struct Wasm3 {
+    /// This value's identity: its modules carry it.
+    id: BackendId,
     capabilities: Capabilities,
     /// The big native stacks runs happen on.
     stacks: StackPool,
@@ -69,6 +74,7 @@ impl Wasm3 {
     /// A backend. Each run gets an environment and a runtime of its own.
     pub fn new() -> Self {
         Wasm3 {
+            id: BackendId::new(NAME),
             // The portable WASI is its only WASI; it needs nothing but host functions.
             capabilities: [
                 Capability::PortableWasi,
@@ -100,8 +106,8 @@ fn invalid(message: String) -> Error {
 }
 
 impl Backend for Wasm3 {
-    fn name(&self) -> &'static str {
-        NAME
+    fn id(&self) -> BackendId {
+        self.id
     }
 
     fn runtime_version(&self) -> &'static str {
@@ -113,10 +119,10 @@ impl Backend for Wasm3 {
     }
 
     fn compile(&self, wasm: &[u8]) -> Result<CompiledModule, Error> {
-        let info = wasiport::support::module_info(NAME, &self.capabilities, wasm)?;
+        let info = wasiport::preflight::module_info(NAME, &self.capabilities, wasm)?;
         ffi::parse(wasm).map_err(invalid)?;
         Ok(CompiledModule::new(
-            NAME,
+            self.id,
             info,
             Compiled {
                 variants: Variants::new(wasm),
@@ -125,7 +131,7 @@ impl Backend for Wasm3 {
     }
 
     fn run(&self, compiled: &CompiledModule, config: &RunConfig) -> Result<Outcome, Error> {
-        let native: &Compiled = compiled.native(NAME)?;
+        let native: &Compiled = compiled.native(self.id)?;
         if let Some(outcome) = preflight(NAME, &self.capabilities, compiled, config)? {
             return Ok(outcome);
         }

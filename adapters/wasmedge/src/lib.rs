@@ -29,9 +29,10 @@ mod worker;
 use std::io::Write;
 use std::sync::OnceLock;
 
-use wasiport::support::preflight;
+use wasiport::preflight::preflight;
 use wasiport::{
-    Backend, Capabilities, Capability, CompiledModule, Error, ModuleInfo, Outcome, RunConfig,
+    Backend, BackendId, Capabilities, Capability, CompiledModule, Error, ModuleInfo, Outcome,
+    RunConfig,
 };
 
 use crate::capi::{Configure, Source};
@@ -54,6 +55,8 @@ pub enum Mode {
 /// Runs modules on WasmEdge with its own WASI preview-1 implementation, each run in a worker
 /// process of this program.
 pub struct Wasmedge {
+    /// This value's identity: its modules carry it.
+    id: BackendId,
     mode: Mode,
     capabilities: Capabilities,
 }
@@ -105,6 +108,7 @@ impl Wasmedge {
             )));
         }
         Ok(Wasmedge {
+            id: BackendId::new(NAME),
             mode,
             capabilities: Capability::FOR_MODULES
                 .iter()
@@ -176,8 +180,8 @@ fn loaded_version() -> &'static str {
 }
 
 impl Backend for Wasmedge {
-    fn name(&self) -> &'static str {
-        NAME
+    fn id(&self) -> BackendId {
+        self.id
     }
 
     fn runtime_version(&self) -> &'static str {
@@ -190,7 +194,7 @@ impl Backend for Wasmedge {
 
     fn compile(&self, wasm: &[u8]) -> Result<CompiledModule, Error> {
         // A component this backend cannot run is refused before the runtime sees it.
-        let info = wasiport::support::module_info(NAME, &self.capabilities, wasm)?;
+        let info = wasiport::preflight::module_info(NAME, &self.capabilities, wasm)?;
         let mut config = Configure::new(None).map_err(internal)?;
         config.load(Source::Bytes(wasm)).map_err(invalid)?;
         let file = match self.mode {
@@ -214,7 +218,7 @@ impl Backend for Wasmedge {
             }
         };
         let mode = self.mode;
-        Ok(CompiledModule::new(NAME, info, Prepared { file, mode }))
+        Ok(CompiledModule::new(self.id, info, Prepared { file, mode }))
     }
 
     fn engine_fingerprint(&self) -> String {
@@ -226,7 +230,7 @@ impl Backend for Wasmedge {
     }
 
     fn serialize(&self, module: &CompiledModule) -> Result<Option<Vec<u8>>, Error> {
-        let prepared: &Prepared = module.native(NAME)?;
+        let prepared: &Prepared = module.native(self.id)?;
         if prepared.mode != Mode::Aot || self.mode != Mode::Aot {
             return Ok(None);
         }
@@ -250,7 +254,7 @@ impl Backend for Wasmedge {
             source,
         })?;
         Ok(CompiledModule::new(
-            NAME,
+            self.id,
             info,
             Prepared {
                 file: file.into_temp_path(),
@@ -260,7 +264,7 @@ impl Backend for Wasmedge {
     }
 
     fn run(&self, compiled: &CompiledModule, config: &RunConfig) -> Result<Outcome, Error> {
-        let prepared: &Prepared = compiled.native(NAME)?;
+        let prepared: &Prepared = compiled.native(self.id)?;
         if let Some(outcome) = preflight(NAME, &self.capabilities, compiled, config)? {
             return Ok(outcome);
         }

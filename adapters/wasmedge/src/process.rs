@@ -9,7 +9,8 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Instant;
 
-use wasiport::support::{OutputSink, OutputStreams, Watchdog};
+use wasiport::output::{OutputSink, OutputStreams};
+use wasiport::watchdog::Watchdog;
 use wasiport::{
     wasi_p1, Error, HostValue, Outcome, OutputMode, RunConfig, Stdin, Termination, TraceEvent,
     Trap, TrapKind, WasiImpl,

@@ -213,7 +213,7 @@ enum Wasi {
     Portable {
         module: ModuleInstance,
         ended: Ended,
-        streams: Option<wasiport::support::OutputStreams>,
+        streams: Option<wasiport::output::OutputStreams>,
     },
 }
 
@@ -250,7 +250,7 @@ impl Wasi {
             };
         }
         let config = b.build().map_err(failure)?;
-        let streams = wasiport::support::OutputStreams::new(&config);
+        let streams = wasiport::output::OutputStreams::new(&config);
         let functions = wasiport::portable::functions(&config, &streams).map_err(failure)?;
         let ended = Ended::default();
         let module = crate::host::module(wasiport::wasi_p1::MODULE, &functions, &ended)?;

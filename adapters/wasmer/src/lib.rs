@@ -23,10 +23,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use wasiport::support::{host_functions, preflight, OutputStreams, Watchdog};
+use wasiport::output::OutputStreams;
+use wasiport::portable::host_functions;
+use wasiport::preflight::preflight;
+use wasiport::watchdog::Watchdog;
 use wasiport::{
-    Backend, Capabilities, Capability, CompiledModule, Error, HostFunction, ModuleInfo, Outcome,
-    RunConfig, Stdin, Termination, WasiImpl,
+    Backend, BackendId, Capabilities, Capability, CompiledModule, Error, HostFunction, ModuleInfo,
+    Outcome, RunConfig, Stdin, Termination, WasiImpl,
 };
 use wasmer::sys::{CompilerConfig, Cranelift, EngineBuilder, NativeEngineExt};
 use wasmer::{AsStoreMut, Engine, Instance, Module, Store};
@@ -58,6 +61,8 @@ const INTERRUPT_RETRY: Duration = Duration::from_millis(10);
 /// It owns a small tokio runtime, which wasmer-wasix needs for its file system and clocks, and
 /// enters it for each run: callers need no runtime of their own.
 pub struct Wasmer {
+    /// This value's identity: its modules carry it.
+    id: BackendId,
     tokio: tokio::runtime::Runtime,
     wasix: Arc<dyn wasmer_wasix::Runtime + Send + Sync>,
     capabilities: Capabilities,
@@ -125,6 +130,7 @@ impl Wasmer {
         };
         let capabilities = Capability::FOR_MODULES.iter().copied().collect();
         Ok(Wasmer {
+            id: BackendId::new(NAME),
             tokio,
             wasix,
             capabilities,
@@ -221,8 +227,8 @@ fn instantiate_plain(
 }
 
 impl Backend for Wasmer {
-    fn name(&self) -> &'static str {
-        NAME
+    fn id(&self) -> BackendId {
+        self.id
     }
 
     fn runtime_version(&self) -> &'static str {
@@ -235,13 +241,17 @@ impl Backend for Wasmer {
 
     fn compile(&self, wasm: &[u8]) -> Result<CompiledModule, Error> {
         // A component this backend cannot run is refused before the runtime sees it.
-        let info = wasiport::support::module_info(NAME, &self.capabilities, wasm)?;
+        let info = wasiport::preflight::module_info(NAME, &self.capabilities, wasm)?;
         let engine = engine();
         let module = Module::from_binary(&engine, wasm).map_err(|e| Error::InvalidModule {
             backend: NAME,
             message: e.to_string(),
         })?;
-        Ok(CompiledModule::new(NAME, info, Compiled { engine, module }))
+        Ok(CompiledModule::new(
+            self.id,
+            info,
+            Compiled { engine, module },
+        ))
     }
 
     fn engine_fingerprint(&self) -> String {
@@ -251,7 +261,7 @@ impl Backend for Wasmer {
     }
 
     fn serialize(&self, module: &CompiledModule) -> Result<Option<Vec<u8>>, Error> {
-        let compiled: &Compiled = module.native(NAME)?;
+        let compiled: &Compiled = module.native(self.id)?;
         let bytes = compiled.module.serialize().map_err(internal)?;
         Ok(Some(bytes.to_vec()))
     }
@@ -266,11 +276,15 @@ impl Backend for Wasmer {
                 message: e.to_string(),
             }
         })?;
-        Ok(CompiledModule::new(NAME, info, Compiled { engine, module }))
+        Ok(CompiledModule::new(
+            self.id,
+            info,
+            Compiled { engine, module },
+        ))
     }
 
     fn run(&self, compiled: &CompiledModule, config: &RunConfig) -> Result<Outcome, Error> {
-        let native: &Compiled = compiled.native(NAME)?;
+        let native: &Compiled = compiled.native(self.id)?;
         if let Some(outcome) = preflight(NAME, &self.capabilities, compiled, config)? {
             return Ok(outcome);
         }

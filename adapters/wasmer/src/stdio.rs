@@ -8,7 +8,7 @@ use std::io::{self, Write};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use wasiport::support::OutputSink;
+use wasiport::output::OutputSink;
 use wasmer_wasix::virtual_fs::{self, AsyncRead, AsyncSeek, AsyncWrite, ReadBuf, VirtualFile};
 
 #[derive(Debug, Clone)]

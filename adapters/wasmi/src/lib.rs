@@ -23,9 +23,11 @@ use std::time::Instant;
 use wasi_common::pipe::ReadPipe;
 use wasi_common::sync::{ambient_authority, Dir, WasiCtxBuilder};
 use wasi_common::WasiCtx;
-use wasiport::support::{host_functions, preflight, OutputStreams};
+use wasiport::output::OutputStreams;
+use wasiport::portable::host_functions;
+use wasiport::preflight::preflight;
 use wasiport::{
-    Backend, Capabilities, Capability, CompiledModule, Error, Outcome, RunConfig, Stdin,
+    Backend, BackendId, Capabilities, Capability, CompiledModule, Error, Outcome, RunConfig, Stdin,
     Termination, WasiImpl,
 };
 use wasmi::{Engine, Linker, Module, Store, StoreLimits, StoreLimitsBuilder, TypedResumableCall};
@@ -48,6 +50,8 @@ const FUEL_SLICE: u64 = 1_000_000;
 /// Fuel metering is always on in its engine; a timeout is enforced by running in fuel slices
 /// and checking the clock between them (wasmi has no epochs and no interrupt).
 pub struct Wasmi {
+    /// This value's identity: its modules carry it.
+    id: BackendId,
     engine: Engine,
     /// wasmi_wasi's preview 1 (wasi-common).
     linker: Linker<State>,
@@ -94,6 +98,7 @@ impl Wasmi {
             .filter(|c| !matches!(c, Capability::TrapBacktrace | Capability::SerializedModules))
             .collect();
         Ok(Wasmi {
+            id: BackendId::new(NAME),
             bare_linker: Linker::new(&engine),
             engine,
             linker,
@@ -139,8 +144,8 @@ impl Wasmi {
 }
 
 impl Backend for Wasmi {
-    fn name(&self) -> &'static str {
-        NAME
+    fn id(&self) -> BackendId {
+        self.id
     }
 
     fn runtime_version(&self) -> &'static str {
@@ -153,16 +158,16 @@ impl Backend for Wasmi {
 
     fn compile(&self, wasm: &[u8]) -> Result<CompiledModule, Error> {
         // A component this backend cannot run is refused before the runtime sees it.
-        let info = wasiport::support::module_info(NAME, &self.capabilities, wasm)?;
+        let info = wasiport::preflight::module_info(NAME, &self.capabilities, wasm)?;
         let module = Module::new(&self.engine, wasm).map_err(|e| Error::InvalidModule {
             backend: NAME,
             message: e.to_string(),
         })?;
-        Ok(CompiledModule::new(NAME, info, module))
+        Ok(CompiledModule::new(self.id, info, module))
     }
 
     fn run(&self, compiled: &CompiledModule, config: &RunConfig) -> Result<Outcome, Error> {
-        let module: &Module = compiled.native(NAME)?;
+        let module: &Module = compiled.native(self.id)?;
         if let Some(outcome) = preflight(NAME, &self.capabilities, compiled, config)? {
             return Ok(outcome);
         }

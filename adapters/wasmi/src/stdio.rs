@@ -9,7 +9,7 @@ use std::io::{IoSlice, Write};
 
 use wasi_common::file::{FdFlags, FileType, WasiFile};
 use wasi_common::Error;
-use wasiport::support::OutputSink;
+use wasiport::output::OutputSink;
 
 /// A write-only pipe into an [`OutputSink`]; every write succeeds in full (a capture past its
 /// limit drops the rest, as the API promises).

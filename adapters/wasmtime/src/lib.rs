@@ -24,10 +24,13 @@ mod termination;
 use std::sync::OnceLock;
 use std::time::Instant;
 
-use wasiport::support::{host_functions, preflight, OutputStreams, Watchdog};
+use wasiport::output::OutputStreams;
+use wasiport::portable::host_functions;
+use wasiport::preflight::preflight;
+use wasiport::watchdog::Watchdog;
 use wasiport::{
-    Backend, Capabilities, Capability, CompiledModule, DirAccess, Error, ModuleInfo, Network,
-    Outcome, RunConfig, ServeSummary, Shutdown, Stdin, Termination, WasiImpl,
+    Backend, BackendId, Capabilities, Capability, CompiledModule, DirAccess, Error, ModuleInfo,
+    Network, Outcome, RunConfig, ServeSummary, Shutdown, Stdin, Termination, WasiImpl,
 };
 use wasmtime::component::Component;
 use wasmtime::{
@@ -54,6 +57,8 @@ pub const RUNTIME_VERSION: &str = "48.0.0";
 /// (faster to make a store of); WASI 0.3 components and `wasi:http` handlers on a second engine
 /// with it, made when the first such component is compiled.
 pub struct Wasmtime {
+    /// This value's identity: its modules carry it.
+    id: BackendId,
     /// Concurrency support off.
     engine: Engine,
     /// wasmtime-wasi's preview 1.
@@ -164,6 +169,7 @@ impl Wasmtime {
             .map_err(|e| internal(format!("{e:#}")))?;
         linker.allow_shadowing(false);
         Ok(Wasmtime {
+            id: BackendId::new(NAME),
             allocation,
             bare_linker: Linker::new(&engine),
             component_linker: component::linker(&engine)?,
@@ -370,8 +376,8 @@ fn fuel_used<T>(store: &Store<T>, config: &RunConfig) -> Result<u64, Error> {
 }
 
 impl Backend for Wasmtime {
-    fn name(&self) -> &'static str {
-        NAME
+    fn id(&self) -> BackendId {
+        self.id
     }
 
     fn runtime_version(&self) -> &'static str {
@@ -384,7 +390,7 @@ impl Backend for Wasmtime {
 
     fn compile(&self, wasm: &[u8]) -> Result<CompiledModule, Error> {
         // A component this backend cannot run is refused before the runtime sees it.
-        let info = wasiport::support::module_info(NAME, &self.capabilities, wasm)?;
+        let info = wasiport::preflight::module_info(NAME, &self.capabilities, wasm)?;
         if let Some(c) = info.component() {
             let (engine, concurrent) = self.component_engine(c)?;
             let (component, concurrent) = match Component::new(engine, wasm) {
@@ -398,10 +404,10 @@ impl Backend for Wasmtime {
                 Err(e) => return Err(invalid(e)),
             };
             let compiled = component::Compiled::new(component, c, concurrent);
-            return Ok(CompiledModule::new(NAME, info, compiled));
+            return Ok(CompiledModule::new(self.id, info, compiled));
         }
         let module = Module::new(&self.engine, wasm).map_err(invalid)?;
-        Ok(CompiledModule::new(NAME, info, Compiled::new(module)))
+        Ok(CompiledModule::new(self.id, info, Compiled::new(module)))
     }
 
     fn engine_fingerprint(&self) -> String {
@@ -414,10 +420,10 @@ impl Backend for Wasmtime {
 
     fn serialize(&self, module: &CompiledModule) -> Result<Option<Vec<u8>>, Error> {
         if module.info().is_component() {
-            let compiled: &component::Compiled = module.native(NAME)?;
+            let compiled: &component::Compiled = module.native(self.id)?;
             return compiled.component.serialize().map(Some).map_err(internal);
         }
-        let compiled: &Compiled = module.native(NAME)?;
+        let compiled: &Compiled = module.native(self.id)?;
         compiled.module.serialize().map(Some).map_err(internal)
     }
 
@@ -440,10 +446,10 @@ impl Backend for Wasmtime {
                 Err(e) => return Err(invalid(e)),
             };
             let compiled = component::Compiled::new(component, c, concurrent);
-            return Ok(CompiledModule::new(NAME, info, compiled));
+            return Ok(CompiledModule::new(self.id, info, compiled));
         }
         let module = unsafe { Module::deserialize(&self.engine, bytes) }.map_err(invalid)?;
-        Ok(CompiledModule::new(NAME, info, Compiled::new(module)))
+        Ok(CompiledModule::new(self.id, info, Compiled::new(module)))
     }
 
     fn serve_http(
@@ -453,8 +459,8 @@ impl Backend for Wasmtime {
         listener: std::net::TcpListener,
         shutdown: &Shutdown,
     ) -> Result<ServeSummary, Error> {
-        wasiport::support::preflight_http_handler(NAME, &self.capabilities, module, config)?;
-        self.serve(module.native(NAME)?, config, listener, shutdown)
+        wasiport::preflight::preflight_http_handler(NAME, &self.capabilities, module, config)?;
+        self.serve(module.native(self.id)?, config, listener, shutdown)
     }
 
     fn run(&self, compiled: &CompiledModule, config: &RunConfig) -> Result<Outcome, Error> {
@@ -462,9 +468,9 @@ impl Backend for Wasmtime {
             return Ok(outcome);
         }
         if compiled.info().is_component() {
-            return self.run_component(compiled.native(NAME)?, config);
+            return self.run_component(compiled.native(self.id)?, config);
         }
-        let native: &Compiled = compiled.native(NAME)?;
+        let native: &Compiled = compiled.native(self.id)?;
         let module = &native.module;
         let streams = OutputStreams::new(config);
         let wasi = config.wasi_for(&self.capabilities);

@@ -28,7 +28,7 @@ pub(crate) fn serve(args: ServeArgs) -> Result<u8, Failure> {
     let cache = run.cache.cache()?;
     let module = cache.get_or_compile(backend.as_ref(), &wasm)?;
     // What serving would refuse is refused before anything listens.
-    wasiport::support::preflight_http_handler(
+    wasiport::preflight::preflight_http_handler(
         backend.name(),
         backend.capabilities(),
         &module,
