@@ -3,8 +3,8 @@
 use std::net::TcpListener;
 
 use crate::{
-    BackendId, Capabilities, Capability, CompiledModule, Error, ModuleInfo, Outcome, RunConfig,
-    ServeSummary, Shutdown,
+    BackendId, Capabilities, Capability, CompiledModule, Error, Instance, ModuleInfo, Outcome,
+    RunConfig, ServeSummary, Shutdown,
 };
 
 /// A WebAssembly runtime that can run WASI preview-1 command modules.
@@ -101,6 +101,36 @@ pub trait Backend: Send + Sync {
         Err(Error::Unsupported {
             backend: self.name(),
             feature: crate::Capability::SerializedModules,
+        })
+    }
+
+    /// Instantiates `module` once, with WASI (native or portable), host functions and limits
+    /// configured by `config` as for a run, for its exported functions to be called any number
+    /// of times ([`Instance::call`]); a reactor's `_initialize` runs here. The fuel and timeout
+    /// of `config` are each call's; its memory cap is the instance's.
+    ///
+    /// Fails with [`Error::Instantiation`] when the module cannot be instantiated (its start
+    /// function or `_initialize` traps, its initial memory is over the cap), and as
+    /// [`Backend::run`] does for a module or configuration the backend cannot take. By default
+    /// [`Error::Unsupported`] of [`Capability::Instances`].
+    ///
+    /// ```
+    /// use wasiport::{Backend, RunConfig};
+    /// let backend = wasiport_wasmi::Wasmi::new()?;
+    /// let module = backend.compile(&wat::parse_str(
+    ///     r#"(module (func (export "double") (param i64) (result i64) local.get 0 i64.const 2 i64.mul))"#,
+    /// )?)?;
+    /// let mut instance = backend.instantiate(&module, &RunConfig::default())?;
+    /// for n in 0..1000i64 {
+    ///     assert_eq!(instance.call_typed::<i64, i64>("double", n)?, 2 * n);
+    /// }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    fn instantiate(&self, module: &CompiledModule, config: &RunConfig) -> Result<Instance, Error> {
+        let _ = (module, config);
+        Err(Error::Unsupported {
+            backend: self.name(),
+            feature: Capability::Instances,
         })
     }
 

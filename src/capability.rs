@@ -47,6 +47,9 @@ pub enum Capability {
     /// Hands preopened TCP listeners ([`SocketPreopen`](crate::SocketPreopen)) to the guest,
     /// through the portable WASI (no runtime's own WASI does here).
     PreopenedSockets,
+    /// Instantiates a module once and calls its exported functions many times, its state kept
+    /// between calls ([`Backend::instantiate`](crate::Backend::instantiate)).
+    Instances,
     /// Runs components (the component model), not only core modules.
     Components,
     /// Runs components of WASI 0.2 (`wasi:*@0.2.x`), `wasi:cli/command` among them.
@@ -69,7 +72,7 @@ pub enum Capability {
 
 /// Every capability, in declaration order (a capability's bit is its place here): those of a
 /// core module's run, then, from [`Capability::Components`] on, those only a component needs.
-const ALL: [Capability; 22] = [
+const ALL: [Capability; 23] = [
     Capability::WasiPreview1,
     Capability::Fuel,
     Capability::Timeout,
@@ -85,6 +88,7 @@ const ALL: [Capability; 22] = [
     Capability::PortableWasi,
     Capability::SerializedModules,
     Capability::PreopenedSockets,
+    Capability::Instances,
     Capability::Components,
     Capability::Wasi0_2,
     Capability::Wasi0_3,
@@ -146,6 +150,7 @@ impl Capability {
             Capability::PortableWasi => "portable-wasi",
             Capability::SerializedModules => "serialized-modules",
             Capability::PreopenedSockets => "preopened-sockets",
+            Capability::Instances => "instances",
             Capability::Components => "components",
             Capability::Wasi0_2 => "wasi-0.2",
             Capability::Wasi0_3 => "wasi-0.3",

@@ -64,6 +64,52 @@ pub enum Error {
         /// The backend value that compiled it.
         compiled_by: BackendId,
     },
+    /// A module could not be instantiated: its start function trapped, a data or element
+    /// segment does not fit, its initial memory is over the memory limit. `message` is the
+    /// runtime's own, or says which limit.
+    #[error("{backend}: the module cannot be instantiated: {message}")]
+    Instantiation {
+        /// The backend's name.
+        backend: &'static str,
+        /// Why.
+        message: String,
+    },
+    /// An [`Instance`](crate::Instance) has no export of that name and kind.
+    #[error("{backend}: the instance exports no {kind} named `{name}`")]
+    NoSuchExport {
+        /// The backend's name.
+        backend: &'static str,
+        /// The name asked for.
+        name: String,
+        /// `"function"` or `"memory"`.
+        kind: &'static str,
+    },
+    /// A call's arguments (or a typed call's result types) are not the function's.
+    #[error("{backend}: {message}")]
+    ArgumentMismatch {
+        /// The backend's name.
+        backend: &'static str,
+        /// Which types were expected and given.
+        message: String,
+    },
+    /// An earlier call of this [`Instance`](crate::Instance) ended the guest (a trap, an exit,
+    /// a timeout, fuel run out), which may have left its state half-updated: it takes no more
+    /// calls.
+    #[error("{backend}: the instance takes no more calls: an earlier call ended it ({ended})")]
+    InstanceUnusable {
+        /// The backend's name.
+        backend: &'static str,
+        /// How that call ended.
+        ended: crate::Termination,
+    },
+    /// A read or write of an instance's memory past its end.
+    #[error("{backend}: {message}")]
+    MemoryAccess {
+        /// The backend's name.
+        backend: &'static str,
+        /// Which bytes, and the memory's size.
+        message: String,
+    },
     /// The runtime failed in a way that is neither the guest's nor the caller's fault.
     #[error("{backend}: internal error: {message}")]
     Internal {

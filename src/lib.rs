@@ -18,6 +18,9 @@
 //! * [`rewrite`] — changes to a module's bytes that give a limit to engines without one;
 //! * [`ModuleInfo`] — what a module's or a component's bytes say ([`ComponentInfo`]: its WIT
 //!   interfaces, [`WasiVersion`] and world), before any runtime sees them;
+//! * [`Backend::instantiate`] — an [`Instance`] kept between calls of its exported functions
+//!   ([`Instance::call`], [`Instance::call_typed`]), each call with its own [`CallLimits`]
+//!   and its own [`CallOutcome`];
 //! * [`Backend::serve_http`] — a `wasi:http` handler component serving HTTP until a
 //!   [`Shutdown`], an instance per request, and its [`ServeSummary`];
 //! * [`ModuleCache`] — compiled modules kept in memory and on disk, keyed by what the code
@@ -51,6 +54,7 @@ mod config;
 mod error;
 pub mod host;
 mod http;
+mod instance;
 mod limits;
 mod module;
 mod network;
@@ -77,6 +81,10 @@ pub use config::{RunConfig, RunConfigBuilder};
 pub use error::Error;
 pub use host::{Caller, HostError, HostFunction, HostValue};
 pub use http::{ServeSummary, Shutdown};
+pub use instance::{
+    CallEnd, CallError, CallLimits, CallOutcome, Export, Instance, NativeCall, NativeInstance,
+    WasmValue, WasmValues,
+};
 pub use limits::Limits;
 pub use module::{CompiledModule, Import, ModuleInfo};
 pub use network::Network;

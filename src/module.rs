@@ -305,6 +305,18 @@ impl ModuleInfo {
             .map(|(_, sig)| sig)
     }
 
+    /// Every exported function, with its signature, in the order of the export section.
+    pub fn exported_functions(&self) -> impl Iterator<Item = (&str, &Signature)> {
+        self.function_exports
+            .iter()
+            .map(|(n, sig)| (n.as_str(), sig))
+    }
+
+    /// The name of every exported linear memory.
+    pub fn exported_memories(&self) -> impl Iterator<Item = &str> {
+        self.memory_exports.iter().map(String::as_str)
+    }
+
     /// Whether a function of that name is exported.
     pub fn exports_function(&self, name: &str) -> bool {
         self.exported_function(name).is_some()

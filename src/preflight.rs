@@ -1,6 +1,7 @@
 //! The checks every adapter makes before its runtime sees a module or a run: what the bytes
 //! are ([`module_info`]), whether the backend can run them with a configuration
-//! ([`preflight`], [`preflight_http_handler`]), and which imports nothing provides
+//! ([`preflight`], [`preflight_http_handler`], [`preflight_instance`]), and which imports
+//! nothing provides
 //! ([`unprovided_imports`]). For adapters; users of the library do not need this module.
 
 use crate::{
@@ -124,12 +125,7 @@ pub fn preflight_http_handler(
     module: &CompiledModule,
     config: &RunConfig,
 ) -> Result<(), Error> {
-    if !capabilities.contains(Capability::HttpService) {
-        return Err(Error::Unsupported {
-            backend,
-            feature: Capability::HttpService,
-        });
-    }
+    require(backend, capabilities, Capability::HttpService)?;
     let Some(component) = module.info().component() else {
         return Err(Error::InvalidModule {
             backend,
@@ -213,20 +209,86 @@ pub fn preflight(
              requires of a command",
         );
     }
-    if !info.imports_only_wasi_p1() {
-        let missing = unprovided_imports_given(info, config.host_functions());
-        if !missing.is_empty() {
-            return Err(Error::MissingImports {
-                backend,
-                imports: missing,
-            });
-        }
-    }
+    check_imports(backend, info, config)?;
     match config.limits().max_memory_bytes {
         Some(cap) if module.info().initial_memory_bytes() > cap => {
             Ok(Some(Outcome::new(Termination::MemoryLimit)))
         }
         _ => Ok(None),
+    }
+}
+
+/// [`Error::MissingImports`] when anything `info` imports is neither a WASI preview-1 function
+/// nor one of `config`'s host functions (of the signature imported).
+fn check_imports(
+    backend: &'static str,
+    info: &ModuleInfo,
+    config: &RunConfig,
+) -> Result<(), Error> {
+    if info.imports_only_wasi_p1() {
+        return Ok(());
+    }
+    let missing = unprovided_imports_given(info, config.host_functions());
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::MissingImports {
+            backend,
+            imports: missing,
+        })
+    }
+}
+
+/// The checks before [`Backend::instantiate`](crate::Backend::instantiate): the backend
+/// declares [`Capability::Instances`]; the module is a core module (a component's exports are
+/// its world's, not core functions); the configuration is within the backend's capabilities
+/// and grants no network; every import is provided; the initial memory fits the memory limit
+/// ([`Error::Instantiation`] when not). Unlike [`preflight`], neither `_start` nor a `memory`
+/// export is asked for: a reactor or a plugin has its own exports.
+///
+/// ```
+/// use wasiport::{preflight::preflight_instance, Backend, Error, RunConfig};
+/// let backend = wasiport_wasmi::Wasmi::new()?;
+/// let module = backend.compile(&wat::parse_str(r#"(module (memory 4) (func (export "f")))"#)?)?;
+/// preflight_instance("wasmi", backend.capabilities(), &module, &RunConfig::default())?;
+/// let capped = RunConfig::builder().max_memory_bytes(65536).build()?;
+/// let refused = preflight_instance("wasmi", backend.capabilities(), &module, &capped);
+/// assert!(matches!(refused, Err(Error::Instantiation { .. })));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn preflight_instance(
+    backend: &'static str,
+    capabilities: &Capabilities,
+    module: &CompiledModule,
+    config: &RunConfig,
+) -> Result<(), Error> {
+    require(backend, capabilities, Capability::Instances)?;
+    let info = module.info();
+    if info.is_component() {
+        return Err(Error::InvalidModule {
+            backend,
+            message: "a component's exports are its world's functions, not core ones: \
+                      instances are of core modules"
+                .into(),
+        });
+    }
+    config.check_supported(backend, capabilities)?;
+    if config.network() != crate::Network::None {
+        return Err(Error::InvalidConfig(format!(
+            "{backend}: a network grant is for a component's wasi:sockets; a core module \
+             opens no sockets (preopen one instead)"
+        )));
+    }
+    check_imports(backend, info, config)?;
+    match config.limits().max_memory_bytes {
+        Some(cap) if info.initial_memory_bytes() > cap => Err(Error::Instantiation {
+            backend,
+            message: format!(
+                "its initial memory of {} bytes is over the memory limit of {cap}",
+                info.initial_memory_bytes()
+            ),
+        }),
+        _ => Ok(()),
     }
 }
 
@@ -279,4 +341,17 @@ pub fn unprovided_imports_given(info: &ModuleInfo, host: &[HostFunction]) -> Vec
             },
         )
         .collect()
+}
+
+/// [`Error::Unsupported`] of `feature` unless `capabilities` has it.
+fn require(
+    backend: &'static str,
+    capabilities: &Capabilities,
+    feature: Capability,
+) -> Result<(), Error> {
+    if capabilities.contains(feature) {
+        Ok(())
+    } else {
+        Err(Error::Unsupported { backend, feature })
+    }
 }

@@ -64,6 +64,7 @@ impl Target {
                         | Capability::HostFunctions
                         | Capability::PreopenedSockets
                         | Capability::SerializedModules
+                        | Capability::Instances
                 )
             })
             .collect();
@@ -188,6 +189,22 @@ impl Backend for Target {
             Way::Portable => Err(Error::Unsupported {
                 backend: self.name,
                 feature: Capability::HttpService,
+            }),
+        }
+    }
+
+    fn instantiate(
+        &self,
+        module: &CompiledModule,
+        config: &RunConfig,
+    ) -> Result<wasiport::Instance, Error> {
+        match self.way {
+            Way::Portable => self
+                .inner
+                .instantiate(module, &config.clone().with_wasi(WasiImpl::Portable)?),
+            Way::AsComponent => Err(Error::Unsupported {
+                backend: self.name,
+                feature: Capability::Instances,
             }),
         }
     }

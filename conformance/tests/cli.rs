@@ -595,3 +595,115 @@ fn serve_refuses_what_it_cannot_serve_with_one_line_and_its_own_exit_code() {
     let taken = busy.local_addr().unwrap().to_string();
     assert_one_line_failure(&wasiport(&["serve", "--addr", &taken, module]), 71, &taken);
 }
+
+/// The targets that instantiate modules (`call`).
+fn instance_targets() -> Vec<String> {
+    backends::select("all")
+        .unwrap()
+        .iter()
+        .filter(|b| b.capabilities().contains(wasiport::Capability::Instances))
+        .map(|b| b.name().to_string())
+        .collect()
+}
+
+#[test]
+fn call_prints_a_functions_results_and_exits_as_run_does() {
+    let module = wat("calculator");
+    let m = module.to_str().unwrap();
+    let targets = instance_targets();
+    assert!(!targets.is_empty());
+    for backend in &targets {
+        let b = backend.as_str();
+        let out = wasiport(&["call", "--backend", b, m, "add", "40", "2"]);
+        assert_eq!(out.status.code(), Some(0), "{b}: {}", stderr(&out));
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "42\n", "{b}");
+        let out = wasiport(&["call", "--backend", b, m, "half", "5"]);
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "2.5\n", "{b}");
+        // The guest's own output goes to ours; nothing is returned.
+        let out = wasiport(&["call", "--backend", b, m, "greet"]);
+        assert_eq!(
+            (
+                out.status.code(),
+                String::from_utf8_lossy(&out.stdout).as_ref()
+            ),
+            (Some(0), "hi\n"),
+            "{b}"
+        );
+        let out = wasiport(&["call", "--backend", b, "--json", m, "div", "7", "0"]);
+        assert_eq!(out.status.code(), Some(134), "{b}: {}", stderr(&out));
+        let v: Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+        assert_eq!(
+            (&v["termination"], &v["trap_kind"], &v["returned"]),
+            (
+                &json!("trap"),
+                &json!("integer_divide_by_zero"),
+                &Value::Null
+            ),
+            "{b}: {v}"
+        );
+        let out = wasiport(&["call", "--backend", b, "--json", m, "div", "-9", "3"]);
+        let v: Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+        assert_eq!(v["returned"], json!(["-3"]), "{b}: {v}");
+    }
+}
+
+#[test]
+fn call_refuses_bad_functions_and_arguments_with_one_line() {
+    let module = wat("calculator");
+    let m = module.to_str().unwrap();
+    let Some(backend) = instance_targets().into_iter().next() else {
+        panic!("no target instantiates modules");
+    };
+    let b = backend.as_str();
+    for (args, code, says) in [
+        (vec!["missing"], 64, "exports no function `missing`"),
+        (vec!["add", "1"], 64, "takes 2 arguments, not 1"),
+        (vec!["add", "1", "x"], 64, "`x` is not an i32"),
+        (vec![], 64, "no FUNCTION"),
+    ] {
+        let mut argv = vec!["call", "--backend", b, m];
+        argv.extend(args);
+        assert_one_line_failure(&wasiport(&argv), code, says);
+    }
+    // A backend without instances says so.
+    if let Some(other) = backends::select("all")
+        .unwrap()
+        .iter()
+        .find(|t| !t.capabilities().contains(wasiport::Capability::Instances))
+    {
+        let out = wasiport(&["call", "--backend", other.name(), m, "add", "1", "2"]);
+        assert_one_line_failure(&out, 69, "does not support instances");
+    }
+}
+
+#[test]
+fn inspect_lists_exports_with_signatures_and_who_can_call_them() {
+    let module = wat("calculator");
+    let out = wasiport(&["inspect", "--json", module.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let v: Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+    assert_eq!(v["kind"], "core module");
+    assert_eq!(
+        v["exported_functions"],
+        json!([
+            "add (i32, i32) -> i32",
+            "div (i32, i32) -> i32",
+            "half (f64) -> f64",
+            "greet () -> ()"
+        ])
+    );
+    assert_eq!(v["exported_memories"], json!(["memory"]));
+    for backend in instance_targets() {
+        assert_eq!(
+            v["backends"][&backend]["can"],
+            json!(["call"]),
+            "{backend}: {v}"
+        );
+    }
+    // A command: every target runs it.
+    let out = wasiport(&["inspect", "--json", wat("hello").to_str().unwrap()]);
+    let v: Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+    assert!(v["backends"]["wasmtime"]["can"]
+        .as_array()
+        .is_some_and(|ways| ways.contains(&json!("run"))));
+}

@@ -118,7 +118,8 @@ impl Node {
         let capabilities: Capabilities = Capability::FOR_MODULES
             .iter()
             .copied()
-            .filter(|c| *c != Capability::SerializedModules)
+            // Instances of a module are not implemented for this backend yet.
+            .filter(|c| !matches!(c, Capability::SerializedModules | Capability::Instances))
             .chain([
                 Capability::Components,
                 Capability::Wasi0_2,

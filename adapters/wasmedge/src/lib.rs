@@ -123,6 +123,8 @@ impl Wasmedge {
                             | Capability::HostFunctions
                             // A listener of the host's does not reach the worker.
                             | Capability::PreopenedSockets
+                            // Not implemented for this backend yet.
+                            | Capability::Instances
                     )
                 })
                 // The AOT library is saved as it is; an interpreted module is only validated,

@@ -128,7 +128,12 @@ impl Wasmer {
             runtime.set_networking_implementation(UnsupportedVirtualNetworking::default());
             Arc::new(runtime)
         };
-        let capabilities = Capability::FOR_MODULES.iter().copied().collect();
+        // All of a module's but instances, which are not implemented for this backend yet.
+        let capabilities = Capability::FOR_MODULES
+            .iter()
+            .copied()
+            .filter(|c| *c != Capability::Instances)
+            .collect();
         Ok(Wasmer {
             id: BackendId::new(NAME),
             tokio,

@@ -14,6 +14,8 @@
 #![warn(missing_docs)]
 
 mod host;
+mod instance;
+mod meter;
 mod readonly;
 mod stdio;
 mod termination;
@@ -25,13 +27,15 @@ use wasi_common::sync::{ambient_authority, Dir, WasiCtxBuilder};
 use wasi_common::WasiCtx;
 use wasiport::output::OutputStreams;
 use wasiport::portable::host_functions;
-use wasiport::preflight::preflight;
+use wasiport::preflight::{preflight, preflight_instance};
 use wasiport::{
-    Backend, BackendId, Capabilities, Capability, CompiledModule, Error, Outcome, RunConfig, Stdin,
-    Termination, WasiImpl,
+    Backend, BackendId, CallLimits, Capabilities, Capability, CompiledModule, Error, Instance,
+    Outcome, RunConfig, Stdin, Termination, WasiImpl,
 };
-use wasmi::{Engine, Linker, Module, Store, StoreLimits, StoreLimitsBuilder, TypedResumableCall};
+use wasmi::{Engine, Linker, Module, Store, StoreLimits, StoreLimitsBuilder};
 
+use crate::instance::WasmiInstance;
+use crate::meter::Meter;
 use crate::readonly::ReadOnlyDir;
 use crate::stdio::SinkFile;
 use crate::termination::classify;
@@ -40,10 +44,6 @@ use crate::termination::classify;
 pub const NAME: &str = "wasmi";
 /// The wasmi version this crate is built against (checked against Cargo.lock by a test).
 pub const RUNTIME_VERSION: &str = "2.0.0";
-
-/// Fuel granted at a time when a timeout is set: between two grants the deadline is checked.
-/// Roughly a millisecond of interpretation.
-const FUEL_SLICE: u64 = 1_000_000;
 
 /// Runs modules on the wasmi interpreter.
 ///
@@ -172,60 +172,17 @@ impl Backend for Wasmi {
             return Ok(outcome);
         }
         let streams = OutputStreams::new(config);
-        let wasi = config.wasi_for(&self.capabilities);
-        let functions = host_functions(config, wasi, &streams)?;
-        let mut limits = StoreLimitsBuilder::new();
-        if let Some(bytes) = config.limits().max_memory_bytes {
-            limits = limits.memory_size(usize::try_from(bytes).unwrap_or(usize::MAX));
-        }
-        let state = State {
-            wasi: match wasi {
-                WasiImpl::Native => self.wasi_ctx(config, &streams)?,
-                // Never called: the portable WASI's functions take the linker's WASI names.
-                WasiImpl::Portable => WasiCtxBuilder::new().build(),
-            },
-            limits: limits.build(),
-        };
-        let mut store = Store::new(&self.engine, state);
-        if config.limits().max_memory_bytes.is_some() {
-            // Asked on every memory creation and growth: only when there is a cap to enforce.
-            store.limiter(|s| &mut s.limits);
-        }
-
-        let budget = config.limits().fuel.unwrap_or(u64::MAX);
-        let timeout = config.limits().timeout;
-        let slice = if timeout.is_some() {
-            FUEL_SLICE.min(budget)
-        } else {
-            budget
-        };
-        // Fuel handed to the store so far; consumed = granted - what the store has left.
-        let mut granted = slice;
-        store.set_fuel(slice).map_err(internal)?;
-
+        let (mut store, linker) = self.store(config, &streams)?;
         let started = Instant::now();
-        let deadline = timeout.map(|t| started + t);
-        // Host functions (the portable WASI's among them) are the run's own: they go into a
-        // copy of the shared linker.
-        let base = match wasi {
-            WasiImpl::Native => &self.linker,
-            WasiImpl::Portable => &self.bare_linker,
-        };
-        let with_host_functions;
-        let linker = if functions.is_empty() {
-            base
-        } else {
-            let mut linker = base.clone();
-            host::define(&mut linker, &functions).map_err(internal)?;
-            with_host_functions = linker;
-            &with_host_functions
-        };
+        // The start function, if any, runs on the first slice of the run's fuel.
+        let mut meter = Meter::start(&mut store, call_limits(config))?;
         let start = linker
             .instantiate_and_start(&mut store, module)
             .map_err(|e| (e, true))
             .and_then(|instance| {
                 instance
                     .get_typed_func::<(), ()>(&store, "_start")
+                    .map(|start| *start.func())
                     .map_err(|e| (e, false))
             });
         let termination = match start {
@@ -236,41 +193,94 @@ impl Backend for Wasmi {
                     message: error.to_string(),
                 })
             }
-            // Without a deadline the whole budget is granted at once: a plain call, which
-            // ends in an out-of-fuel trap when it runs out.
-            Ok(start) if deadline.is_none() => match start.call(&mut store, ()) {
-                Ok(()) => Termination::Exited(0),
-                Err(error) => classify(&error),
-            },
-            Ok(start) => {
-                let mut call = start.call_resumable(&mut store, ());
-                loop {
-                    match call {
-                        Ok(TypedResumableCall::Finished(())) => break Termination::Exited(0),
-                        Ok(TypedResumableCall::HostTrap(host)) => {
-                            break classify(host.host_error())
-                        }
-                        Ok(TypedResumableCall::OutOfFuel(paused)) => {
-                            let consumed = granted - store.get_fuel().map_err(internal)?;
-                            let left = budget - consumed;
-                            if left < paused.required_fuel() {
-                                break Termination::OutOfFuel;
-                            }
-                            if deadline.is_some_and(|d| Instant::now() >= d) {
-                                break Termination::Timeout;
-                            }
-                            let grant = slice.min(left).max(paused.required_fuel());
-                            store.set_fuel(grant).map_err(internal)?;
-                            granted = consumed + grant;
-                            call = paused.resume(&mut store);
-                        }
-                        Err(error) => break classify(&error),
-                    }
-                }
-            }
+            Ok(start) => meter
+                .call(&mut store, start, &[], &mut [])?
+                .unwrap_or(Termination::Exited(0)),
         };
         let elapsed = started.elapsed();
-        let consumed = granted - store.get_fuel().map_err(internal)?;
+        let consumed = meter.consumed(&store)?;
         Ok(streams.outcome(termination, elapsed, Some(consumed)))
+    }
+
+    fn instantiate(
+        &self,
+        compiled: &CompiledModule,
+        config: &RunConfig,
+    ) -> Result<Instance, Error> {
+        let module: &Module = compiled.native(self.id)?;
+        preflight_instance(NAME, &self.capabilities, compiled, config)?;
+        let streams = OutputStreams::new(config);
+        let (mut store, linker) = self.store(config, &streams)?;
+        let failed = |message: String| Error::Instantiation {
+            backend: NAME,
+            message,
+        };
+        // The start function and `_initialize` get the fuel and time of one call.
+        let mut meter = Meter::start(&mut store, call_limits(config))?;
+        let instance = linker
+            .instantiate_and_start(&mut store, module)
+            .map_err(|e| failed(e.to_string()))?;
+        if let Some(initialize) = instance.get_func(&store, "_initialize") {
+            if let Some(ended) = meter.call(&mut store, initialize, &[], &mut [])? {
+                return Err(failed(format!("its `_initialize` ended: {ended}")));
+            }
+        }
+        Ok(Instance::new(
+            compiled,
+            config,
+            streams,
+            Box::new(WasmiInstance { store, instance }),
+        ))
+    }
+}
+
+/// A run's fuel and timeout, as the limits of its one call.
+fn call_limits(config: &RunConfig) -> CallLimits {
+    CallLimits {
+        fuel: config.limits().fuel,
+        timeout: config.limits().timeout,
+    }
+}
+
+impl Wasmi {
+    /// A store for a run or an instance of `config`, its WASI writing to `streams`, and the
+    /// linker with the run's host functions (the portable WASI's among them).
+    fn store(
+        &self,
+        config: &RunConfig,
+        streams: &OutputStreams,
+    ) -> Result<(Store<State>, std::borrow::Cow<'_, Linker<State>>), Error> {
+        let wasi = config.wasi_for(&self.capabilities);
+        let functions = host_functions(config, wasi, streams)?;
+        let mut limits = StoreLimitsBuilder::new();
+        if let Some(bytes) = config.limits().max_memory_bytes {
+            limits = limits.memory_size(usize::try_from(bytes).unwrap_or(usize::MAX));
+        }
+        let state = State {
+            wasi: match wasi {
+                WasiImpl::Native => self.wasi_ctx(config, streams)?,
+                // Never called: the portable WASI's functions take the linker's WASI names.
+                WasiImpl::Portable => WasiCtxBuilder::new().build(),
+            },
+            limits: limits.build(),
+        };
+        let mut store = Store::new(&self.engine, state);
+        if config.limits().max_memory_bytes.is_some() {
+            // Asked on every memory creation and growth: only when there is a cap to enforce.
+            store.limiter(|s| &mut s.limits);
+        }
+        // Host functions are the run's own: they go into a copy of the shared linker.
+        let base = match wasi {
+            WasiImpl::Native => &self.linker,
+            WasiImpl::Portable => &self.bare_linker,
+        };
+        let linker = if functions.is_empty() {
+            std::borrow::Cow::Borrowed(base)
+        } else {
+            let mut linker = base.clone();
+            host::define(&mut linker, &functions).map_err(internal)?;
+            std::borrow::Cow::Owned(linker)
+        };
+        Ok((store, linker))
     }
 }

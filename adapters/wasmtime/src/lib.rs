@@ -183,6 +183,8 @@ impl Wasmtime {
             capabilities: Capability::FOR_MODULES
                 .iter()
                 .copied()
+                // Not implemented for this backend yet.
+                .filter(|c| *c != Capability::Instances)
                 .chain([
                     Capability::Components,
                     Capability::Wasi0_2,

@@ -1,7 +1,9 @@
 //! Argument parsing and the exit codes of the `wasiport` command line.
 
 mod backends;
+mod call;
 mod conformance;
+mod inspect;
 mod report;
 mod run;
 mod serve;
@@ -62,7 +64,8 @@ impl From<wasiport::Error> for Failure {
     fn from(e: wasiport::Error) -> Self {
         use wasiport::Error as E;
         let code = match &e {
-            E::InvalidModule { .. } => exit::DATA,
+            E::InvalidModule { .. } | E::Instantiation { .. } => exit::DATA,
+            E::NoSuchExport { .. } | E::ArgumentMismatch { .. } => exit::USAGE,
             E::MissingImports { .. } | E::Unsupported { .. } => exit::UNAVAILABLE,
             E::Io { .. } => exit::NO_INPUT,
             E::InvalidConfig(_) => exit::USAGE,
@@ -86,7 +89,8 @@ impl From<wasiport_conformance::backends::LookupError> for Failure {
     name = "wasiport",
     version,
     about = "Run WASI programs on any WebAssembly runtime, and compare them",
-    after_help = "Exit codes: the guest's own exit code for `run` without --json; 64 bad flag value, \
+    after_help = "Exit codes: the guest's own exit code for `run` without --json (`call`: 0 when \
+the function returned); 64 bad flag value (`call`: no such function, arguments of other types), \
 65 invalid module or suite, 66 missing input, 69 unsupported by the backend, 70 runtime failure, \
 73 cannot write output, 123 memory limit, 124 timeout, 125 out of fuel, 134 trap; 1 when \
 `--backend all` finds differences or `conformance` an unexpected result."
@@ -100,6 +104,12 @@ struct Cli {
 enum Command {
     /// Run a WASI command module (binary .wasm or text .wat).
     Run(run::RunArgs),
+    /// Instantiate a module and call one exported function: wasiport call [flags] MODULE
+    /// FUNCTION [ARGS...]; its results are printed on one line.
+    Call(call::CallArgs),
+    /// Say what a module is (imports, exports and their signatures) and which backends can
+    /// run it (`run`) or instantiate it (`call`).
+    Inspect(inspect::InspectArgs),
     /// Serve HTTP with a component's wasi:http handler (wasi:http/proxy or
     /// wasi:http/service), an instance per request, until SIGINT or SIGTERM.
     Serve(serve::ServeArgs),
@@ -155,6 +165,8 @@ pub(crate) fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Run(args) => run::run(args),
+        Command::Call(args) => call::call(args),
+        Command::Inspect(args) => inspect::inspect(args),
         Command::Serve(args) => serve::serve(args),
         Command::Backends(args) => backends::backends(args),
         Command::Conformance(args) => conformance::conformance(args),

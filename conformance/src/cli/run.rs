@@ -49,7 +49,7 @@ pub(crate) struct RunArgs {
     trace: bool,
     /// Capture stdout and stderr and print one JSON object describing the outcome.
     #[arg(long)]
-    json: bool,
+    pub(super) json: bool,
     /// Wrap a preview-1 module into a WASI 0.2 command component (the preview-1 adapter)
     /// and run that: a component host's WASI 0.2 under a preview-1 program.
     #[arg(long)]
@@ -58,9 +58,9 @@ pub(crate) struct RunArgs {
     pub(super) cache: super::CacheArgs,
     /// The module: binary WebAssembly or the text format.
     pub(super) module: PathBuf,
-    /// Arguments passed to the guest.
+    /// Arguments passed to the guest (for `call`: the function, then its arguments).
     #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-    args: Vec<String>,
+    pub(super) args: Vec<String>,
 }
 
 /// Parses `HOST[::GUEST][:ro|:rw]`.
@@ -92,9 +92,18 @@ fn read_input(path: &PathBuf) -> Result<Vec<u8>, Failure> {
 }
 
 pub(super) fn config(args: &RunArgs, capture: bool) -> Result<RunConfig, Failure> {
+    config_with_args(args, &args.args, capture)
+}
+
+/// [`config`] with `guest_args` after the program name instead of the trailing arguments.
+pub(super) fn config_with_args(
+    args: &RunArgs,
+    guest_args: &[String],
+    capture: bool,
+) -> Result<RunConfig, Failure> {
     let mut b = RunConfig::builder()
         .program_name(args.module.display().to_string())
-        .args(args.args.iter().cloned());
+        .args(guest_args.iter().cloned());
     for e in &args.envs {
         let (k, v) = e.split_once('=').ok_or_else(|| {
             Failure::new(exit::USAGE, format!("bad --env `{e}`: expected KEY=VALUE"))
@@ -166,9 +175,14 @@ fn run_on(
 
 /// The process exit code for an outcome: the guest's own, or one of ours for other endings.
 fn exit_code(outcome: &Outcome) -> u8 {
-    match outcome.termination {
+    termination_exit_code(&outcome.termination)
+}
+
+/// The process exit code for a guest's ending: its own code, or one of ours.
+pub(super) fn termination_exit_code(termination: &Termination) -> u8 {
+    match termination {
         // Exit codes are truncated to a byte, as a POSIX shell would see them.
-        Termination::Exited(code) => code as u8,
+        Termination::Exited(code) => *code as u8,
         Termination::Trap(_) => exit::TRAP,
         Termination::Timeout => exit::TIMEOUT,
         Termination::OutOfFuel => exit::OUT_OF_FUEL,
