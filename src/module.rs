@@ -182,7 +182,9 @@ impl ModuleInfo {
             component: None,
         };
         if wasmparser::Parser::is_component(wasm) {
-            info.component = Some(parse_component(wasm)?);
+            let (component, memory) = parse_component(wasm)?;
+            info.component = Some(component);
+            info.initial_memory_bytes = memory;
             info.imports_only_wasi_p1 = false;
             return Ok(info);
         }
@@ -192,10 +194,7 @@ impl ModuleInfo {
         let mut functions: Vec<u32> = Vec::new();
         let mut exports: Vec<(String, u32)> = Vec::new();
         let add_memory = |info: &mut ModuleInfo, ty: wasmparser::MemoryType| {
-            let page = 1u64 << ty.page_size_log2.unwrap_or(16);
-            info.initial_memory_bytes = info
-                .initial_memory_bytes
-                .saturating_add(ty.initial.saturating_mul(page));
+            info.initial_memory_bytes = info.initial_memory_bytes.saturating_add(memory_bytes(ty));
         };
         let signature = |types: &[Option<Signature>], index: u32| {
             types
@@ -327,7 +326,18 @@ impl ModuleInfo {
         self.memory_exports.iter().any(|e| e == name)
     }
 
-    /// The sum of the initial sizes of all linear memories, defined or imported, in bytes.
+    /// The sum of the initial sizes of all linear memories, defined or imported, in bytes. For a
+    /// component, the sum of those its core modules define (each core module instantiated once,
+    /// as a command's are), which a memory cap must admit for the component to start.
+    ///
+    /// ```
+    /// let component = wat::parse_str(r#"(component
+    ///     (core module $a (memory 3))
+    ///     (core module $b (import "a" "m" (memory 1)) (memory 2)))"#)?;
+    /// let info = wasiport::ModuleInfo::parse(&component)?;
+    /// assert_eq!(info.initial_memory_bytes(), 5 * 65536);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn initial_memory_bytes(&self) -> u64 {
         self.initial_memory_bytes
     }
@@ -345,9 +355,18 @@ impl ModuleInfo {
 
 /// A component's top-level import and export names (those of the modules and components nested
 /// in it are skipped).
-fn parse_component(wasm: &[u8]) -> Result<ComponentInfo, String> {
+/// A memory's initial size in bytes.
+fn memory_bytes(ty: wasmparser::MemoryType) -> u64 {
+    ty.initial
+        .saturating_mul(1u64 << ty.page_size_log2.unwrap_or(16))
+}
+
+/// A component's top-level imports and exports, and the initial size of the memories its core
+/// modules define, in bytes.
+fn parse_component(wasm: &[u8]) -> Result<(ComponentInfo, u64), String> {
     use wasmparser::{Parser, Payload};
     let (mut imports, mut exports) = (Vec::new(), Vec::new());
+    let mut memory = 0u64;
     // Each nested module or component opens with a `Version` and closes with an `End`.
     let mut depth = 0usize;
     for payload in Parser::new(0).parse_all(wasm) {
@@ -364,8 +383,14 @@ fn parse_component(wasm: &[u8]) -> Result<ComponentInfo, String> {
                     exports.push(export.map_err(|e| e.to_string())?.name.0.to_string());
                 }
             }
+            // Only a core module has memories of its own.
+            Payload::MemorySection(reader) => {
+                for ty in reader {
+                    memory = memory.saturating_add(memory_bytes(ty.map_err(|e| e.to_string())?));
+                }
+            }
             _ => {}
         }
     }
-    Ok(ComponentInfo::new(imports, exports))
+    Ok((ComponentInfo::new(imports, exports), memory))
 }

@@ -50,6 +50,7 @@ pub fn module_info(
 fn preflight_component(
     backend: &'static str,
     capabilities: &Capabilities,
+    info: &ModuleInfo,
     component: &ComponentInfo,
     config: &RunConfig,
 ) -> Result<Option<Outcome>, Error> {
@@ -65,7 +66,18 @@ fn preflight_component(
             ),
         });
     }
-    Ok(None)
+    Ok(memory_over_the_cap(info, config))
+}
+
+/// [`Termination::MemoryLimit`] when the memory `info`'s module (or component) starts with is
+/// already over `config`'s cap.
+fn memory_over_the_cap(info: &ModuleInfo, config: &RunConfig) -> Option<Outcome> {
+    match config.limits().max_memory_bytes {
+        Some(cap) if info.initial_memory_bytes() > cap => {
+            Some(Outcome::new(Termination::MemoryLimit))
+        }
+        _ => None,
+    }
 }
 
 /// The configuration of a component's run is within `capabilities`, with what the component
@@ -154,8 +166,8 @@ pub fn preflight_http_handler(
 /// the backend's capabilities; the module is a WASI command (exports `_start` as `() -> ()` and
 /// a memory named `memory`); it imports nothing but WASI preview-1 functions with their
 /// specification's signatures; and its initial memory fits the memory limit. For a component:
-/// the configuration within the backend's capabilities for that component, and the component a
-/// `wasi:cli/command`.
+/// the configuration within the backend's capabilities for that component, the component a
+/// `wasi:cli/command`, and the memories its core modules define within the memory limit.
 ///
 /// Returns `Some(outcome)` when the run ends before it starts
 /// ([`Termination::MemoryLimit`]).
@@ -177,7 +189,7 @@ pub fn preflight(
 ) -> Result<Option<Outcome>, Error> {
     let info = module.info();
     if let Some(component) = info.component() {
-        return preflight_component(backend, capabilities, component, config);
+        return preflight_component(backend, capabilities, info, component, config);
     }
     config.check_supported(backend, capabilities)?;
     if config.network() != crate::Network::None {
@@ -210,12 +222,7 @@ pub fn preflight(
         );
     }
     check_imports(backend, info, config)?;
-    match config.limits().max_memory_bytes {
-        Some(cap) if module.info().initial_memory_bytes() > cap => {
-            Ok(Some(Outcome::new(Termination::MemoryLimit)))
-        }
-        _ => Ok(None),
-    }
+    Ok(memory_over_the_cap(info, config))
 }
 
 /// [`Error::MissingImports`] when anything `info` imports is neither a WASI preview-1 function

@@ -1488,25 +1488,61 @@ fn refuses_the_settings_only_a_core_module_takes(backend: &dyn Backend) {
 }
 
 #[test]
-fn a_component_on_node_refuses_fuel_and_a_memory_cap_as_unsupported() {
-    // jco instantiates a component's core modules: node meters and caps modules only, and says
-    // so in its component capabilities.
-    let backend = common::backend("node");
-    let component = backend.compile(probe_p2()).unwrap();
-    for (config, feature) in [
-        (RunConfig::builder().fuel(1_000_000), Capability::Fuel),
-        (
-            RunConfig::builder().max_memory_bytes(1 << 24),
-            Capability::MemoryLimit,
-        ),
-    ] {
-        assert!(backend.capabilities().contains(feature));
-        assert!(!backend.component_capabilities().contains(feature));
-        let refused = backend.run(&component, &config.build().unwrap());
-        assert!(
-            matches!(&refused, Err(Error::Unsupported { feature: f, .. }) if *f == feature),
-            "{refused:?}"
+fn a_component_runs_on_one_fuel_budget_on_every_component_host() {
+    // wasmtime counts a component's fuel itself; node and chromium run jco's core modules
+    // metered with one counter they all import (wasiport::rewrite::meter_sharing), so the
+    // budget is the run's, not each core module's: the preview-1 adapter's code counts too.
+    let hosts: Vec<_> = common::engines()
+        .into_iter()
+        .filter(|b| b.capabilities().contains(Capability::Components))
+        .collect();
+    assert!(
+        hosts.len() >= 3,
+        "wasmtime, node and chromium run components"
+    );
+    for backend in hosts {
+        let name = backend.name();
+        assert!(backend.component_capabilities().contains(Capability::Fuel));
+        let component = backend.compile(probe_p2()).unwrap();
+        let run = |args: &'static [&'static str], fuel: u64| {
+            let config = probe_args(args).fuel(fuel).build().unwrap();
+            backend.run(&component, &config).unwrap()
+        };
+        let (small, large) = (
+            run(&["flood", "10"], 1 << 40),
+            run(&["alloc", "8"], 1 << 40),
         );
+        assert!(small.success() && large.success(), "{name}");
+        let (s, l) = (small.fuel_consumed.unwrap(), large.fuel_consumed.unwrap());
+        assert!(s > 0 && l > s, "{name}: {s} vs {l}");
+        // The same run again costs the same; a budget a little short runs out.
+        assert_eq!(
+            run(&["flood", "10"], 1 << 40).fuel_consumed,
+            Some(s),
+            "{name}"
+        );
+        let short = run(&["flood", "10"], s - s / 100);
+        assert_eq!(short.termination, Termination::OutOfFuel, "{name}");
+    }
+}
+
+#[test]
+fn a_component_on_a_v8_backend_counts_its_adapter_code_too() {
+    // The same preview-1 program as a module and wrapped as a component: the component runs
+    // the preview-1 adapter's core module as well, on the same budget, so it costs more.
+    for name in ["node", "chromium"] {
+        let backend = common::backend(name);
+        let module = backend.compile(probe()).unwrap();
+        let wrapped = wasiport::rewrite::preview1_to_component(probe()).unwrap();
+        let component = backend.compile(&wrapped).unwrap();
+        let config = probe_args(&["flood", "10"]).fuel(1 << 40).build().unwrap();
+        let (m, c) = (
+            backend.run(&module, &config).unwrap(),
+            backend.run(&component, &config).unwrap(),
+        );
+        assert_eq!(m.stdout, c.stdout, "{name}");
+        let (m, c) = (m.fuel_consumed.unwrap(), c.fuel_consumed.unwrap());
+        assert!(c > m, "{name}: component {c}, module {m}");
     }
 }
 

@@ -247,3 +247,78 @@ fn refuelling_renumbers_calls_tables_and_exports_past_the_new_import() {
         .unwrap();
     assert_eq!(run.call(&mut store, ()).unwrap(), 214);
 }
+
+#[test]
+fn modules_metered_with_a_shared_counter_draw_on_one_budget() {
+    // Two modules of one run (as a component's core modules are): the second calls the first's
+    // export and has a global of its own, which the imported counter moves one index on. Each
+    // charges the one counter the host gives both; nothing of its own is exported.
+    use wasiport::rewrite::{meter_sharing, FUEL_IMPORT};
+    use wasmtime::{Engine, Global, GlobalType, Linker, Module, Mutability, Store, Val, ValType};
+    let callee = wat::parse_str(
+        r#"(module (import "env" "base" (global $base i32))
+             (func (export "count") (param $n i32) (result i32) (local $i i32)
+               (loop $l
+                 (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                 (br_if $l (i32.lt_s (local.get $i) (local.get $n))))
+               (i32.add (global.get $base) (local.get $i))))"#,
+    )
+    .unwrap();
+    let caller = wat::parse_str(
+        r#"(module (import "callee" "count" (func $count (param i32) (result i32)))
+             (global $calls (mut i32) (i32.const 0))
+             (func (export "run") (param i32) (result i32)
+               (global.set $calls (i32.add (global.get $calls) (i32.const 1)))
+               (i32.add (global.get $calls) (call $count (local.get 0)))))"#,
+    )
+    .unwrap();
+    let (callee, caller) = (
+        meter_sharing(&callee).unwrap(),
+        meter_sharing(&caller).unwrap(),
+    );
+    let engine = Engine::default();
+    let run = |n: i32, budget: i64| -> (Option<i32>, i64) {
+        let mut store = Store::new(&engine, ());
+        let counter = Global::new(
+            &mut store,
+            GlobalType::new(ValType::I64, Mutability::Var),
+            Val::I64(budget),
+        )
+        .unwrap();
+        let base = Global::new(
+            &mut store,
+            GlobalType::new(ValType::I32, Mutability::Const),
+            Val::I32(100),
+        )
+        .unwrap();
+        let mut linker = Linker::new(&engine);
+        let (m, name) = FUEL_IMPORT;
+        linker.define(&store, m, name, counter).unwrap();
+        linker.define(&store, "env", "base", base).unwrap();
+        let first = linker
+            .instantiate(&mut store, &Module::new(&engine, &callee).unwrap())
+            .unwrap();
+        linker.instance(&mut store, "callee", first).unwrap();
+        let second = linker
+            .instantiate(&mut store, &Module::new(&engine, &caller).unwrap())
+            .unwrap();
+        let f = second
+            .get_typed_func::<i32, i32>(&mut store, "run")
+            .unwrap();
+        let result = f.call(&mut store, n).ok();
+        (result, counter.get(&mut store).unwrap_i64())
+    };
+    let budget = 1 << 40;
+    let (result, left) = run(10, budget);
+    // The imported `base` and the caller's own `calls` are read where they were.
+    assert_eq!(result, Some(100 + 10 + 1));
+    let used = budget - left;
+    // Both modules charged the one counter: each loop iteration (8 instructions) on top.
+    let (_, left_11) = run(11, budget);
+    assert_eq!(budget - left_11 - used, 8);
+    // The budget is the run's: exactly enough finishes, one less runs out in whichever module.
+    assert_eq!(run(10, used).0, Some(111));
+    let (short, below) = run(10, used - 1);
+    assert_eq!(short, None);
+    assert!(below < 0, "{below}");
+}

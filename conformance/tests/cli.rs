@@ -197,11 +197,14 @@ fn backends_lists_each_backend_with_version_and_capabilities() {
         .chain(backends::NOT_BUILT.iter().map(|(name, _)| *name))
         .collect();
     assert_eq!(names, built);
-    // A component's run on node gets no fuel and no memory cap: the JSON says so.
+    // A component's run on node has fuel and a memory cap, but no host functions (those are
+    // a core module's imports): the JSON says so.
     let node = v.as_array().unwrap().iter().find(|b| b["name"] == "node");
     if let Some(node) = node.filter(|b| b["available"] == true) {
         let component = strings(&node["component_capabilities"]);
-        assert!(component.contains(&"components") && !component.contains(&"fuel"));
+        assert!(component.contains(&"components") && component.contains(&"fuel"));
+        assert!(component.contains(&"memory-limit") && !component.contains(&"host-functions"));
+        assert!(strings(&node["capabilities"]).contains(&"host-functions"));
     }
     for b in v.as_array().unwrap().iter().filter(|b| b["built"] == true) {
         let caps = strings(&b["capabilities"]);

@@ -20,6 +20,11 @@ pub const FUEL_GLOBAL: &str = "wasiport:fuel";
 /// least zero), or trapping to end the run.
 pub const REFUEL_IMPORT: (&str, &str) = ("wasiport", "refuel");
 
+/// The import a module metered by [`meter_sharing`] counts in: a mutable `i64` global that
+/// several modules of one run (a component's core modules, which a JavaScript host instantiates
+/// one by one) import together, so that they draw on one budget.
+pub const FUEL_IMPORT: (&str, &str) = ("wasiport", "fuel");
+
 /// What a metered module does once its counter in [`FUEL_GLOBAL`] is below zero.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Metering {
@@ -59,7 +64,40 @@ pub enum Metering {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn meter(wasm: &[u8], metering: Metering) -> Result<Vec<u8>, String> {
+    meter_with(wasm, metering, false)
+}
+
+/// `wasm` metered as [`meter`] meters it with [`Metering::Trap`], but counting in a global it
+/// imports as [`FUEL_IMPORT`] instead of one of its own: every module of a run that imports the
+/// same global draws on one budget, and the host sets and reads that one global. (A component's
+/// core modules, which jco's glue instantiates one by one, are metered this way.) The counter is
+/// imported after the module's other imports, so every global the module defines is one index
+/// further on.
+///
+/// ```
+/// use wasiport::rewrite::{meter_sharing, FUEL_IMPORT};
+/// let wasm = wat::parse_str(r#"(module
+///     (global $g (mut i32) (i32.const 0))
+///     (func (export "bump") (global.set $g (i32.add (global.get $g) (i32.const 1)))))"#)?;
+/// let printed = wasmprinter::print_bytes(meter_sharing(&wasm)?)?;
+/// let (module, name) = FUEL_IMPORT;
+/// assert!(printed.contains(&format!(r#"(import "{module}" "{name}" (global (;0;) (mut i64)))"#)), "{printed}");
+/// // The module's own global moved to index 1, and its code follows it; nothing is exported
+/// // but what was.
+/// assert!(printed.contains("(global $g (;1;) (mut i32)"), "{printed}");
+/// assert!(printed.contains("global.set $g") && !printed.contains("global.set 1"), "{printed}");
+/// assert!(!printed.contains("wasiport:fuel"), "{printed}");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn meter_sharing(wasm: &[u8]) -> Result<Vec<u8>, String> {
+    meter_with(wasm, Metering::Trap, true)
+}
+
+/// [`meter`], counting in a global of the module's own (exported as [`FUEL_GLOBAL`]) or, when
+/// `shared`, in one imported as [`FUEL_IMPORT`].
+fn meter_with(wasm: &[u8], metering: Metering, shared: bool) -> Result<Vec<u8>, String> {
     let mut globals = 0;
+    let mut imported_globals = 0;
     let mut types = 0;
     let mut imported_functions = 0;
     for payload in Parser::new(0).parse_all(wasm) {
@@ -73,14 +111,18 @@ pub fn meter(wasm: &[u8], metering: Metering) -> Result<Vec<u8>, String> {
                 for import in reader {
                     let import = import.map_err(|e| e.to_string())?;
                     if (import.module, import.name) == REFUEL_IMPORT && metering == Metering::Refuel
+                        || (import.module, import.name) == FUEL_IMPORT && shared
                     {
                         return Err(format!(
                             "the module already imports `{}` `{}`",
-                            REFUEL_IMPORT.0, REFUEL_IMPORT.1
+                            import.module, import.name
                         ));
                     }
                     match import.ty {
-                        TypeRef::Global(_) => globals += 1,
+                        TypeRef::Global(_) => {
+                            globals += 1;
+                            imported_globals += 1;
+                        }
                         TypeRef::Func(_) => imported_functions += 1,
                         _ => {}
                     }
@@ -104,10 +146,14 @@ pub fn meter(wasm: &[u8], metering: Metering) -> Result<Vec<u8>, String> {
         added_import: false,
     });
     let mut meter = Meter {
-        fuel: globals,
+        // An imported counter comes after the module's imported globals (and before those it
+        // defines); its own, after every global.
+        fuel: if shared { imported_globals } else { globals },
+        shared,
         refuel,
         added_global: false,
         added_export: false,
+        added_import: false,
     };
     let mut module = Module::new();
     meter
@@ -139,8 +185,12 @@ impl Refuel {
 }
 
 struct Meter {
-    /// The counter's global index: after every global the module has.
+    /// The counter's global index: after every global the module has, or (`shared`) after its
+    /// imported ones.
     fuel: u32,
+    /// Whether the counter is imported ([`FUEL_IMPORT`]) rather than the module's own.
+    shared: bool,
+    added_import: bool,
     /// With [`Metering::Refuel`], the import to call.
     refuel: Option<Refuel>,
     added_global: bool,
@@ -148,13 +198,28 @@ struct Meter {
 }
 
 impl Meter {
-    fn counter() -> (GlobalType, ConstExpr) {
-        let ty = GlobalType {
+    fn counter_type() -> GlobalType {
+        GlobalType {
             val_type: ValType::I64,
             mutable: true,
             shared: false,
-        };
-        (ty, ConstExpr::i64_const(i64::MAX))
+        }
+    }
+
+    fn counter() -> (GlobalType, ConstExpr) {
+        (Meter::counter_type(), ConstExpr::i64_const(i64::MAX))
+    }
+
+    /// The imports the metering adds: the refuelling function, the shared counter.
+    fn add_imports(&mut self, imports: &mut ImportSection) {
+        if let Some(refuel) = &mut self.refuel {
+            refuel.add_import(imports);
+        }
+        if self.shared {
+            let (module, name) = FUEL_IMPORT;
+            imports.import(module, name, EntityType::Global(Meter::counter_type()));
+            self.added_import = true;
+        }
     }
 
     /// Lowers the counter by `cost`; once it is below zero, traps or calls the host.
@@ -232,6 +297,14 @@ impl Reencode for Meter {
         })
     }
 
+    fn global_index(&mut self, global: u32) -> Result<u32, ReencodeError<Infallible>> {
+        // An imported counter moves every global the module defines one further on.
+        Ok(match self.shared && global >= self.fuel {
+            true => global + 1,
+            false => global,
+        })
+    }
+
     fn parse_type_section(
         &mut self,
         types: &mut TypeSection,
@@ -250,9 +323,7 @@ impl Reencode for Meter {
         section: wasmparser::ImportSectionReader<'_>,
     ) -> Result<(), ReencodeError<Infallible>> {
         utils::parse_import_section(self, imports, section)?;
-        if let Some(refuel) = &mut self.refuel {
-            refuel.add_import(imports);
-        }
+        self.add_imports(imports);
         Ok(())
     }
 
@@ -262,9 +333,11 @@ impl Reencode for Meter {
         section: wasmparser::GlobalSectionReader<'_>,
     ) -> Result<(), ReencodeError<Infallible>> {
         utils::parse_global_section(self, globals, section)?;
-        let (ty, init) = Meter::counter();
-        globals.global(ty, &init);
-        self.added_global = true;
+        if !self.shared {
+            let (ty, init) = Meter::counter();
+            globals.global(ty, &init);
+            self.added_global = true;
+        }
         Ok(())
     }
 
@@ -274,8 +347,10 @@ impl Reencode for Meter {
         section: wasmparser::ExportSectionReader<'_>,
     ) -> Result<(), ReencodeError<Infallible>> {
         utils::parse_export_section(self, exports, section)?;
-        exports.export(FUEL_GLOBAL, ExportKind::Global, self.fuel);
-        self.added_export = true;
+        if !self.shared {
+            exports.export(FUEL_GLOBAL, ExportKind::Global, self.fuel);
+            self.added_export = true;
+        }
         Ok(())
     }
 
@@ -294,11 +369,16 @@ impl Reencode for Meter {
                 refuel.add_type(&mut types);
                 module.section(&types);
             }
-            if !refuel.added_import && past(Import) {
-                let mut imports = ImportSection::new();
-                refuel.add_import(&mut imports);
-                module.section(&imports);
-            }
+        }
+        let imports_missing = self.refuel.as_ref().is_some_and(|r| !r.added_import)
+            || (self.shared && !self.added_import);
+        if imports_missing && past(Import) {
+            let mut imports = ImportSection::new();
+            self.add_imports(&mut imports);
+            module.section(&imports);
+        }
+        if self.shared {
+            return Ok(());
         }
         if !self.added_global && past(Global) {
             let mut globals = GlobalSection::new();

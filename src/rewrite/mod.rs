@@ -8,7 +8,9 @@
 //!   in a global the host sets and reads ([`FUEL_GLOBAL`]), charged at the start of every
 //!   straight run of code, which traps when it goes below zero, or asks the host for more
 //!   ([`Metering::Refuel`]: a timeout for an engine that cannot interrupt a guest). The same
-//!   module and input consume the same fuel on every engine.
+//!   module and input consume the same fuel on every engine. [`meter_sharing`] meters several
+//!   modules of one run (a component's core modules, instantiated one by one by a JavaScript
+//!   host) with one counter they all import ([`FUEL_IMPORT`]).
 //! * [`Variants`]: the rewritten modules a backend runs, made once per cap and metering.
 //! * [`preview1_to_component`]: a preview-1 command as a WASI 0.2 command component (through
 //!   the preview-1 adapter), for measuring a component host's WASI 0.2 with preview-1 programs.
@@ -19,6 +21,6 @@ mod memory;
 mod variants;
 
 pub use component::preview1_to_component;
-pub use fuel::{meter, Metering, FUEL_GLOBAL, REFUEL_IMPORT};
+pub use fuel::{meter, meter_sharing, Metering, FUEL_GLOBAL, FUEL_IMPORT, REFUEL_IMPORT};
 pub use memory::limit_memory;
 pub use variants::{Variant, Variants};

@@ -52,7 +52,6 @@ impl Variants {
     /// The variant for a memory cap of `cap` bytes (or none), metered as `metering` says (or
     /// not). Fails, with the reason, when the module cannot be rewritten.
     pub fn get(&self, cap: Option<u64>, metering: Option<Metering>) -> Result<Variant, String> {
-        static NEXT_ID: AtomicU64 = AtomicU64::new(1);
         let mut made = self.made.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(v) = made.iter().find(|v| v.cap == cap && v.metering == metering) {
             return Ok(v.clone());
@@ -67,7 +66,7 @@ impl Variants {
         let variant = Variant {
             cap,
             metering,
-            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            id: Variants::new_id(),
             wasm,
         };
         made.push(variant.clone());
@@ -85,6 +84,17 @@ impl Variants {
     ) -> Result<Variant, crate::Error> {
         self.get(config.limits().max_memory_bytes, metering)
             .map_err(|message| crate::Error::InvalidModule { backend, message })
+    }
+
+    /// An id that no other variant of this host process has: for the variants a backend makes
+    /// of its own (of a component's core modules, say) beside these, in one runner.
+    ///
+    /// ```
+    /// assert_ne!(wasiport::rewrite::Variants::new_id(), wasiport::rewrite::Variants::new_id());
+    /// ```
+    pub fn new_id() -> u64 {
+        static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+        NEXT_ID.fetch_add(1, Ordering::Relaxed)
     }
 
     /// The ids of every variant made, for telling a runner to forget them.

@@ -130,5 +130,5 @@ export function runComponent({ glue, cores }, job, run, { bytes, base64 }) {
     imports['wasi:clocks/monotonic-clock'] = monotonicClock;
     imports['wasi:io/poll'] = poll;
     return withRunCli(imports, job, { stdin, stdout, stderr }, preopens);
-  });
+  }, job.fuel);
 }

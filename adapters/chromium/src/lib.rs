@@ -40,7 +40,7 @@ use wasiport::{
     Backend, BackendId, Capabilities, Capability, CompiledModule, Error, Outcome, OutputMode,
     RunConfig, Stdin, Termination,
 };
-use wasiport_v8::{PerProgram, Report};
+use wasiport_v8::{CoreVariant, CoreVariants, PerProgram, Report, Transpiled};
 
 use crate::browser::{Browser, Browsers, Evaluated, Page, Site};
 use crate::cdp::CdpError;
@@ -95,10 +95,6 @@ struct Engine {
     transpiler: Result<PathBuf, String>,
 }
 
-/// What a run of a module can ask for and a run of a component cannot: jco instantiates the
-/// component's core modules, so the adapter does not meter or cap them.
-const COMPONENTS_CANNOT: [Capability; 2] = [Capability::Fuel, Capability::MemoryLimit];
-
 fn internal(message: impl std::fmt::Display) -> Error {
     Error::Internal {
         backend: NAME,
@@ -145,10 +141,9 @@ impl Chromium {
         .into_iter()
         .chain(components.into_iter().flatten())
         .collect();
-        let component_capabilities = capabilities
-            .iter()
-            .filter(|c| !COMPONENTS_CANNOT.contains(c))
-            .collect();
+        // A component's run has the same: its core modules, as jco made them, are metered and
+        // capped as a module is.
+        let component_capabilities = capabilities;
         Ok(Chromium {
             id: BackendId::new(NAME),
             capabilities,
@@ -252,12 +247,14 @@ fn browser_version(program: &Path) -> Result<String, Error> {
         })
 }
 
-/// A compiled module: its variants, compiled by each page the first time it runs one.
+/// A compiled module: its variants, compiled by each page the first time it runs one. A
+/// component has one, its own bytes, with its transpiled form, and its core modules rewritten
+/// for the runs with a memory cap or fuel.
 struct Prepared {
     variants: Variants,
-    /// A component's arguments for the page's `compileComponent` after its id: the glue's
-    /// source and its core modules, as JavaScript (JSON) values.
-    component: Option<String>,
+    /// A component, as jco transpiled it.
+    component: Option<Transpiled>,
+    cores: CoreVariants,
     engine: Arc<Engine>,
 }
 
@@ -265,7 +262,8 @@ impl Drop for Prepared {
     fn drop(&mut self) {
         // Pages in use compile what they miss; the idle ones are told to forget.
         if let Some(browser) = self.engine.browsers.existing() {
-            let ids = self.variants.ids();
+            let mut ids = self.variants.ids();
+            ids.extend(self.cores.ids());
             browser.each_idle_page(|page| {
                 for id in &ids {
                     browser.tell(page, &format!("wasiport.forget({id})"));
@@ -275,17 +273,27 @@ impl Drop for Prepared {
     }
 }
 
-/// Compiles `variant` (or the transpiled component) in `page`; the engine's message when V8
-/// refuses it.
+/// Compiles `variant` (or the transpiled component, with `cores` in place of jco's core modules,
+/// under their id) in `page`; the engine's message when V8 refuses it.
 fn compile_in(
     browser: &Browser,
     page: &Page,
     variant: &Variant,
     prepared: &Prepared,
+    cores: Option<&CoreVariant>,
 ) -> Result<(), Error> {
-    let expression = match &prepared.component {
-        Some(arguments) => format!("wasiport.compileComponent({}, {arguments})", variant.id),
-        None => format!(
+    let expression = match (&prepared.component, cores) {
+        (Some(transpiled), None) => format!(
+            "wasiport.compileComponent({}, {})",
+            variant.id,
+            component_arguments(&transpiled.glue, &transpiled.cores)
+        ),
+        (Some(transpiled), Some(cores)) => format!(
+            "wasiport.compileComponent({}, {})",
+            cores.id,
+            component_arguments(&transpiled.glue, &cores.cores)
+        ),
+        (None, _) => format!(
             "wasiport.compile({}, \"{}\")",
             variant.id,
             BASE64.encode(&variant.wasm)
@@ -301,25 +309,19 @@ fn compile_in(
     }
 }
 
-/// `component` transpiled by jco (in `node`, or from an earlier process's transpiled
-/// directory), as the page's `compileComponent` takes it after the id; jco's message when it
-/// cannot be.
-fn component_arguments(node: &Path, component: &[u8]) -> Result<String, Error> {
-    let transpiled =
-        wasiport_v8::transpile(node, component).map_err(|message| Error::InvalidModule {
-            backend: NAME,
-            message,
-        })?;
-    let cores: serde_json::Map<String, Value> = transpiled
-        .cores
+/// A transpiled component's glue and core modules as the page's `compileComponent` takes them
+/// after the id: the glue's source and the core modules (base64, by name), as JavaScript (JSON)
+/// values.
+fn component_arguments(glue: &str, cores: &[(String, Vec<u8>)]) -> String {
+    let cores: serde_json::Map<String, Value> = cores
         .iter()
         .map(|(name, wasm)| (name.clone(), Value::String(BASE64.encode(wasm))))
         .collect();
-    Ok(format!(
+    format!(
         "{}, {}",
-        Value::String(transpiled.glue),
+        Value::String(glue.to_string()),
         Value::Object(cores)
-    ))
+    )
 }
 
 /// A preopen as the page loads it, and what is needed to write it back.
@@ -396,16 +398,17 @@ fn finish(value: &Value, preopens: &[LoadedPreopen], fuel: Option<u64>) -> Resul
 }
 
 impl Chromium {
-    /// Runs `job` in `page`; `Ok(None)` when the page does not have the module yet.
+    /// Runs `job` on the module the page knows as `module` in `page`; `Ok(None)` when the page
+    /// does not have it yet.
     fn run_in(
         &self,
         browser: &Browser,
         page: &Page,
-        variant: &Variant,
+        module: u64,
         job: &str,
         timeout: Option<Duration>,
     ) -> Result<Option<Value>, RunFailure> {
-        let expression = format!("wasiport.run({}, {job})", variant.id);
+        let expression = format!("wasiport.run({module}, {job})");
         let pending = browser
             .send_evaluate(page, &expression)
             .map_err(RunFailure::Cdp)?;
@@ -461,13 +464,20 @@ impl Backend for Chromium {
         let info = wasiport::preflight::module_info(NAME, &self.capabilities, wasm)?;
         let component = match (info.is_component(), &self.engine.transpiler) {
             (false, _) => None,
-            (true, Ok(node)) => Some(component_arguments(node, wasm)?),
+            // (in node, or from an earlier process's transpiled directory)
+            (true, Ok(node)) => Some(wasiport_v8::transpile(node, wasm).map_err(|message| {
+                Error::InvalidModule {
+                    backend: NAME,
+                    message,
+                }
+            })?),
             // (module_info refused it: components are not declared without a transpiler)
             (true, Err(why)) => return Err(internal(why)),
         };
         let prepared = Prepared {
             variants: Variants::new(wasm),
             component,
+            cores: CoreVariants::default(),
             engine: self.engine.clone(),
         };
         // V8 validates it now, in a page that keeps it for the first run (on a browser started
@@ -483,7 +493,7 @@ impl Backend for Chromium {
                 .page()
                 .map_err(|e| internal(browser.failure(e)))
                 .and_then(|page| {
-                    let compiled = compile_in(&browser, &page, &variant, &prepared);
+                    let compiled = compile_in(&browser, &page, &variant, &prepared, None);
                     browser.give_back(page);
                     compiled
                 });
@@ -513,9 +523,20 @@ impl Backend for Chromium {
         };
         let (job, preopens) = job(config, links)?;
         let job = job.to_string();
-        let variant = prepared
-            .variants
-            .for_run(NAME, config, wasiport_v8::metering(config))?;
+        // A module's memory cap and fuel are its own variant's; a component's, its core modules'.
+        let component = prepared.component.as_ref();
+        let chosen = wasiport_v8::run_variant(
+            NAME,
+            &prepared.variants,
+            component.map(|_| &prepared.cores),
+            |_| {
+                component
+                    .cloned()
+                    .ok_or_else(|| "not a component".to_string())
+            },
+            config,
+        )?;
+        let (variant, cores, module) = (&chosen.variant, chosen.cores.as_ref(), chosen.id());
         let timeout = config.limits().timeout;
         let browsers = &self.engine.browsers;
         // A browser that died since the last run is started again, once.
@@ -533,12 +554,12 @@ impl Backend for Chromium {
             };
             // A page that does not have the module yet compiles it and runs again.
             for _ in 0..2 {
-                let failure = match self.run_in(&browser, &page, &variant, &job, timeout) {
+                let failure = match self.run_in(&browser, &page, module, &job, timeout) {
                     Ok(Some(value)) => {
                         browser.give_back(page);
                         return finish(&value, &preopens, config.limits().fuel);
                     }
-                    Ok(None) => match compile_in(&browser, &page, &variant, prepared) {
+                    Ok(None) => match compile_in(&browser, &page, variant, prepared, cores) {
                         Ok(()) => continue,
                         Err(e) => e,
                     },

@@ -90,5 +90,5 @@ function imports(shim, job) {
 
 /** Runs the component whose glue is `glue` (its core modules in `job.component.cores`) with the shim. */
 export function runComponent(shim, glue, job) {
-  return runCommand(glue, job.component.cores, () => imports(shim, job));
+  return runCommand(glue, job.component.cores, () => imports(shim, job), job.fuel);
 }

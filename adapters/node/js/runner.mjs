@@ -4,7 +4,7 @@
 // It talks to the Rust host over the Unix socket named by its one argument: one JSON object a
 // line each way. Requests carry an `id`, and each gets exactly one reply with the same `id`:
 //   {op: "compile", id, module, wasm}        -> {id, ok: true} | {id, error}
-//   {op: "compile_component", id, module, wasm, dir, jco}
+//   {op: "compile_component", id, module, wasm, dir, jco, cores?}
 //                                            -> {id, ok: true} | {id, error}
 //   {op: "forget", id, module}               -> {id, ok: true}
 //   {op: "run", id, module, job}             -> {id, result} | {id, unknown_module: true} | {id, error}
@@ -96,14 +96,17 @@ async function handle(request) {
 /**
  * A component, transpiled by jco into `request.dir` (unless it already was: the directory is
  * named after the component's bytes, and is complete once it has `cores.json`), with its core
- * modules compiled: what a worker needs to run it.
+ * modules compiled — those jco made, or the host's rewrites of them (`request.cores`, base64 by
+ * name: capped, or metered) — what a worker needs to run it.
  */
 async function transpiled(request) {
   const { dir, jco } = request;
   const names = await transpiledInto(jco, Buffer.from(request.wasm, 'base64'), dir);
   const cores = {};
   for (const name of names) {
-    cores[name] = await WebAssembly.compile(fs.readFileSync(path.join(dir, name)));
+    const rewritten = request.cores?.[name];
+    const wasm = rewritten === undefined ? fs.readFileSync(path.join(dir, name)) : Buffer.from(rewritten, 'base64');
+    cores[name] = await WebAssembly.compile(wasm);
   }
   return { glue: path.join(dir, 'component.mjs'), cores, jco };
 }

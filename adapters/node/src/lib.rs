@@ -23,6 +23,7 @@ mod host;
 mod protocol;
 mod runner;
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Arc, OnceLock};
@@ -39,7 +40,7 @@ use wasiport::{
 };
 
 use wasiport::rewrite::{Variant, Variants};
-use wasiport_v8::PerProgram;
+use wasiport_v8::{CoreVariant, CoreVariants, PerProgram};
 
 use crate::host::HostCalls;
 use crate::protocol::{Job, OutputJob, PreopenJob, Reply, Request, StdinJob};
@@ -61,12 +62,10 @@ const SCRIPTS: [(&str, &str); 7] = [
     ("transpile.mjs", wasiport_v8::TRANSPILE_JS),
 ];
 
-/// What a run of a module can ask for and a run of a component cannot: jco instantiates the
-/// component's core modules, so the adapter does not meter or cap them, and the rest are for
-/// core modules only.
-const COMPONENTS_CANNOT: [Capability; 5] = [
-    Capability::Fuel,
-    Capability::MemoryLimit,
+/// What a run of a module can ask for and a run of a component cannot: the settings that are for
+/// core modules only. (Fuel and a memory cap a component's run has: its core modules, as jco
+/// made them, are metered and capped as a module is.)
+const COMPONENTS_CANNOT: [Capability; 3] = [
     Capability::HostFunctions,
     Capability::PortableWasi,
     Capability::PreopenedSockets,
@@ -88,6 +87,8 @@ pub struct Node {
 
 /// One `node` program: its version and its runner.
 struct Engine {
+    /// The program (it transpiles components, too).
+    node: PathBuf,
     version: &'static str,
     runner: Runner,
 }
@@ -127,7 +128,7 @@ impl Node {
                 Capability::LoopbackNetwork,
             ])
             .collect();
-        // A component's core modules are jco's to instantiate: neither metered nor capped.
+        // A component's run has everything but the settings for core modules.
         let component_capabilities = capabilities
             .iter()
             .filter(|c| !COMPONENTS_CANNOT.contains(c))
@@ -147,6 +148,7 @@ fn engine(node: PathBuf) -> Result<Arc<Engine>, Error> {
     ENGINES.get_or_make(&node, || {
         let version = node_version(&node)?;
         Ok(Engine {
+            node: node.clone(),
             version: Box::leak(version.into_boxed_str()),
             runner: Runner::new(node.clone(), scripts()?),
         })
@@ -225,10 +227,12 @@ fn scripts() -> Result<PathBuf, Error> {
 }
 
 /// A compiled module: its variants (sent again to a runner that was restarted). A component has
-/// one, its own bytes, and the directory its transpiled form is kept in.
+/// one, its own bytes, the directory its transpiled form is kept in, and its core modules
+/// rewritten for the runs with a memory cap or fuel.
 struct Prepared {
     variants: Variants,
     transpiled: Option<PathBuf>,
+    cores: CoreVariants,
     engine: Arc<Engine>,
 }
 
@@ -237,18 +241,20 @@ impl Drop for Prepared {
         let Some(process) = self.engine.runner.existing() else {
             return;
         };
-        for module in self.variants.ids() {
+        for module in self.variants.ids().into_iter().chain(self.cores.ids()) {
             process.tell(move |id| Request::Forget { id, module });
         }
     }
 }
 
 /// Has the runner's current process compile `variant` (a component: transpile it into
-/// `transpiled`, unless it is there already); the engine's message when it refuses.
+/// `transpiled`, unless it is there already, and keep it with `cores` in place of jco's core
+/// modules, under their id); the engine's message when it refuses.
 fn compile_on(
     process: &runner::Process,
     variant: &Variant,
     transpiled: Option<&Path>,
+    cores: Option<&CoreVariant>,
 ) -> Result<(), Error> {
     let wasm = BASE64.encode(&variant.wasm);
     // A component: where to transpile it, and with which jco.
@@ -256,15 +262,22 @@ fn compile_on(
         Some(dir) => Some((dir, wasiport_v8::jco_dir().map_err(internal)?)),
         None => None,
     };
+    let rewritten = cores.map(|c| {
+        c.cores
+            .iter()
+            .map(|(name, wasm)| (name.as_str(), BASE64.encode(wasm)))
+            .collect::<BTreeMap<_, _>>()
+    });
     let reply = process
         .request(
             |id| match &component {
                 Some((dir, jco)) => Request::CompileComponent {
                     id,
-                    module: variant.id,
+                    module: cores.map_or(variant.id, |c| c.id),
                     wasm: &wasm,
                     dir,
                     jco,
+                    cores: rewritten.as_ref(),
                 },
                 None => Request::Compile {
                     id,
@@ -378,6 +391,7 @@ impl Backend for Node {
             transpiled: info
                 .is_component()
                 .then(|| wasiport_v8::transpiled_dir(wasm)),
+            cores: CoreVariants::default(),
             engine: self.engine.clone(),
         };
         // V8 validates and compiles it now, so that a module it refuses is refused here.
@@ -388,7 +402,7 @@ impl Backend for Node {
         let mut tries = 0;
         loop {
             let process = runner.process().map_err(internal)?;
-            match compile_on(&process, &variant, prepared.transpiled.as_deref()) {
+            match compile_on(&process, &variant, prepared.transpiled.as_deref(), None) {
                 // The runner had died since the last request: once more, on a new one.
                 Err(Error::Internal { .. }) if !process.alive() && tries == 0 => {
                     runner.kill(&process);
@@ -417,9 +431,16 @@ impl Backend for Node {
             .as_ref()
             .map(|h| h.job(wasi == WasiImpl::Portable))
             .transpose()?;
-        let variant = prepared
-            .variants
-            .for_run(NAME, config, wasiport_v8::metering(config))?;
+        // A module's memory cap and fuel are its own variant's; a component's, its core modules'.
+        let node = &self.engine.node;
+        let chosen = wasiport_v8::run_variant(
+            NAME,
+            &prepared.variants,
+            prepared.transpiled.as_ref().map(|_| &prepared.cores),
+            |wasm| wasiport_v8::transpile(node, wasm),
+            config,
+        )?;
+        let (variant, cores, module) = (&chosen.variant, chosen.cores.as_ref(), chosen.id());
         let wait = config.limits().timeout.map(|t| t + TIMEOUT_GRACE);
         let runner = &self.engine.runner;
         // A runner started since the module was compiled does not know it: compile, run again.
@@ -428,7 +449,7 @@ impl Backend for Node {
             let process = runner.process().map_err(internal)?;
             let request = |id| Request::Run {
                 id,
-                module: variant.id,
+                module,
                 job: &job,
             };
             let reply: Reply = match process.request(request, wait) {
@@ -447,7 +468,7 @@ impl Backend for Node {
                 Err(e) => return Err(internal(e)),
             };
             if reply.unknown_module {
-                compile_on(&process, &variant, prepared.transpiled.as_deref())?;
+                compile_on(&process, variant, prepared.transpiled.as_deref(), cores)?;
                 continue;
             }
             drop(host);

@@ -1,6 +1,7 @@
 //! The messages between the backend and the node runner (`js/runner.mjs`): one JSON object a
 //! line each way over a Unix socket; byte strings are base64.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -13,13 +14,16 @@ pub(crate) enum Request<'a> {
     Compile { id: u64, module: u64, wasm: &'a str },
     /// Transpile the component `wasm` (base64) with jco into `dir` (unless it is there
     /// already), with the packages of the `node_modules` directory `jco`, and keep it as
-    /// `module`.
+    /// `module`, with `cores` (base64 by file name: rewritten for a memory cap or fuel) in place
+    /// of the core modules jco made.
     CompileComponent {
         id: u64,
         module: u64,
         wasm: &'a str,
         dir: &'a Path,
         jco: &'a Path,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        cores: Option<&'a BTreeMap<&'a str, String>>,
     },
     /// Drop `module`.
     Forget { id: u64, module: u64 },

@@ -1,8 +1,9 @@
 // How the V8 backends run a WASI 0.2 command component that jco transpiled (sync instantiation
 // mode), whichever preview2-shim build (node's or the browser's) gives it its WASI 0.2.
 //
-// `runCommand(glue, cores, imports)` instantiates the component and calls its `wasi:cli/run#run`,
-// and says how it ended: `{termination, fuel_left}`, as guest.mjs's `start` does for a module.
+// `runCommand(glue, cores, imports, fuel)` instantiates the component and calls its
+// `wasi:cli/run#run`, and says how it ended: `{termination, fuel_left}`, as guest.mjs's `start`
+// does for a module. Core modules metered with a shared counter get the run's, set to `fuel`.
 // `imports()` builds the run's import object once this run's state is fresh; its `wasi:cli/exit`
 // is replaced by one that throws back here with the code (the shims' own end the thread, or
 // throw a class of their own).
@@ -164,24 +165,43 @@ export function withRunCli(imports, job, { stdin, stdout, stderr }, preopens) {
   return imports;
 }
 
+/** The import that metered core modules count their fuel in (`wasiport::rewrite::FUEL_IMPORT`). */
+const FUEL_IMPORT = ['wasiport', 'fuel'];
+
+/**
+ * How jco's glue instantiates each core module: with the run's fuel `counter` (a
+ * `WebAssembly.Global`, or null) among its imports, so that the core modules metered with one
+ * shared counter (`wasiport::rewrite::meter_sharing`) all draw on the run's one budget.
+ */
+function instantiateCore(counter) {
+  const [module, name] = FUEL_IMPORT;
+  return (core, importObject = {}) =>
+    new WebAssembly.Instance(core, counter === null ? importObject : { ...importObject, [module]: { [name]: counter } });
+}
+
 /**
  * Runs the component whose glue module is `glue` and whose core modules are `cores` (compiled,
- * by file name), with `imports()` as its imports: how it ended (`exited` with the code of its
- * exit, 0 when `run` returned ok and 1 when it returned an error; a trap; or an error before it
- * started).
+ * by file name), with `imports()` as its imports, and with `fuel` (a decimal string, or null) in
+ * the counter its metered core modules share: how it ended (`exited` with the code of its exit,
+ * 0 when `run` returned ok and 1 when it returned an error; a trap; or an error before it
+ * started), and what was left of the fuel (`fuel_left`, a decimal string: below zero, it ran
+ * out; or null).
  */
-export function runCommand(glue, cores, imports) {
+export function runCommand(glue, cores, imports, fuel = null) {
   openedList = [];
   readOnlySet = new WeakSet();
   flagsOf = new WeakMap();
+  // Set before the core modules are instantiated: their start functions count too.
+  const counter = fuel == null ? null : new WebAssembly.Global({ value: 'i64', mutable: true }, BigInt(fuel));
+  const fuelLeft = () => (counter === null ? null : counter.value.toString());
   try {
     let run;
     try {
-      const component = glue.instantiate((name) => cores[name], { ...imports(), 'wasi:cli/exit': exit });
+      const component = glue.instantiate((name) => cores[name], { ...imports(), 'wasi:cli/exit': exit }, instantiateCore(counter));
       run = component.run ?? component['wasi:cli/run@0.2.0'];
       if (run === undefined) throw new Error('the component exports no wasi:cli/run');
     } catch (e) {
-      if (e instanceof WebAssembly.RuntimeError) return { termination: trapped(e), fuel_left: null };
+      if (e instanceof WebAssembly.RuntimeError) return { termination: trapped(e), fuel_left: fuelLeft() };
       return { termination: { kind: 'error', message: describe(e) }, fuel_left: null };
     }
     let termination;
@@ -194,7 +214,7 @@ export function runCommand(glue, cores, imports) {
       else if (e?.constructor?.name === 'ComponentError') termination = { kind: 'exited', code: 1 };
       else termination = trapped(e);
     }
-    return { termination, fuel_left: null };
+    return { termination, fuel_left: fuelLeft() };
   } finally {
     // What the run opened is closed now, not when JavaScript collects it; a stream the guest
     // left with a live pollable refuses to close, and is the shim's to finalize.

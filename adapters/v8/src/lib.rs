@@ -2,8 +2,9 @@
 //! only translates: [`GUEST_JS`], the JavaScript module both run a guest with (how a guest
 //! ended, read-only preopens over a JavaScript WASI); the [`Report`] both runners send back and
 //! its [`Outcome`](wasiport::Outcome); V8's words for a trap ([`trap`]); how a run is metered
-//! ([`metering`]: V8 has no fuel); and [`PerProgram`], the one engine (runner, browser) a host
-//! process keeps per program.
+//! ([`metering`]: V8 has no fuel); jco's transpiled components ([`transpile`]) and their core
+//! modules rewritten for a memory cap and fuel ([`CoreVariants`]); and [`PerProgram`], the one
+//! engine (runner, browser) a host process keeps per program.
 //!
 //! ```
 //! use wasiport::TrapKind;
@@ -81,5 +82,7 @@ pub fn node_program() -> std::path::PathBuf {
         .unwrap_or_else(|| std::path::PathBuf::from("node"))
 }
 
+mod cores;
 mod jco;
+pub use cores::{run_variant, CoreVariant, CoreVariants, RunVariant};
 pub use jco::{jco_dir, transpile, transpiled_dir, Transpiled, JCO_PACKAGES};
