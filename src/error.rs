@@ -119,3 +119,28 @@ pub enum Error {
         message: String,
     },
 }
+
+impl Error {
+    /// For adapters: an instance has no memory export named `name`.
+    ///
+    /// ```
+    /// let e = wasiport::Error::no_memory("toy", "heap");
+    /// assert_eq!(e.to_string(), "toy: the instance exports no memory named `heap`");
+    /// ```
+    pub fn no_memory(backend: &'static str, name: &str) -> Error {
+        Error::NoSuchExport {
+            backend,
+            name: name.to_string(),
+            kind: "memory",
+        }
+    }
+
+    /// For adapters: the runtime refused a read or write of an instance's memory, with its
+    /// message.
+    pub fn memory_access(backend: &'static str, message: impl std::fmt::Display) -> Error {
+        Error::MemoryAccess {
+            backend,
+            message: message.to_string(),
+        }
+    }
+}

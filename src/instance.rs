@@ -38,6 +38,34 @@ pub enum CallEnd {
     Ended(Termination),
 }
 
+impl CallEnd {
+    /// For adapters: the end of a call of `name` that returned the runtime's `values`, each
+    /// made a [`HostValue`] by `number`; `backend`'s [`Error::Internal`] for a value that is
+    /// none of the four numbers.
+    ///
+    /// ```
+    /// use wasiport::{CallEnd, HostValue};
+    /// let end = CallEnd::returned("toy", "f", &[7i32], |v| Some(HostValue::I32(*v)))?;
+    /// assert_eq!(end, CallEnd::Returned(vec![HostValue::I32(7)]));
+    /// assert!(CallEnd::returned("toy", "f", &["ref"], |_| None).is_err());
+    /// # Ok::<(), wasiport::Error>(())
+    /// ```
+    pub fn returned<V: std::fmt::Debug>(
+        backend: &'static str,
+        name: &str,
+        values: &[V],
+        number: impl Fn(&V) -> Option<HostValue>,
+    ) -> Result<CallEnd, Error> {
+        let values = values.iter().map(|v| {
+            number(v).ok_or_else(|| Error::Internal {
+                backend,
+                message: format!("`{name}` returned {v:?}, which is not a number"),
+            })
+        });
+        Ok(CallEnd::Returned(values.collect::<Result<_, _>>()?))
+    }
+}
+
 /// One call's result and what the guest wrote during it.
 ///
 /// ```

@@ -41,16 +41,7 @@ impl NativeInstance for WasmiInstance {
         let ended = meter.call(&mut self.store, func, &params, &mut results)?;
         let end = match ended {
             Some(termination) => CallEnd::Ended(termination),
-            None => CallEnd::Returned(
-                results
-                    .iter()
-                    .map(|v| {
-                        from_val(v).ok_or_else(|| {
-                            internal(format!("`{name}` returned {v:?}, which is not a number"))
-                        })
-                    })
-                    .collect::<Result<_, _>>()?,
-            ),
+            None => CallEnd::returned(NAME, name, &results, from_val)?,
         };
         Ok(NativeCall {
             end,
@@ -63,31 +54,20 @@ impl NativeInstance for WasmiInstance {
     }
 
     fn read_memory(&mut self, name: &str, offset: u64, buf: &mut [u8]) -> Result<(), Error> {
-        let memory = self.memory(name).ok_or_else(|| no_memory(name))?;
+        let memory = self
+            .memory(name)
+            .ok_or_else(|| Error::no_memory(NAME, name))?;
         memory
             .read(&self.store, offset as usize, buf)
-            .map_err(|e| memory_access(e.to_string()))
+            .map_err(|e| Error::memory_access(NAME, e))
     }
 
     fn write_memory(&mut self, name: &str, offset: u64, data: &[u8]) -> Result<(), Error> {
-        let memory = self.memory(name).ok_or_else(|| no_memory(name))?;
+        let memory = self
+            .memory(name)
+            .ok_or_else(|| Error::no_memory(NAME, name))?;
         memory
             .write(&mut self.store, offset as usize, data)
-            .map_err(|e| memory_access(e.to_string()))
-    }
-}
-
-fn no_memory(name: &str) -> Error {
-    Error::NoSuchExport {
-        backend: NAME,
-        name: name.to_string(),
-        kind: "memory",
-    }
-}
-
-fn memory_access(message: String) -> Error {
-    Error::MemoryAccess {
-        backend: NAME,
-        message,
+            .map_err(|e| Error::memory_access(NAME, e))
     }
 }

@@ -4,7 +4,7 @@ use wasiport::host::SliceCaller;
 use wasiport::{HostFunction, HostValue, ValType};
 use wasmtime::{Engine, FuncType, Linker, Val};
 
-fn val_type(ty: ValType) -> wasmtime::ValType {
+pub(crate) fn val_type(ty: ValType) -> wasmtime::ValType {
     match ty {
         ValType::I32 => wasmtime::ValType::I32,
         ValType::I64 => wasmtime::ValType::I64,
@@ -14,7 +14,7 @@ fn val_type(ty: ValType) -> wasmtime::ValType {
     }
 }
 
-fn from_val(val: &Val) -> Option<HostValue> {
+pub(crate) fn from_val(val: &Val) -> Option<HostValue> {
     match val {
         Val::I32(v) => Some(HostValue::I32(*v)),
         Val::I64(v) => Some(HostValue::I64(*v)),
@@ -24,7 +24,7 @@ fn from_val(val: &Val) -> Option<HostValue> {
     }
 }
 
-fn to_val(value: HostValue) -> Val {
+pub(crate) fn to_val(value: HostValue) -> Val {
     match value {
         HostValue::I32(v) => Val::I32(v),
         HostValue::I64(v) => Val::I64(v),

@@ -15,6 +15,7 @@
 mod component;
 mod concurrent;
 mod host;
+mod instance;
 mod limits;
 mod outgoing;
 mod serve;
@@ -26,11 +27,11 @@ use std::time::Instant;
 
 use wasiport::output::OutputStreams;
 use wasiport::portable::host_functions;
-use wasiport::preflight::preflight;
+use wasiport::preflight::{preflight, preflight_instance};
 use wasiport::watchdog::Watchdog;
 use wasiport::{
-    Backend, BackendId, Capabilities, Capability, CompiledModule, DirAccess, Error, ModuleInfo,
-    Network, Outcome, RunConfig, ServeSummary, Shutdown, Stdin, Termination, WasiImpl,
+    Backend, BackendId, Capabilities, Capability, CompiledModule, DirAccess, Error, Instance,
+    ModuleInfo, Network, Outcome, RunConfig, ServeSummary, Shutdown, Stdin, Termination, WasiImpl,
 };
 use wasmtime::component::Component;
 use wasmtime::{
@@ -99,6 +100,14 @@ fn internal(e: impl std::fmt::Display) -> Error {
 /// (`linear_memory_keep_resident`, with or without the pagemap scan) made a component's run
 /// slower here, not faster: its memory is grown by the preview-1 adapter on every run.
 const POOL_DECOMMIT_BATCH: usize = 32;
+
+/// A store with a module instantiated in it, the watchdog of its timeout, and what
+/// instantiating returned.
+type Instantiated = (
+    Store<State>,
+    Option<Watchdog>,
+    wasmtime::Result<wasmtime::Instance>,
+);
 
 /// A compiled module, and its imports resolved against the shared WASI linker once, on its
 /// first native run without host functions (`InstancePre`): later such runs only instantiate.
@@ -183,8 +192,6 @@ impl Wasmtime {
             capabilities: Capability::FOR_MODULES
                 .iter()
                 .copied()
-                // Not implemented for this backend yet.
-                .filter(|c| *c != Capability::Instances)
                 .chain([
                     Capability::Components,
                     Capability::Wasi0_2,
@@ -318,6 +325,58 @@ impl Wasmtime {
         Ok(streams.outcome(termination, elapsed, Some(fuel)))
     }
 
+    /// A store for `config` (its WASI writing to `streams`, its limits counted from `started`)
+    /// with `native` instantiated in it, its start function run: the store, the watchdog of
+    /// its timeout, and what instantiating returned.
+    fn instantiate_module(
+        &self,
+        native: &Compiled,
+        config: &RunConfig,
+        streams: &OutputStreams,
+        started: Instant,
+    ) -> Result<Instantiated, Error> {
+        let module = &native.module;
+        let wasi = config.wasi_for(&self.capabilities);
+        let functions = host_functions(config, wasi, streams)?;
+        let state = State {
+            wasi: match wasi {
+                WasiImpl::Native => Self::wasi_builder(config, streams)?.build_p1(),
+                // Never called: the portable WASI's functions take the linker's WASI names.
+                WasiImpl::Portable => WasiCtxBuilder::new().build_p1(),
+            },
+            limits: RunLimits::new(config),
+        };
+        let (mut store, watchdog) = self.store(&self.engine, config, state, started)?;
+
+        // Host functions (the portable WASI's among them) are the run's own: they go into a
+        // copy of the shared linker.
+        let base = match wasi {
+            WasiImpl::Native => &self.linker,
+            WasiImpl::Portable => &self.bare_linker,
+        };
+        let with_host_functions;
+        let linker = if functions.is_empty() {
+            base
+        } else {
+            let mut linker = base.clone();
+            host::define(&mut linker, &self.engine, &functions).map_err(internal)?;
+            with_host_functions = linker;
+            &with_host_functions
+        };
+        let instance = if wasi == WasiImpl::Native && functions.is_empty() {
+            let pre = native
+                .pre
+                .get_or_init(|| linker.instantiate_pre(module).map_err(|e| format!("{e:#}")));
+            match pre {
+                Ok(pre) => pre.instantiate(&mut store),
+                Err(e) => Err(wasmtime::Error::msg(e.clone())),
+            }
+        } else {
+            linker.instantiate(&mut store, module)
+        };
+        Ok((store, watchdog, instance))
+    }
+
     /// A store for one run: its memory cap, its fuel budget and its deadline, checked by the
     /// epoch callback and ticked by the returned watchdog.
     fn store<T: Limited>(
@@ -353,10 +412,11 @@ impl Wasmtime {
             .set_fuel(config.limits().fuel.unwrap_or(u64::MAX))
             .map_err(internal)?;
         // Epochs are engine-wide: another run's watchdog may tick them too, so the callback
-        // checks this run's own deadline and lets everything else continue.
-        let deadline = config.limits().timeout.map(|t| started + t);
+        // checks this run's own deadline (in the store: an instance's changes per call) and
+        // lets everything else continue.
+        store.data_mut().limits().deadline = config.limits().timeout.map(|t| started + t);
         store.set_epoch_deadline(1);
-        store.epoch_deadline_callback(move |_| match deadline {
+        store.epoch_deadline_callback(|mut store| match store.data_mut().limits().deadline {
             Some(d) if Instant::now() >= d => Err(TimedOut.into()),
             _ => Ok(UpdateDeadline::Continue(1)),
         });
@@ -465,6 +525,44 @@ impl Backend for Wasmtime {
         self.serve(module.native(self.id)?, config, listener, shutdown)
     }
 
+    fn instantiate(
+        &self,
+        compiled: &CompiledModule,
+        config: &RunConfig,
+    ) -> Result<Instance, Error> {
+        preflight_instance(NAME, &self.capabilities, compiled, config)?;
+        let native: &Compiled = compiled.native(self.id)?;
+        let streams = OutputStreams::new(config);
+        let failed = |message: String| Error::Instantiation {
+            backend: NAME,
+            message,
+        };
+        // The start function and `_initialize` get the fuel and time of one call: the store is
+        // armed with the configuration's.
+        let (mut store, watchdog, instance) =
+            self.instantiate_module(native, config, &streams, Instant::now())?;
+        let instance = instance.map_err(|e| failed(classify(Err(e)).to_string()))?;
+        if let Some(initialize) = instance.get_func(&mut store, "_initialize") {
+            if let Err(e) = initialize.call(&mut store, &[], &mut []) {
+                return Err(failed(format!(
+                    "its `_initialize` ended: {}",
+                    classify(Err(e))
+                )));
+            }
+        }
+        drop(watchdog);
+        Ok(Instance::new(
+            compiled,
+            config,
+            streams,
+            Box::new(instance::WasmtimeInstance {
+                store,
+                instance,
+                engine: self.engine.clone(),
+            }),
+        ))
+    }
+
     fn run(&self, compiled: &CompiledModule, config: &RunConfig) -> Result<Outcome, Error> {
         if let Some(outcome) = preflight(NAME, &self.capabilities, compiled, config)? {
             return Ok(outcome);
@@ -473,47 +571,10 @@ impl Backend for Wasmtime {
             return self.run_component(compiled.native(self.id)?, config);
         }
         let native: &Compiled = compiled.native(self.id)?;
-        let module = &native.module;
         let streams = OutputStreams::new(config);
-        let wasi = config.wasi_for(&self.capabilities);
-        let functions = host_functions(config, wasi, &streams)?;
-        let state = State {
-            wasi: match wasi {
-                WasiImpl::Native => Self::wasi_builder(config, &streams)?.build_p1(),
-                // Never called: the portable WASI's functions take the linker's WASI names.
-                WasiImpl::Portable => WasiCtxBuilder::new().build_p1(),
-            },
-            limits: RunLimits::new(config),
-        };
         let started = Instant::now();
-        let (mut store, _watchdog) = self.store(&self.engine, config, state, started)?;
-
-        // Host functions (the portable WASI's among them) are the run's own: they go into a
-        // copy of the shared linker.
-        let base = match wasi {
-            WasiImpl::Native => &self.linker,
-            WasiImpl::Portable => &self.bare_linker,
-        };
-        let with_host_functions;
-        let linker = if functions.is_empty() {
-            base
-        } else {
-            let mut linker = base.clone();
-            host::define(&mut linker, &self.engine, &functions).map_err(internal)?;
-            with_host_functions = linker;
-            &with_host_functions
-        };
-        let instance = if wasi == WasiImpl::Native && functions.is_empty() {
-            let pre = native
-                .pre
-                .get_or_init(|| linker.instantiate_pre(module).map_err(|e| format!("{e:#}")));
-            match pre {
-                Ok(pre) => pre.instantiate(&mut store),
-                Err(e) => Err(wasmtime::Error::msg(e.clone())),
-            }
-        } else {
-            linker.instantiate(&mut store, module)
-        };
+        let (mut store, _watchdog, instance) =
+            self.instantiate_module(native, config, &streams, started)?;
         let result = instance
             .and_then(|instance| instance.get_typed_func::<(), ()>(&mut store, "_start"))
             .and_then(|start| start.call(&mut store, ()));

@@ -1,5 +1,7 @@
 //! A run's memory cap, for the state of a module's store and a component's alike.
 
+use std::time::Instant;
+
 use wasiport::RunConfig;
 use wasmtime::{ResourceLimiter, StoreLimits, StoreLimitsBuilder};
 
@@ -15,6 +17,8 @@ pub(crate) struct RunLimits {
     limits: StoreLimits,
     started: bool,
     refused_before_start: bool,
+    /// When the run (or an instance's call) must stop: the epoch callback checks it.
+    pub deadline: Option<Instant>,
 }
 
 impl RunLimits {
@@ -28,6 +32,7 @@ impl RunLimits {
             limits: limits.build(),
             started: false,
             refused_before_start: false,
+            deadline: None,
         }
     }
 
