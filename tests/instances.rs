@@ -423,3 +423,37 @@ fn an_instantiation_failure_is_an_error_not_a_termination() {
         ));
     }
 }
+
+#[test]
+fn an_initialize_past_the_fuel_budget_is_an_instantiation_failure() {
+    // `_initialize` counts to a million: far past a budget of 10,000 on every runtime, well
+    // within one of 10^9. (wasix runs it itself, before a budget can be set: wasmer holds what
+    // it used against the budget afterwards.)
+    let wasm = wat::parse_str(
+        r#"(module (memory (export "memory") 1)
+             (func (export "_initialize") (local $i i32)
+               (loop $l
+                 (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                 (br_if $l (i32.lt_s (local.get $i) (i32.const 1000000)))))
+             (func (export "f")))"#,
+    )
+    .unwrap();
+    let budget = |fuel| RunConfig::builder().fuel(fuel).build().unwrap();
+    for backend in common::backends_with(Capability::Instances) {
+        let module = backend.compile(&wasm).unwrap();
+        match backend.instantiate(&module, &budget(10_000)) {
+            Err(Error::Instantiation { message, .. }) => {
+                assert!(
+                    message.contains("_initialize"),
+                    "{}: {message}",
+                    backend.name()
+                )
+            }
+            other => panic!("{}: {other:?}", backend.name()),
+        }
+        let mut instance = backend
+            .instantiate(&module, &budget(1_000_000_000))
+            .unwrap_or_else(|e| panic!("{}: {e}", backend.name()));
+        returned(backend.as_ref(), instance.call("f", &[]));
+    }
+}

@@ -26,7 +26,7 @@ fn val_type(ty: ValType) -> Type {
     }
 }
 
-fn from_value(value: &Value) -> Option<HostValue> {
+pub(crate) fn from_value(value: &Value) -> Option<HostValue> {
     match value {
         Value::I32(v) => Some(HostValue::I32(*v)),
         Value::I64(v) => Some(HostValue::I64(*v)),
@@ -36,7 +36,7 @@ fn from_value(value: &Value) -> Option<HostValue> {
     }
 }
 
-fn to_value(value: HostValue) -> Value {
+pub(crate) fn to_value(value: HostValue) -> Value {
     match value {
         HostValue::I32(v) => Value::I32(v),
         HostValue::I64(v) => Value::I64(v),

@@ -15,6 +15,7 @@
 mod exit;
 mod fs;
 mod host;
+mod instance;
 mod stdio;
 mod termination;
 mod tunables;
@@ -25,7 +26,7 @@ use std::time::{Duration, Instant};
 
 use wasiport::output::OutputStreams;
 use wasiport::portable::host_functions;
-use wasiport::preflight::preflight;
+use wasiport::preflight::{preflight, preflight_instance};
 use wasiport::watchdog::Watchdog;
 use wasiport::{
     Backend, BackendId, Capabilities, Capability, CompiledModule, Error, HostFunction, ModuleInfo,
@@ -39,7 +40,9 @@ use wasmer_wasix::runtime::task_manager::tokio::TokioTaskManager;
 use wasmer_wasix::runtime::{InstantiationHook, InstantiationState, OverriddenRuntime};
 use wasmer_wasix::virtual_fs::{MountFileSystem, StaticFile};
 use wasmer_wasix::wasmer_wasix_types::wasi::{ExitCode, Signal};
-use wasmer_wasix::{PluggableRuntime, UnsupportedVirtualNetworking, WasiEnv, WasiRuntimeError};
+use wasmer_wasix::{
+    PluggableRuntime, UnsupportedVirtualNetworking, WasiEnv, WasiFunctionEnv, WasiRuntimeError,
+};
 
 use crate::exit::FullExitCodes;
 use crate::fs::CapFs;
@@ -59,11 +62,14 @@ const INTERRUPT_RETRY: Duration = Duration::from_millis(10);
 /// Runs modules on wasmer (Cranelift) with wasmer-wasix's WASI.
 ///
 /// It owns a small tokio runtime, which wasmer-wasix needs for its file system and clocks, and
-/// enters it for each run: callers need no runtime of their own.
+/// enters it for each run: callers need no runtime of their own. A clone shares the runtime
+/// and the identity (its modules run on either).
+#[derive(Clone)]
 pub struct Wasmer {
     /// This value's identity: its modules carry it.
     id: BackendId,
-    tokio: tokio::runtime::Runtime,
+    /// Shared with the instances' threads.
+    tokio: instance::Tokio,
     wasix: Arc<dyn wasmer_wasix::Runtime + Send + Sync>,
     capabilities: Capabilities,
 }
@@ -108,6 +114,75 @@ fn start_trap(error: &WasiRuntimeError) -> Option<&wasmer::RuntimeError> {
     }
 }
 
+/// An instance and its wasix environment (none with the portable WASI).
+type Instantiated = (Instance, Option<WasiFunctionEnv>);
+
+/// One call into the guest (`_start`, or an instance's export) and its timeout: the watchdog
+/// that interrupts it, and whether it did.
+pub(crate) struct Call {
+    timed_out: Arc<AtomicBool>,
+    watchdog: Option<Watchdog>,
+}
+
+impl Call {
+    /// Starts the watchdog of a call in `store` that must end within `timeout`. The interrupt
+    /// is lost while the guest is in a host call, so it is repeated; SIGKILL to the WASI
+    /// process of `wasi_env` (wasix's) wakes a guest blocked in a syscall.
+    pub(crate) fn arm(
+        store: &Store,
+        wasi_env: Option<&WasiFunctionEnv>,
+        timeout: Option<Duration>,
+    ) -> Result<Call, Error> {
+        let timed_out = Arc::new(AtomicBool::new(false));
+        let watchdog = match timeout {
+            Some(timeout) => {
+                let interrupter = store.interrupter();
+                let process = wasi_env.map(|env| env.data(store).process.clone());
+                let flag = timed_out.clone();
+                Some(
+                    Watchdog::start_repeating(timeout, INTERRUPT_RETRY, move || {
+                        flag.store(true, Ordering::SeqCst);
+                        interrupter.interrupt();
+                        if let Some(process) = &process {
+                            process.signal_process(Signal::Sigkill);
+                        }
+                    })
+                    .map_err(internal)?,
+                )
+            }
+            None => None,
+        };
+        Ok(Call {
+            timed_out,
+            watchdog,
+        })
+    }
+
+    /// How the call that returned `result` ended (`None`: it returned), and how much of
+    /// `budget` it used (the metering points of `instance` were set to it before the call).
+    pub(crate) fn end<T>(
+        mut self,
+        store: &mut Store,
+        instance: &Instance,
+        budget: u64,
+        result: &Result<T, wasmer::RuntimeError>,
+    ) -> (Option<Termination>, u64) {
+        drop(self.watchdog.take());
+        let points = get_remaining_points(store, instance);
+        let termination = match result {
+            _ if self.timed_out.load(Ordering::SeqCst) => Some(Termination::Timeout),
+            Err(_) if points == MeteringPoints::Exhausted => Some(Termination::OutOfFuel),
+            Err(error) => Some(classify(error)),
+            Ok(_) => None,
+        };
+        let consumed = match points {
+            MeteringPoints::Remaining(left) => budget - left,
+            MeteringPoints::Exhausted => budget,
+        };
+        (termination, consumed)
+    }
+}
+
 impl Wasmer {
     /// A backend with its own tokio runtime (one worker thread).
     pub fn new() -> Result<Self, Error> {
@@ -128,15 +203,11 @@ impl Wasmer {
             runtime.set_networking_implementation(UnsupportedVirtualNetworking::default());
             Arc::new(runtime)
         };
-        // All of a module's but instances, which are not implemented for this backend yet.
-        let capabilities = Capability::FOR_MODULES
-            .iter()
-            .copied()
-            .filter(|c| *c != Capability::Instances)
-            .collect();
+        // All of a module's.
+        let capabilities = Capability::FOR_MODULES.iter().copied().collect();
         Ok(Wasmer {
             id: BackendId::new(NAME),
-            tokio,
+            tokio: Arc::new(tokio),
             wasix,
             capabilities,
         })
@@ -151,6 +222,37 @@ impl Wasmer {
             OverriddenRuntime::new(self.wasix.clone())
                 .with_instantiation_hook(HostImports::new(config.host_functions())),
         )
+    }
+
+    /// A store for `config` (its memory cap in the engine's tunables) with `native`
+    /// instantiated in it, its start function run, on wasix's WASI or (portable) without it:
+    /// the store, and the instance with its wasix environment, or wasix's error.
+    fn instantiate_module(
+        &self,
+        native: &Compiled,
+        config: &RunConfig,
+        streams: &OutputStreams,
+    ) -> Result<(Store, Result<Instantiated, WasiRuntimeError>), Error> {
+        // A clone shares the compiled code but has its own tunables: the memory cap is per run.
+        let mut engine = native.engine.clone();
+        if let Some(bytes) = config.limits().max_memory_bytes {
+            engine.set_tunables(LimitingTunables::new(bytes));
+        }
+        let mut store = Store::new(engine);
+        let wasi = config.wasi_for(&self.capabilities);
+        let instantiated = match wasi {
+            WasiImpl::Native => self
+                .env_builder(config, streams)?
+                .instantiate(native.module.clone(), &mut store)
+                .map(|(instance, env)| (instance, Some(env))),
+            // The portable WASI needs no wasix: its functions are the module's only imports.
+            WasiImpl::Portable => {
+                let functions = host_functions(config, wasi, streams)?;
+                instantiate_plain(&native.module, &mut store, &functions)
+                    .map(|instance| (instance, None))
+            }
+        };
+        Ok((store, instantiated))
     }
 
     fn env_builder(
@@ -288,6 +390,28 @@ impl Backend for Wasmer {
         ))
     }
 
+    fn instantiate(
+        &self,
+        compiled: &CompiledModule,
+        config: &RunConfig,
+    ) -> Result<wasiport::Instance, Error> {
+        preflight_instance(NAME, &self.capabilities, compiled, config)?;
+        let _: &Compiled = compiled.native(self.id)?;
+        let streams = OutputStreams::new(config);
+        let native = instance::WasmerInstance::start(
+            self.clone(),
+            compiled.clone(),
+            config.clone(),
+            streams.clone(),
+        )?;
+        Ok(wasiport::Instance::new(
+            compiled,
+            config,
+            streams,
+            Box::new(native),
+        ))
+    }
+
     fn run(&self, compiled: &CompiledModule, config: &RunConfig) -> Result<Outcome, Error> {
         let native: &Compiled = compiled.native(self.id)?;
         if let Some(outcome) = preflight(NAME, &self.capabilities, compiled, config)? {
@@ -295,27 +419,8 @@ impl Backend for Wasmer {
         }
         let _entered = self.tokio.enter();
         let streams = OutputStreams::new(config);
-        let wasi = config.wasi_for(&self.capabilities);
-
-        // A clone shares the compiled code but has its own tunables: the memory cap is per run.
-        let mut engine = native.engine.clone();
-        if let Some(bytes) = config.limits().max_memory_bytes {
-            engine.set_tunables(LimitingTunables::new(bytes));
-        }
-        let mut store = Store::new(engine);
         let started = Instant::now();
-        let instantiated = match wasi {
-            WasiImpl::Native => self
-                .env_builder(config, &streams)?
-                .instantiate(native.module.clone(), &mut store)
-                .map(|(instance, env)| (instance, Some(env))),
-            // The portable WASI needs no wasix: its functions are the module's only imports.
-            WasiImpl::Portable => {
-                let functions = host_functions(config, wasi, &streams)?;
-                instantiate_plain(&native.module, &mut store, &functions)
-                    .map(|instance| (instance, None))
-            }
-        };
+        let (mut store, instantiated) = self.instantiate_module(native, config, &streams)?;
         let (instance, wasi_env) = match instantiated {
             Ok(pair) => pair,
             Err(error) => {
@@ -333,44 +438,11 @@ impl Backend for Wasmer {
             .map_err(internal)?
             .clone();
 
-        let timed_out = Arc::new(AtomicBool::new(false));
-        let watchdog = match config.limits().timeout {
-            Some(timeout) => {
-                let interrupter = store.interrupter();
-                let process = wasi_env
-                    .as_ref()
-                    .map(|env| env.data(&store).process.clone());
-                let flag = timed_out.clone();
-                // The interrupt is lost while the guest is in a host call, so it is repeated;
-                // SIGKILL to the WASI process wakes a guest blocked in a syscall.
-                Some(
-                    Watchdog::start_repeating(timeout, INTERRUPT_RETRY, move || {
-                        flag.store(true, Ordering::SeqCst);
-                        interrupter.interrupt();
-                        if let Some(process) = &process {
-                            process.signal_process(Signal::Sigkill);
-                        }
-                    })
-                    .map_err(internal)?,
-                )
-            }
-            None => None,
-        };
+        let call = Call::arm(&store, wasi_env.as_ref(), config.limits().timeout)?;
         let result = start.call(&mut store, &[]);
-        drop(watchdog);
+        let (ended, fuel_consumed) = call.end(&mut store, &instance, budget, &result);
         let elapsed = started.elapsed();
-
-        let points = get_remaining_points(&mut store, &instance);
-        let termination = match &result {
-            _ if timed_out.load(Ordering::SeqCst) => Termination::Timeout,
-            Err(_) if points == MeteringPoints::Exhausted => Termination::OutOfFuel,
-            Err(error) => classify(error),
-            Ok(_) => Termination::Exited(0),
-        };
-        let fuel_consumed = match points {
-            MeteringPoints::Remaining(left) => budget - left,
-            MeteringPoints::Exhausted => budget,
-        };
+        let termination = ended.unwrap_or(Termination::Exited(0));
         let exit_code = match termination {
             Termination::Exited(code) => ExitCode::from(code),
             _ => ExitCode::from(1),
