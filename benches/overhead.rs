@@ -16,6 +16,12 @@
 //!   (`subprocess`, compiling its module afresh, as wasi-testsuite's runner runs a runtime's
 //!   CLI), per test.
 //!
+//! - `call`: the `token` guest's `check` (HMAC-SHA256 of a token in its memory, a plugin's
+//!   exported function) called on a live instance: `raw/<backend>` with the runtime's own API,
+//!   the fuel set again before each call as a per-call budget needs; `wasiport/<backend>` with
+//!   `Instance::call_typed`; `fresh_instance/<backend>` instantiating, writing the token and
+//!   calling for each request.
+//!
 //! Beside them, the resident memory of 1,000 live instances of the hello per backend is written
 //! to `target/criterion/memory.json` (criterion measures time only).
 //!
@@ -346,6 +352,11 @@ mod raw {
                 engine,
                 module,
             }
+        }
+
+        /// The tokio runtime wasix works on, entered.
+        pub fn enter(&self) -> tokio::runtime::EnterGuard<'_> {
+            self.tokio.enter()
         }
 
         /// A live instance with its store and WASI environment.
@@ -762,11 +773,221 @@ fn memory() {
             "rss_bytes": bytes,
         }));
     }
+    write_criterion_side_file("memory.json", &serde_json::Value::Array(json));
+}
+
+/// Calls of the `token` guest's `check` timed one by one, for the mean and the 99th
+/// percentile per call (criterion reports means of batches): written to
+/// `target/criterion/call_latency.json`.
+const LATENCY_CALLS: usize = 20_000;
+
+/// A live raw instance of the token guest on each runtime: `check` once, as a host would call it.
+mod raw_call {
+    use super::raw;
+
+    pub struct Wasmtime {
+        store: wasmtime::Store<wasmtime_wasi::p1::WasiP1Ctx>,
+        check: wasmtime::TypedFunc<(i32, i32), i32>,
+        args: (i32, i32),
+    }
+
+    impl Wasmtime {
+        pub fn new(runtime: &raw::Wasmtime, token: &[u8]) -> Self {
+            let (mut store, instance) = runtime.instantiate();
+            let alloc = instance
+                .get_typed_func::<i32, i32>(&mut store, "alloc")
+                .unwrap();
+            let ptr = alloc.call(&mut store, token.len() as i32).unwrap();
+            let memory = instance.get_memory(&mut store, "memory").unwrap();
+            memory.write(&mut store, ptr as usize, token).unwrap();
+            let check = instance.get_typed_func(&mut store, "check").unwrap();
+            Wasmtime {
+                store,
+                check,
+                args: (ptr, token.len() as i32),
+            }
+        }
+
+        pub fn check(&mut self) -> i32 {
+            self.store.set_fuel(u64::MAX).unwrap();
+            self.check.call(&mut self.store, self.args).unwrap()
+        }
+    }
+
+    pub struct Wasmi {
+        store: wasmi::Store<wasi_common::WasiCtx>,
+        check: wasmi::TypedFunc<(i32, i32), i32>,
+        args: (i32, i32),
+    }
+
+    impl Wasmi {
+        pub fn new(runtime: &raw::Wasmi, token: &[u8]) -> Self {
+            let (mut store, instance) = runtime.instantiate();
+            let alloc = instance
+                .get_typed_func::<i32, i32>(&store, "alloc")
+                .unwrap();
+            let ptr = alloc.call(&mut store, token.len() as i32).unwrap();
+            let memory = instance.get_memory(&store, "memory").unwrap();
+            memory.write(&mut store, ptr as usize, token).unwrap();
+            let check = instance.get_typed_func(&store, "check").unwrap();
+            Wasmi {
+                store,
+                check,
+                args: (ptr, token.len() as i32),
+            }
+        }
+
+        pub fn check(&mut self) -> i32 {
+            self.store.set_fuel(u64::MAX).unwrap();
+            self.check.call(&mut self.store, self.args).unwrap()
+        }
+    }
+
+    pub struct Wasmer<'a> {
+        runtime: &'a raw::Wasmer,
+        store: wasmer::Store,
+        instance: wasmer::Instance,
+        check: wasmer::TypedFunction<(i32, i32), i32>,
+        args: (i32, i32),
+        _env: wasmer_wasix::WasiFunctionEnv,
+    }
+
+    impl<'a> Wasmer<'a> {
+        pub fn new(runtime: &'a raw::Wasmer, token: &[u8]) -> Self {
+            let (mut store, instance, env) = runtime.instantiate();
+            let _entered = runtime.enter();
+            let alloc = instance
+                .exports
+                .get_typed_function::<i32, i32>(&store, "alloc")
+                .unwrap();
+            let ptr = alloc.call(&mut store, token.len() as i32).unwrap();
+            let memory = instance.exports.get_memory("memory").unwrap();
+            memory.view(&store).write(ptr as u64, token).unwrap();
+            let check = instance
+                .exports
+                .get_typed_function(&store, "check")
+                .unwrap();
+            Wasmer {
+                runtime,
+                store,
+                instance,
+                check,
+                args: (ptr, token.len() as i32),
+                _env: env,
+            }
+        }
+
+        pub fn check(&mut self) -> i32 {
+            let _entered = self.runtime.enter();
+            wasmer_middlewares::metering::set_remaining_points(
+                &mut self.store,
+                &self.instance,
+                u64::MAX,
+            );
+            self.check
+                .call(&mut self.store, self.args.0, self.args.1)
+                .unwrap()
+        }
+    }
+}
+
+/// A wasiport instance of the token guest with the token written into it: the instance and
+/// `check`'s arguments.
+fn token_instance(
+    backend: &dyn Backend,
+    module: &wasiport::CompiledModule,
+    token: &[u8],
+) -> (wasiport::Instance, (i32, i32)) {
+    let mut instance = backend
+        .instantiate(module, &RunConfig::default())
+        .expect("instantiate the token guest");
+    let len = token.len() as i32;
+    let ptr: i32 = instance.call_typed("alloc", len).expect("alloc");
+    instance
+        .write_memory("memory", ptr as u64, token)
+        .expect("write the token");
+    (instance, (ptr, len))
+}
+
+fn call(c: &mut Criterion) {
+    let wasm = common::token();
+    let token = common::signed_token("user=alice;exp=2000000000");
+    let raw_wasmtime = raw::Wasmtime::new(wasm);
+    let raw_wasmer = raw::Wasmer::new(wasm);
+    let raw_wasmi = raw::Wasmi::new(wasm);
+    let mut wasmtime_call = raw_call::Wasmtime::new(&raw_wasmtime, &token);
+    let mut wasmer_call = raw_call::Wasmer::new(&raw_wasmer, &token);
+    let mut wasmi_call = raw_call::Wasmi::new(&raw_wasmi, &token);
+    let mut raws: [(&str, &mut dyn FnMut() -> i32); 3] = [
+        ("wasmtime", &mut || wasmtime_call.check()),
+        ("wasmer", &mut || wasmer_call.check()),
+        ("wasmi", &mut || wasmi_call.check()),
+    ];
+    let mut latency = Vec::new();
+    let mut group = c.benchmark_group("call");
+    for (name, raw_check) in raws.iter_mut() {
+        let backend = common::backend(name);
+        let module = backend.compile(wasm).unwrap();
+        let (mut instance, args) = token_instance(backend.as_ref(), &module, &token);
+        let mut wasiport_check = || -> i32 { instance.call_typed("check", args).expect("check") };
+        assert_eq!((raw_check(), wasiport_check()), (1, 1), "{name}");
+        group.bench_function(BenchmarkId::new("raw", *name), |b| {
+            b.iter(|| assert_eq!(raw_check(), 1))
+        });
+        group.bench_function(BenchmarkId::new("wasiport", *name), |b| {
+            b.iter(|| assert_eq!(wasiport_check(), 1))
+        });
+        group.bench_function(BenchmarkId::new("fresh_instance", *name), |b| {
+            b.iter(|| {
+                let (mut fresh, args) = token_instance(backend.as_ref(), &module, &token);
+                assert_eq!(
+                    fresh.call_typed::<(i32, i32), i32>("check", args).unwrap(),
+                    1
+                )
+            })
+        });
+        for (column, f) in [
+            ("raw", &mut **raw_check as &mut dyn FnMut() -> i32),
+            ("wasiport", &mut wasiport_check),
+        ] {
+            latency.push(serde_json::json!({
+                "backend": name,
+                "column": column,
+                "calls": LATENCY_CALLS,
+                "nanoseconds": percentiles(f),
+            }));
+        }
+    }
+    group.finish();
+    write_criterion_side_file("call_latency.json", &serde_json::Value::Array(latency));
+}
+
+/// The mean and the 50th and 99th percentiles, in nanoseconds, of [`LATENCY_CALLS`] calls of
+/// `f` timed one by one (after as many unrecorded, to warm up).
+fn percentiles(f: &mut dyn FnMut() -> i32) -> serde_json::Value {
+    for _ in 0..LATENCY_CALLS {
+        std::hint::black_box(f());
+    }
+    let mut times: Vec<u128> = (0..LATENCY_CALLS)
+        .map(|_| {
+            let started = Instant::now();
+            std::hint::black_box(f());
+            started.elapsed().as_nanos()
+        })
+        .collect();
+    times.sort_unstable();
+    let at = |q: f64| times[((times.len() as f64 * q) as usize).min(times.len() - 1)];
+    let mean = times.iter().sum::<u128>() / times.len() as u128;
+    serde_json::json!({"mean": mean, "p50": at(0.50), "p99": at(0.99)})
+}
+
+/// Writes `json` to `target/criterion/NAME` beside criterion's own results.
+fn write_criterion_side_file(name: &str, json: &serde_json::Value) {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/criterion");
     let _ = std::fs::create_dir_all(&dir);
     let _ = std::fs::write(
-        dir.join("memory.json"),
-        serde_json::to_string_pretty(&json).unwrap_or_default(),
+        dir.join(name),
+        serde_json::to_string_pretty(json).unwrap_or_default(),
     );
 }
 
@@ -788,6 +1009,7 @@ fn main() {
     cold_start(&mut c);
     throughput(&mut c);
     module_cache(&mut c);
+    call(&mut c);
     suite(&mut c);
     memory();
     c.final_summary();

@@ -457,3 +457,41 @@ fn an_initialize_past_the_fuel_budget_is_an_instantiation_failure() {
         returned(backend.as_ref(), instance.call("f", &[]));
     }
 }
+
+#[test]
+fn a_plugin_checks_auth_tokens_in_its_memory_call_after_call() {
+    // The `token` guest (Rust, wasm32-wasip1 cdylib): HMAC-SHA256 over a token the host writes
+    // into its memory. The same answers on every target that declares instances, the buffer
+    // reused call after call.
+    let good = common::signed_token("user=alice;exp=2000000000");
+    let mut forged = good.clone();
+    let last = forged.len() - 1;
+    forged[last] = if forged[last] == b'0' { b'1' } else { b'0' };
+    let tampered = common::signed_token("user=alice;exp=2000000000")
+        .iter()
+        .map(|&b| if b == b'a' { b'A' } else { b })
+        .collect::<Vec<u8>>();
+    for backend in common::backends_with(Capability::Instances) {
+        let b = backend.name();
+        let module = backend.compile(common::token()).unwrap();
+        let mut plugin = backend
+            .instantiate(&module, &RunConfig::default())
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        let len = good.len() as i32;
+        let buffer: i32 = plugin.call_typed("alloc", len).unwrap();
+        for round in 0..50 {
+            for (token, valid) in [(&good, 1), (&forged, 0), (&tampered, 0)] {
+                plugin.write_memory("memory", buffer as u64, token).unwrap();
+                let answer: i32 = plugin.call_typed("check", (buffer, len)).unwrap();
+                assert_eq!(
+                    answer,
+                    valid,
+                    "{b}: round {round}, {:?}",
+                    String::from_utf8_lossy(token)
+                );
+            }
+        }
+        let short: i32 = plugin.call_typed("check", (buffer, 10)).unwrap();
+        assert_eq!(short, 0, "{b}");
+    }
+}

@@ -53,6 +53,37 @@ pub fn probe_p2() -> &'static [u8] {
     PROBE.get_or_init(|| build_probe("wasm32-wasip2"))
 }
 
+/// The `token` guest (tests/guests/src/token.rs), a reactor exporting `alloc` and `check`, built
+/// for wasm32-wasip1 on first use.
+pub fn token() -> &'static [u8] {
+    static TOKEN: OnceLock<Vec<u8>> = OnceLock::new();
+    TOKEN.get_or_init(|| {
+        probe();
+        let path = workspace_root().join("target/guests/wasm32-wasip1/release/token.wasm");
+        std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    })
+}
+
+/// `PAYLOAD.SIGNATURE` with the signature the `token` guest accepts: the lowercase hex of
+/// HMAC-SHA256 (RFC 2104) of the payload under its key.
+pub fn signed_token(payload: &str) -> Vec<u8> {
+    use sha2::{Digest, Sha256};
+    let mut block = [0u8; 64];
+    let key = b"wasiport test key";
+    block[..key.len()].copy_from_slice(key);
+    let pad = |byte: u8| block.map(|k| k ^ byte);
+    let inner = Sha256::new()
+        .chain_update(pad(0x36))
+        .chain_update(payload)
+        .finalize();
+    let mac = Sha256::new()
+        .chain_update(pad(0x5c))
+        .chain_update(inner)
+        .finalize();
+    let hex: String = mac.iter().map(|b| format!("{b:02x}")).collect();
+    format!("{payload}.{hex}").into_bytes()
+}
+
 /// Builds the guests for `target` and reads the probe.
 ///
 /// They are built by cargo into `target/guests`, a target directory of its own, so this works

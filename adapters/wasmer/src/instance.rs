@@ -5,6 +5,7 @@
 use std::sync::mpsc;
 use std::sync::Arc;
 use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 use wasiport::output::OutputStreams;
 use wasiport::{
@@ -75,7 +76,7 @@ impl WasmerInstance {
                 };
                 let _ = ready.send(Ok(()));
                 let mut owned = owned;
-                for request in received {
+                while let Ok(request) = receive(&received, SERVER_SPIN) {
                     owned.serve(request);
                 }
             })
@@ -98,7 +99,28 @@ impl WasmerInstance {
             .ok_or_else(gone)?
             .send(request(reply))
             .map_err(|_| gone())?;
-        answer.recv().map_err(|_| gone())
+        receive(&answer, CALLER_SPIN).map_err(|_| gone())
+    }
+}
+
+/// How long the instance's thread keeps polling for the next request after serving one, before
+/// it sleeps: a host calling in a loop then finds it awake (waking a sleeping thread took tens
+/// of microseconds here, more than most calls).
+const SERVER_SPIN: Duration = Duration::from_micros(50);
+
+/// How long a caller polls for the answer before it sleeps until it comes.
+const CALLER_SPIN: Duration = Duration::from_micros(200);
+
+/// The next message of `receiver`: polled for `spin`, then waited for.
+fn receive<T>(receiver: &mpsc::Receiver<T>, spin: Duration) -> Result<T, mpsc::RecvError> {
+    let until = Instant::now() + spin;
+    loop {
+        match receiver.try_recv() {
+            Ok(message) => return Ok(message),
+            Err(mpsc::TryRecvError::Disconnected) => return Err(mpsc::RecvError),
+            Err(mpsc::TryRecvError::Empty) if Instant::now() >= until => return receiver.recv(),
+            Err(mpsc::TryRecvError::Empty) => std::hint::spin_loop(),
+        }
     }
 }
 
