@@ -495,3 +495,25 @@ fn a_plugin_checks_auth_tokens_in_its_memory_call_after_call() {
         assert_eq!(short, 0, "{b}");
     }
 }
+
+#[test]
+fn an_initialize_that_never_ends_is_stopped_at_the_timeout() {
+    // wasix runs `_initialize` itself while instantiating: the timeout must reach it there too.
+    let wasm = wat::parse_str(
+        r#"(module (memory (export "memory") 1)
+             (func (export "_initialize") (loop $l (br $l)))
+             (func (export "f")))"#,
+    )
+    .unwrap();
+    let config = RunConfig::builder()
+        .timeout(Duration::from_millis(200))
+        .build()
+        .unwrap();
+    for backend in common::backends_with(Capability::Instances) {
+        let module = backend.compile(&wasm).unwrap();
+        match backend.instantiate(&module, &config) {
+            Err(Error::Instantiation { .. }) => {}
+            other => panic!("{}: {other:?}", backend.name()),
+        }
+    }
+}

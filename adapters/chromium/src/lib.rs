@@ -282,18 +282,18 @@ fn compile_in(
     prepared: &Prepared,
     cores: Option<&CoreVariant>,
 ) -> Result<(), Error> {
-    let expression = match (&prepared.component, cores) {
-        (Some(transpiled), None) => format!(
-            "wasiport.compileComponent({}, {})",
-            variant.id,
-            component_arguments(&transpiled.glue, &transpiled.cores)
-        ),
-        (Some(transpiled), Some(cores)) => format!(
-            "wasiport.compileComponent({}, {})",
-            cores.id,
-            component_arguments(&transpiled.glue, &cores.cores)
-        ),
-        (None, _) => format!(
+    let expression = match &prepared.component {
+        Some(transpiled) => {
+            let (id, cores) = match cores {
+                Some(rewritten) => (rewritten.id, &rewritten.cores[..]),
+                None => (variant.id, &transpiled.cores[..]),
+            };
+            format!(
+                "wasiport.compileComponent({id}, {})",
+                component_arguments(&transpiled.glue, cores)
+            )
+        }
+        None => format!(
             "wasiport.compile({}, \"{}\")",
             variant.id,
             BASE64.encode(&variant.wasm)

@@ -67,7 +67,7 @@ impl WasmerInstance {
         let thread = std::thread::Builder::new()
             .name("wasiport-wasmer-instance".into())
             .spawn(move || {
-                let owned = match Owned::instantiate(&backend, &module, &config, &streams) {
+                let mut owned = match Owned::instantiate(&backend, &module, &config, &streams) {
                     Ok(owned) => owned,
                     Err(e) => {
                         let _ = ready.send(Err(e));
@@ -75,7 +75,6 @@ impl WasmerInstance {
                     }
                 };
                 let _ = ready.send(Ok(()));
-                let mut owned = owned;
                 while let Ok(request) = receive(&received, SERVER_SPIN) {
                     owned.serve(request);
                 }
@@ -211,12 +210,9 @@ impl Owned {
         };
         let timeout = config.limits().timeout;
         let budget = config.limits().fuel.unwrap_or(u64::MAX);
-        // The watchdog of the start function (and of wasix's `_initialize`) interrupts the
-        // engine's stores until instantiation returns.
-        let bare = Store::new(native.engine.clone());
-        let call = Call::arm(&bare, None, timeout)?;
-        let (mut store, instantiated) = backend.instantiate_module(native, config, streams)?;
-        drop(call);
+        // The start function (and wasix's `_initialize`) within the time of one call.
+        let (mut store, instantiated) =
+            backend.instantiate_module(native, config, streams, timeout)?;
         let (instance, wasi_env) = instantiated.map_err(|e| {
             failed(match start_trap(&e) {
                 Some(trap) => format!("its start function ended: {}", classify(trap)),

@@ -225,13 +225,15 @@ impl Wasmer {
     }
 
     /// A store for `config` (its memory cap in the engine's tunables) with `native`
-    /// instantiated in it, its start function run, on wasix's WASI or (portable) without it:
-    /// the store, and the instance with its wasix environment, or wasix's error.
+    /// instantiated in it, its start function run (stopped after `start_timeout`, if given), on
+    /// wasix's WASI or (portable) without it: the store, and the instance with its wasix
+    /// environment, or wasix's error.
     fn instantiate_module(
         &self,
         native: &Compiled,
         config: &RunConfig,
         streams: &OutputStreams,
+        start_timeout: Option<Duration>,
     ) -> Result<(Store, Result<Instantiated, WasiRuntimeError>), Error> {
         // A clone shares the compiled code but has its own tunables: the memory cap is per run.
         let mut engine = native.engine.clone();
@@ -239,6 +241,8 @@ impl Wasmer {
             engine.set_tunables(LimitingTunables::new(bytes));
         }
         let mut store = Store::new(engine);
+        // The interrupt is the store's own: armed once the store exists.
+        let watchdog = Call::arm(&store, None, start_timeout)?;
         let wasi = config.wasi_for(&self.capabilities);
         let instantiated = match wasi {
             WasiImpl::Native => self
@@ -252,6 +256,7 @@ impl Wasmer {
                     .map(|instance| (instance, None))
             }
         };
+        drop(watchdog);
         Ok((store, instantiated))
     }
 
@@ -420,7 +425,7 @@ impl Backend for Wasmer {
         let _entered = self.tokio.enter();
         let streams = OutputStreams::new(config);
         let started = Instant::now();
-        let (mut store, instantiated) = self.instantiate_module(native, config, &streams)?;
+        let (mut store, instantiated) = self.instantiate_module(native, config, &streams, None)?;
         let (instance, wasi_env) = match instantiated {
             Ok(pair) => pair,
             Err(error) => {
