@@ -322,3 +322,58 @@ fn modules_metered_with_a_shared_counter_draw_on_one_budget() {
     assert_eq!(short, None);
     assert!(below < 0, "{below}");
 }
+
+/// A module with a start function, a table, `call_indirect`, a tail call and recursion: after
+/// [`start_as_export`] and [`limit_call_depth`], wasmtime computes what it computed before, and a
+/// recursion past the limit traps at it.
+#[test]
+fn a_depth_limited_module_with_its_start_exported_computes_the_same_on_wasmtime() {
+    use wasiport::rewrite::{limit_call_depth, start_as_export, DEPTH_GLOBAL, START_EXPORT};
+    use wasmtime::{Engine, Instance, Module, Store};
+    let wasm = wat::parse_str(
+        r#"(module
+            (global $started (mut i32) (i32.const 0))
+            (table 2 funcref)
+            (elem (i32.const 0) $sum $count)
+            (type $unary (func (param i32) (result i32)))
+            (func $init (global.set $started (i32.const 40)))
+            (start $init)
+            (func $sum (param i32) (result i32)
+                (if (result i32) (local.get 0)
+                    (then (i32.add (local.get 0)
+                        (call_indirect (type $unary) (i32.sub (local.get 0) (i32.const 1)) (i32.const 0))))
+                    (else (global.get $started))))
+            (func $count (param i32) (result i32)
+                (if (result i32) (local.get 0)
+                    (then (return_call $count (i32.sub (local.get 0) (i32.const 1))))
+                    (else (i32.const 2))))
+            (func (export "sum") (param i32) (result i32) (call $sum (local.get 0)))
+            (func (export "count") (param i32) (result i32)
+                (call_indirect (type $unary) (local.get 0) (i32.const 1))))"#,
+    )
+    .unwrap();
+    let limited = limit_call_depth(&start_as_export(&wasm).unwrap(), 1000).unwrap();
+    let engine = Engine::default();
+    let run = |wasm: &[u8], start: bool, name: &str, arg: i32| {
+        let module = Module::new(&engine, wasm).unwrap();
+        let mut store = Store::new(&engine, ());
+        let instance = Instance::new(&mut store, &module, &[]).unwrap();
+        if start {
+            let start = instance.get_typed_func::<(), ()>(&mut store, START_EXPORT);
+            start.unwrap().call(&mut store, ()).unwrap();
+        }
+        let f = instance
+            .get_typed_func::<i32, i32>(&mut store, name)
+            .unwrap();
+        let result = f.call(&mut store, arg).ok();
+        let depth = instance.get_global(&mut store, DEPTH_GLOBAL);
+        (result, depth.map(|g| g.get(&mut store).unwrap_i32()))
+    };
+    // Within the limit: the same values, and every frame counted back off.
+    assert_eq!(run(&wasm, false, "sum", 100), (Some(5050 + 40), None));
+    assert_eq!(run(&limited, true, "sum", 100), (Some(5050 + 40), Some(0)));
+    // Tail calls add no frame: a million of them stay within a limit of 1,000.
+    assert_eq!(run(&limited, true, "count", 1_000_000), (Some(2), Some(0)));
+    // Past it: a trap, with the counter at the limit.
+    assert_eq!(run(&limited, true, "sum", 5000), (None, Some(1000)));
+}

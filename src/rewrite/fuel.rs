@@ -421,7 +421,7 @@ impl Reencode for Meter {
 }
 
 /// Where a section goes in a module (the tag section sits between memory and global).
-fn order(id: SectionId) -> u8 {
+pub(super) fn order(id: SectionId) -> u8 {
     use SectionId::*;
     match id {
         Custom => 0,

@@ -8,6 +8,7 @@
 use std::ffi::{CStr, CString};
 use std::ptr::{self, NonNull};
 use std::sync::{Mutex, PoisonError};
+use std::time::Duration;
 
 use wasmedge_sys::ffi;
 
@@ -37,6 +38,7 @@ impl std::fmt::Display for Failure {
 pub(crate) mod code {
     pub const TERMINATED: u32 = 0x01;
     pub const COST_LIMIT_EXCEEDED: u32 = 0x03;
+    pub const INTERRUPTED: u32 = 0x07;
     pub const DIVIDE_BY_ZERO: u32 = 0x404;
     pub const INTEGER_OVERFLOW: u32 = 0x405;
     pub const INVALID_CONV_TO_INT: u32 = 0x406;
@@ -206,7 +208,8 @@ impl Configure {
         }
     }
 
-    /// Compiles `wasm` ahead of time into a shared library at `out` (WasmEdge's AOT compiler,
+    /// Compiles `wasm` ahead of time (with checks of the executor's stop flag, so that a
+    /// timeout can stop the code) into a shared library at `out` (WasmEdge's AOT compiler,
     /// LLVM, optimization level O2), which [`Configure::load`] can load instead of the bytes.
     pub(crate) fn compile_aot(&self, wasm: &[u8], out: &str) -> Result<(), Failure> {
         let out = c_string(out)?;
@@ -227,6 +230,7 @@ impl Configure {
                 self.0.as_ptr(),
                 ffi::WasmEdge_CompilerOutputFormat_Native,
             );
+            ffi::WasmEdge_ConfigureCompilerSetInterruptible(self.0.as_ptr(), true);
             let compiler = non_null(ffi::WasmEdge_CompilerCreate(self.0.as_ptr()), "a compiler")?;
             let compiled = ffi::WasmEdge_CompilerCompileFromBytes(
                 compiler.as_ptr(),
@@ -262,6 +266,12 @@ impl Statistics {
         unsafe { ffi::WasmEdge_StatisticsSetCostLimit(self.0.as_ptr(), limit) };
     }
 
+    /// Counts from zero again (the limit stays).
+    pub(crate) fn clear(&mut self) {
+        // SAFETY: a valid context.
+        unsafe { ffi::WasmEdge_StatisticsClear(self.0.as_ptr()) };
+    }
+
     /// The cost counted so far.
     pub(crate) fn total_cost(&self) -> u64 {
         // SAFETY: a valid context.
@@ -270,6 +280,11 @@ impl Statistics {
 }
 
 impl ModuleInstance {
+    /// The C context, for calls that add to it.
+    pub(crate) fn as_ptr(&self) -> *mut ffi::WasmEdge_ModuleInstanceContext {
+        self.0.as_ptr()
+    }
+
     /// Takes ownership of a module instance made by a create call.
     pub(crate) fn from_raw(ctx: NonNull<ffi::WasmEdge_ModuleInstanceContext>) -> Self {
         ModuleInstance(ctx)
@@ -304,6 +319,47 @@ impl ModuleInstance {
             )
         };
         Ok(ModuleInstance(non_null(ctx, "the WASI module")?))
+    }
+
+    /// The exported function `name`, if there is one: valid while this instance lives.
+    pub(crate) fn function(&self, name: &str) -> Option<Function> {
+        let name = c_string(name).ok()?;
+        // SAFETY: the WasmEdge string is freed after the lookup, which does not keep it.
+        let func = unsafe {
+            let wname = ffi::WasmEdge_StringCreateByCString(name.as_ptr());
+            let func = ffi::WasmEdge_ModuleInstanceFindFunction(self.0.as_ptr(), wname);
+            ffi::WasmEdge_StringDelete(wname);
+            func
+        };
+        NonNull::new(func).map(Function)
+    }
+
+    /// The exported memory `name`, if there is one: valid while this instance lives.
+    pub(crate) fn memory(&self, name: &str) -> Option<Memory> {
+        let name = c_string(name).ok()?;
+        // SAFETY: as in `function`.
+        let memory = unsafe {
+            let wname = ffi::WasmEdge_StringCreateByCString(name.as_ptr());
+            let memory = ffi::WasmEdge_ModuleInstanceFindMemory(self.0.as_ptr(), wname);
+            ffi::WasmEdge_StringDelete(wname);
+            memory
+        };
+        NonNull::new(memory).map(Memory)
+    }
+
+    /// The value of the exported `i32` global `name`, if there is one.
+    pub(crate) fn global_i32(&self, name: &str) -> Option<i32> {
+        let name = c_string(name).ok()?;
+        // SAFETY: as in `function`; the global belongs to this instance.
+        unsafe {
+            let wname = ffi::WasmEdge_StringCreateByCString(name.as_ptr());
+            let global = ffi::WasmEdge_ModuleInstanceFindGlobal(self.0.as_ptr(), wname);
+            ffi::WasmEdge_StringDelete(wname);
+            let global = NonNull::new(global)?;
+            Some(ffi::WasmEdge_ValueGetI32(
+                ffi::WasmEdge_GlobalInstanceGetValue(global.as_ptr()),
+            ))
+        }
     }
 
     /// The code the guest passed to `proc_exit` (0 when `_start` returned).
@@ -355,33 +411,101 @@ impl Executor {
         })?;
         Ok(ModuleInstance(non_null(instance, "a module instance")?))
     }
+}
 
-    /// Calls the exported `() -> ()` function `name` of `instance`.
-    pub(crate) fn call_nullary(
+/// A function of a module instance (not owned: it lives as long as its instance).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Function(NonNull<ffi::WasmEdge_FunctionInstanceContext>);
+
+/// A memory of a module instance (not owned: it lives as long as its instance).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Memory(NonNull<ffi::WasmEdge_MemoryInstanceContext>);
+
+impl Memory {
+    /// Its size in bytes.
+    pub(crate) fn size(&self) -> u64 {
+        // SAFETY: a live memory instance.
+        u64::from(unsafe { ffi::WasmEdge_MemoryInstanceGetPageSize(self.0.as_ptr()) }) * 65536
+    }
+
+    /// Reads `buf.len()` bytes at `offset`; WasmEdge checks the bounds.
+    pub(crate) fn read(&self, offset: u64, buf: &mut [u8]) -> Result<(), Failure> {
+        let (offset, len) = range(offset, buf.len())?;
+        // SAFETY: a live memory instance; the buffer holds `len` bytes.
+        check(unsafe {
+            ffi::WasmEdge_MemoryInstanceGetData(self.0.as_ptr(), buf.as_mut_ptr(), offset, len)
+        })
+    }
+
+    /// Writes `data` at `offset`; WasmEdge checks the bounds.
+    pub(crate) fn write(&self, offset: u64, data: &[u8]) -> Result<(), Failure> {
+        let (offset, len) = range(offset, data.len())?;
+        // SAFETY: a live memory instance; the data holds `len` bytes.
+        check(unsafe {
+            ffi::WasmEdge_MemoryInstanceSetData(self.0.as_ptr(), data.as_ptr(), offset, len)
+        })
+    }
+}
+
+/// An offset and a length as WasmEdge's 32-bit ones.
+fn range(offset: u64, len: usize) -> Result<(u32, u32), Failure> {
+    match (u32::try_from(offset), u32::try_from(len)) {
+        (Ok(offset), Ok(len)) => Ok((offset, len)),
+        _ => Err(Failure::new(format!(
+            "{len} bytes at {offset} are past a 32-bit memory"
+        ))),
+    }
+}
+
+impl Executor {
+    /// Calls `func` with `params`, its results written to `returns`. With a `timeout`, or
+    /// `on_a_thread_of_its_own`, the call runs on a thread WasmEdge starts for it (its
+    /// asynchronous invocation), which the timeout stops: the call then fails with
+    /// [`code::INTERRUPTED`].
+    pub(crate) fn invoke(
         &self,
-        instance: &ModuleInstance,
-        name: &str,
+        func: Function,
+        params: &[ffi::WasmEdge_Value],
+        returns: &mut [ffi::WasmEdge_Value],
+        timeout: Option<Duration>,
+        on_a_thread_of_its_own: bool,
     ) -> Result<(), Failure> {
-        let name_c = c_string(name)?;
-        // SAFETY: the WasmEdge string is freed after the lookup; the function instance belongs
-        // to `instance`, which outlives the call.
+        let count = |n: usize| u32::try_from(n).map_err(|_| Failure::new("too many values"));
+        let (params_len, returns_len) = (count(params.len())?, count(returns.len())?);
+        if timeout.is_none() && !on_a_thread_of_its_own {
+            // SAFETY: valid contexts; the buffers hold the counts given.
+            return check(unsafe {
+                ffi::WasmEdge_ExecutorInvoke(
+                    self.0.as_ptr(),
+                    func.0.as_ptr(),
+                    params.as_ptr(),
+                    params_len,
+                    returns.as_mut_ptr(),
+                    returns_len,
+                )
+            });
+        }
+        // SAFETY: valid contexts; the parameters are copied; the asynchronous call is waited
+        // for (and cancelled when the time is up) before it is deleted.
         unsafe {
-            let wname = ffi::WasmEdge_StringCreateByCString(name_c.as_ptr());
-            let func = ffi::WasmEdge_ModuleInstanceFindFunction(instance.0.as_ptr(), wname);
-            ffi::WasmEdge_StringDelete(wname);
-            if func.is_null() {
-                return Err(Failure::new(format!(
-                    "the module exports no function `{name}`"
-                )));
-            }
-            check(ffi::WasmEdge_ExecutorInvoke(
+            let call = ffi::WasmEdge_ExecutorAsyncInvoke(
                 self.0.as_ptr(),
-                func,
-                ptr::null(),
-                0,
-                ptr::null_mut(),
-                0,
-            ))
+                func.0.as_ptr(),
+                params.as_ptr(),
+                params_len,
+            );
+            let call = non_null(call, "an asynchronous call")?;
+            if let Some(timeout) = timeout {
+                // Whole milliseconds, rounded up: never less than the time asked for.
+                let ms = timeout.as_nanos().div_ceil(1_000_000);
+                if !ffi::WasmEdge_AsyncWaitFor(call.as_ptr(), u64::try_from(ms).unwrap_or(u64::MAX))
+                {
+                    ffi::WasmEdge_AsyncCancel(call.as_ptr());
+                }
+            }
+            let result = ffi::WasmEdge_AsyncGet(call.as_ptr(), returns.as_mut_ptr(), returns_len);
+            ffi::WasmEdge_AsyncDelete(call.as_ptr());
+            check(result)
         }
     }
 }

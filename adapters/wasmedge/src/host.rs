@@ -1,6 +1,6 @@
-//! [`wasiport::HostFunction`]s as a WasmEdge host module, inside the worker: how the portable
-//! WASI reaches a guest run by WasmEdge. (The functions are made in the worker from the job, so
-//! none of the host process's closures is needed.)
+//! [`wasiport::HostFunction`]s as WasmEdge host modules: how the portable WASI and a run's own
+//! host functions reach a guest WasmEdge runs in the host process (and, in the worker, how the
+//! portable WASI did before runs with it moved into the host process).
 
 use std::ptr::NonNull;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -33,13 +33,68 @@ fn val_type(ty: ValType) -> ffi::WasmEdge_ValType {
     }
 }
 
-/// A host module `name` holding `functions`. Their slots are leaked: a worker ends with its
-/// run.
+/// A host module and the slots its functions' callbacks read: dropped together, the module
+/// first.
+pub(crate) struct HostModule {
+    pub module: ModuleInstance,
+    // Boxed: each slot's address is a callback's data, which must not move as the list grows.
+    #[allow(clippy::vec_box)]
+    _slots: Vec<Box<Slot>>,
+}
+
+/// A WasmEdge value of a [`HostValue`].
+pub(crate) fn to_value(value: HostValue) -> ffi::WasmEdge_Value {
+    // SAFETY: value constructors of the C API.
+    unsafe {
+        match value {
+            HostValue::I32(x) => ffi::WasmEdge_ValueGenI32(x),
+            HostValue::I64(x) => ffi::WasmEdge_ValueGenI64(x),
+            HostValue::F32(x) => ffi::WasmEdge_ValueGenF32(x),
+            HostValue::F64(x) => ffi::WasmEdge_ValueGenF64(x),
+        }
+    }
+}
+
+/// The [`HostValue`] of a WasmEdge value of type `ty`.
+pub(crate) fn from_value(ty: ValType, v: ffi::WasmEdge_Value) -> HostValue {
+    // SAFETY: value accessors of the C API, on a value of that type.
+    unsafe {
+        match ty {
+            ValType::I32 => HostValue::I32(ffi::WasmEdge_ValueGetI32(v)),
+            ValType::I64 => HostValue::I64(ffi::WasmEdge_ValueGetI64(v)),
+            ValType::F32 => HostValue::F32(ffi::WasmEdge_ValueGetF32(v)),
+            _ => HostValue::F64(ffi::WasmEdge_ValueGetF64(v)),
+        }
+    }
+}
+
+/// The host modules of `functions`, one per module name they are imported from.
+pub(crate) fn modules(
+    functions: &[HostFunction],
+    ended: &Ended,
+) -> Result<Vec<HostModule>, Failure> {
+    let mut names: Vec<&str> = functions.iter().map(HostFunction::module).collect();
+    names.sort_unstable();
+    names.dedup();
+    names
+        .into_iter()
+        .map(|name| {
+            let of_module: Vec<HostFunction> = functions
+                .iter()
+                .filter(|f| f.module() == name)
+                .cloned()
+                .collect();
+            module(name, &of_module, ended)
+        })
+        .collect()
+}
+
+/// A host module `name` holding `functions`.
 pub(crate) fn module(
     name: &str,
     functions: &[HostFunction],
     ended: &Ended,
-) -> Result<ModuleInstance, Failure> {
+) -> Result<HostModule, Failure> {
     let name = c_string(name)?;
     // SAFETY: the WasmEdge string is deleted after the call, which copies it.
     let module = unsafe {
@@ -49,17 +104,21 @@ pub(crate) fn module(
         module
     };
     let module: NonNull<_> = non_null(module, "a host module")?;
+    // Owned from here, so that an error below frees it.
+    let module = ModuleInstance::from_raw(module);
+    let mut slots = Vec::with_capacity(functions.len());
     for function in functions {
         let sig = function.signature();
         let params: Vec<_> = sig.params.iter().copied().map(val_type).collect();
         let results: Vec<_> = sig.results.iter().copied().map(val_type).collect();
-        let slot = Box::leak(Box::new(Slot {
+        let mut slot = Box::new(Slot {
             function: function.clone(),
             ended: ended.clone(),
-        }));
+        });
         let fname = c_string(function.name())?;
         // SAFETY: the type lists outlive the calls that copy them; the function instance is
-        // moved into the module, which owns it; the slot lives as long as the process.
+        // moved into the module, which owns it; the slot is boxed (its address stays put) and
+        // kept beside the module, which is dropped first.
         unsafe {
             let ty = ffi::WasmEdge_FunctionTypeCreate(
                 params.as_ptr(),
@@ -71,7 +130,7 @@ pub(crate) fn module(
             let instance = ffi::WasmEdge_FunctionInstanceCreate(
                 ty.as_ptr(),
                 Some(call),
-                std::ptr::from_mut::<Slot>(slot).cast(),
+                std::ptr::from_mut::<Slot>(&mut slot).cast(),
                 0,
             );
             ffi::WasmEdge_FunctionTypeDelete(ty.as_ptr());
@@ -80,8 +139,12 @@ pub(crate) fn module(
             ffi::WasmEdge_ModuleInstanceAddFunction(module.as_ptr(), wname, instance.as_ptr());
             ffi::WasmEdge_StringDelete(wname);
         }
+        slots.push(slot);
     }
-    Ok(ModuleInstance::from_raw(module))
+    Ok(HostModule {
+        module,
+        _slots: slots,
+    })
 }
 
 /// The callback of every host function: arguments and results as WasmEdge values, memory 0 of
@@ -93,7 +156,7 @@ unsafe extern "C" fn call(
     params: *const ffi::WasmEdge_Value,
     returns: *mut ffi::WasmEdge_Value,
 ) -> ffi::WasmEdge_Result {
-    // SAFETY: the data pointer is the slot given at creation, alive for the process.
+    // SAFETY: the data pointer is the slot given at creation, alive as long as its module.
     let slot = unsafe { &*data.cast::<Slot>() };
     let sig = slot.function.signature();
     let args: Vec<HostValue> = sig
@@ -102,16 +165,7 @@ unsafe extern "C" fn call(
         .enumerate()
         .map(|(i, t)| {
             // SAFETY: WasmEdge passes as many parameters as the function type has.
-            let v = unsafe { *params.add(i) };
-            // SAFETY: value accessors of the C API, on a value of that type.
-            unsafe {
-                match t {
-                    ValType::I32 => HostValue::I32(ffi::WasmEdge_ValueGetI32(v)),
-                    ValType::I64 => HostValue::I64(ffi::WasmEdge_ValueGetI64(v)),
-                    ValType::F32 => HostValue::F32(ffi::WasmEdge_ValueGetF32(v)),
-                    _ => HostValue::F64(ffi::WasmEdge_ValueGetF64(v)),
-                }
-            }
+            from_value(*t, unsafe { *params.add(i) })
         })
         .collect();
     // SAFETY: the frame is valid during the call; the pointer covers the memory's pages, which
@@ -140,14 +194,7 @@ unsafe extern "C" fn call(
         Ok(values) => {
             for (i, v) in values.into_iter().enumerate() {
                 // SAFETY: WasmEdge reserves as many results as the function type has.
-                unsafe {
-                    *returns.add(i) = match v {
-                        HostValue::I32(x) => ffi::WasmEdge_ValueGenI32(x),
-                        HostValue::I64(x) => ffi::WasmEdge_ValueGenI64(x),
-                        HostValue::F32(x) => ffi::WasmEdge_ValueGenF32(x),
-                        HostValue::F64(x) => ffi::WasmEdge_ValueGenF64(x),
-                    };
-                }
+                unsafe { *returns.add(i) = to_value(v) };
             }
             ffi::WasmEdge_Result { Code: 0 }
         }

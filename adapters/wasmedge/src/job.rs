@@ -18,27 +18,8 @@ pub(crate) struct Job {
     pub fuel: Option<u64>,
     /// The largest memory in 64 KiB pages, if any.
     pub max_memory_pages: Option<u32>,
-    /// With the portable WASI (instead of WasmEdge's): its preopens and whether to trace.
-    #[serde(default)]
-    pub portable: Option<PortableJob>,
     /// Where the worker writes its [`Report`].
     pub report: String,
-}
-
-/// What the portable WASI needs beyond argv and env (stdio is the worker's own fds 0-2).
-#[derive(Debug, Serialize, Deserialize)]
-pub(crate) struct PortableJob {
-    /// (host path, guest path, read-only).
-    pub preopens: Vec<(String, String, bool)>,
-    pub trace: bool,
-}
-
-/// One traced WASI call: the function, its arguments (each as 64 bits), its errno.
-#[derive(Debug, Serialize, Deserialize)]
-pub(crate) struct TracedCall {
-    pub function: String,
-    pub args: Vec<i64>,
-    pub errno: Option<u16>,
 }
 
 /// How the run ended, as the worker saw it.
@@ -49,8 +30,8 @@ pub(crate) enum End {
     Exited { code: i32 },
     /// A WebAssembly trap: WasmEdge's error code and message.
     Trap { code: u32, message: String },
-    /// A host function (the portable WASI's) failed: a trap of kind `other`.
-    HostTrap { message: String },
+    /// A call went past the call-depth limit the module was rewritten with: a stack overflow.
+    DepthLimit,
     /// The cost limit ran out.
     OutOfFuel,
     /// The worker's heap ran out: WasmEdge 0.14's interpreter has no call-depth limit and keeps
@@ -67,6 +48,4 @@ pub(crate) struct Report {
     pub end: End,
     /// The total cost counted (none when the run failed before it started).
     pub fuel_consumed: Option<u64>,
-    #[serde(default)]
-    pub trace: Vec<TracedCall>,
 }

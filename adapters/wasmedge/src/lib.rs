@@ -14,13 +14,28 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! Each run happens in a worker process (this program, started again), because WasmEdge's WASI
-//! can only use the process's own stdin, stdout and stderr: see `worker.rs` and the crate's
-//! README, which also lists what the adapter normalizes and what WasmEdge cannot do.
+//! A run with WasmEdge's own WASI happens in a worker process (this program, started again),
+//! because that WASI can only use the process's own stdin, stdout and stderr: see `worker.rs`.
+//! With the portable WASI, runs and instances happen in this process (`in_process.rs`), and
+//! call the host's own functions:
+//!
+//! ```
+//! use wasiport::{Backend, RunConfig, WasiImpl};
+//! let backend = wasiport_wasmedge::Wasmedge::new()?;
+//! let module = backend.compile(&wat::parse_str(
+//!     r#"(module (func (export "square") (param i64) (result i64) local.get 0 local.get 0 i64.mul))"#,
+//! )?)?;
+//! let mut instance = backend.instantiate(&module, &RunConfig::default())?;
+//! assert_eq!(instance.call_typed::<i64, i64>("square", 12)?, 144);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! The crate's README lists what the adapter normalizes and what WasmEdge cannot do.
 #![warn(missing_docs)]
 
 mod capi;
 mod host;
+mod in_process;
 mod job;
 mod process;
 mod termination;
@@ -29,13 +44,17 @@ mod worker;
 use std::io::Write;
 use std::sync::OnceLock;
 
-use wasiport::preflight::preflight;
+use wasiport::output::OutputStreams;
+use wasiport::portable::host_functions;
+use wasiport::preflight::{preflight, preflight_instance};
+use wasiport::rewrite::{limit_call_depth, start_as_export};
 use wasiport::{
-    Backend, BackendId, Capabilities, Capability, CompiledModule, Error, ModuleInfo, Outcome,
-    RunConfig,
+    Backend, BackendId, Capabilities, Capability, CompiledModule, Error, Instance, ModuleInfo,
+    Outcome, RunConfig, WasiImpl,
 };
 
 use crate::capi::{Configure, Source};
+use crate::in_process::{Guest, WasmedgeInstance, MAX_CALL_DEPTH};
 
 /// The backend's name.
 pub const NAME: &str = "wasmedge";
@@ -52,8 +71,13 @@ pub enum Mode {
     Aot,
 }
 
-/// Runs modules on WasmEdge with its own WASI preview-1 implementation, each run in a worker
-/// process of this program.
+/// Runs modules on WasmEdge: with its own WASI preview-1 implementation, each run in a worker
+/// process of this program; with the portable WASI, in this process, where host functions and
+/// instances are too.
+///
+/// A run with host functions, and an instance, need this process, so they get the portable
+/// WASI unless WasmEdge's own is chosen ([`RunConfig::wasi`]); with it chosen, they are refused
+/// ([`Error::InvalidConfig`]).
 pub struct Wasmedge {
     /// This value's identity: its modules carry it.
     id: BackendId,
@@ -62,7 +86,9 @@ pub struct Wasmedge {
 }
 
 /// A compiled module: the validated `.wasm`, or the AOT shared library, in a temporary file
-/// that the workers load and that goes away with the last clone of the [`CompiledModule`].
+/// that runs load and that goes away with the last clone of the [`CompiledModule`]. Either is
+/// of the module rewritten for WasmEdge: its call depth limited, its start function an export
+/// (see `in_process.rs`).
 struct Prepared {
     file: tempfile::TempPath,
     /// How it was prepared: only an AOT library is worth saving.
@@ -113,20 +139,9 @@ impl Wasmedge {
             capabilities: Capability::FOR_MODULES
                 .iter()
                 .copied()
-                // No backtraces in WasmEdge's errors; a user's host closures live in the host
-                // process, not in the worker where the guest runs. (The portable WASI is made
-                // again in the worker, so it is declared.)
-                .filter(|c| {
-                    !matches!(
-                        c,
-                        Capability::TrapBacktrace
-                            | Capability::HostFunctions
-                            // A listener of the host's does not reach the worker.
-                            | Capability::PreopenedSockets
-                            // Not implemented for this backend yet.
-                            | Capability::Instances
-                    )
-                })
+                // No backtraces in WasmEdge's errors. Host functions, preopened sockets and
+                // instances are the portable WASI's, in this process.
+                .filter(|c| *c != Capability::TrapBacktrace)
                 // The AOT library is saved as it is; an interpreted module is only validated,
                 // which is what compiling it again does.
                 .filter(|c| *c != Capability::SerializedModules || mode == Mode::Aot)
@@ -138,6 +153,40 @@ impl Wasmedge {
     pub fn mode(&self) -> Mode {
         self.mode
     }
+
+    /// The WASI of a run (or an instance: `in_process`) of `config`: the one chosen, or by
+    /// default WasmEdge's own, unless the run needs this process.
+    fn wasi(config: &RunConfig, in_process: bool) -> Result<WasiImpl, Error> {
+        match (config.wasi(), in_process) {
+            (Some(WasiImpl::Native), true) => Err(Error::InvalidConfig(format!(
+                "{NAME}: host functions and instances are served with the portable WASI only \
+                 (WasiImpl::Portable, --wasi portable): WasmEdge's own WASI runs in a worker \
+                 process, which cannot call the host's functions"
+            ))),
+            (Some(chosen), _) => Ok(chosen),
+            (None, true) => Ok(WasiImpl::Portable),
+            (None, false) => Ok(WasiImpl::Native),
+        }
+    }
+}
+
+/// The module as WasmEdge runs it: its start function an export, called where a timeout holds,
+/// and its call depth limited (WasmEdge's interpreter has no limit of its own).
+fn rewritten(wasm: &[u8]) -> Result<Vec<u8>, Error> {
+    start_as_export(wasm)
+        .and_then(|wasm| limit_call_depth(&wasm, MAX_CALL_DEPTH))
+        .map_err(|message| Error::InvalidModule {
+            backend: NAME,
+            message,
+        })
+}
+
+/// A prepared module's file as the UTF-8 path WasmEdge takes.
+fn path(prepared: &Prepared) -> Result<&str, Error> {
+    prepared
+        .file
+        .to_str()
+        .ok_or_else(|| internal("a temporary path is not UTF-8"))
 }
 
 /// A temporary file for a prepared module, removed with the last clone of it.
@@ -199,6 +248,7 @@ impl Backend for Wasmedge {
         let info = wasiport::preflight::module_info(NAME, &self.capabilities, wasm)?;
         let mut config = Configure::new(None).map_err(internal)?;
         config.load(Source::Bytes(wasm)).map_err(invalid)?;
+        let wasm = &rewritten(wasm)?;
         let file = match self.mode {
             Mode::Interpreter => {
                 let mut file = temp(".wasm")?;
@@ -226,8 +276,12 @@ impl Backend for Wasmedge {
     fn engine_fingerprint(&self) -> String {
         match self.mode {
             Mode::Interpreter => "interpreter".into(),
-            // Native code for this machine's CPU, with cost counting compiled in.
-            Mode::Aot => format!("aot,cost,cpu-{}", host_cpu()),
+            // Native code for this machine's CPU, with cost counting and stop checks compiled
+            // in, of the module rewritten with its depth limit.
+            Mode::Aot => format!(
+                "aot,cost,interruptible,depth-{MAX_CALL_DEPTH},cpu-{}",
+                host_cpu()
+            ),
         }
     }
 
@@ -270,6 +324,41 @@ impl Backend for Wasmedge {
         if let Some(outcome) = preflight(NAME, &self.capabilities, compiled, config)? {
             return Ok(outcome);
         }
-        process::run_in_worker(&prepared.file, config, config.wasi_for(&self.capabilities))
+        match Wasmedge::wasi(config, !config.host_functions().is_empty())? {
+            WasiImpl::Native => process::run_in_worker(&prepared.file, config),
+            WasiImpl::Portable => {
+                let streams = OutputStreams::new(config);
+                let functions = host_functions(config, WasiImpl::Portable, &streams)?;
+                in_process::run(path(prepared)?, self.mode, config, streams, &functions)
+            }
+        }
+    }
+
+    fn instantiate(
+        &self,
+        compiled: &CompiledModule,
+        config: &RunConfig,
+    ) -> Result<Instance, Error> {
+        let prepared: &Prepared = compiled.native(self.id)?;
+        preflight_instance(NAME, &self.capabilities, compiled, config)?;
+        let wasi = Wasmedge::wasi(config, true)?;
+        let streams = OutputStreams::new(config);
+        let functions = host_functions(config, wasi, &streams)?;
+        let mut guest = Guest::new(path(prepared)?, self.mode, config, &functions)?;
+        // The start function and `_initialize` get the fuel and time of one call.
+        let limits = config.limits();
+        let deadline = limits.timeout.map(|t| std::time::Instant::now() + t);
+        if let Some((what, ended)) = guest.start("_initialize", limits.fuel, deadline)? {
+            return Err(Error::Instantiation {
+                backend: NAME,
+                message: format!("its {what} ended: {ended}"),
+            });
+        }
+        Ok(Instance::new(
+            compiled,
+            config,
+            streams,
+            Box::new(WasmedgeInstance { guest }),
+        ))
     }
 }

@@ -11,18 +11,15 @@ use std::time::Instant;
 
 use wasiport::output::{OutputSink, OutputStreams};
 use wasiport::watchdog::Watchdog;
-use wasiport::{
-    wasi_p1, Error, HostValue, Outcome, OutputMode, RunConfig, Stdin, Termination, TraceEvent,
-    Trap, TrapKind, WasiImpl,
-};
+use wasiport::{Error, Outcome, OutputMode, RunConfig, Stdin, Termination, Trap, TrapKind};
 
-use crate::job::{End, Job, PortableJob, Report, TracedCall};
+use crate::job::{End, Job, Report};
 use crate::termination::trap_kind;
 use crate::worker::{JOB_VAR, WORKER_FAILED};
 use crate::{internal, NAME};
 
-/// The job for `config`, in WasmEdge's own terms (or the portable WASI's).
-fn job(module: &Path, config: &RunConfig, wasi: WasiImpl, report: &Path) -> Result<Job, Error> {
+/// The job for `config`, in WasmEdge's own terms.
+fn job(module: &Path, config: &RunConfig, report: &Path) -> Result<Job, Error> {
     let utf8 = |path: &Path| {
         path.to_str().map(str::to_owned).ok_or_else(|| {
             Error::InvalidConfig(format!(
@@ -32,37 +29,18 @@ fn job(module: &Path, config: &RunConfig, wasi: WasiImpl, report: &Path) -> Resu
         })
     };
     let mut preopens = Vec::new();
-    let mut portable = None;
-    match wasi {
-        WasiImpl::Portable => {
-            let mut dirs = Vec::new();
-            for p in config.preopens() {
-                dirs.push((
-                    utf8(p.host_path())?,
-                    p.guest_path().to_string(),
-                    p.is_read_only(),
-                ));
-            }
-            portable = Some(PortableJob {
-                preopens: dirs,
-                trace: config.trace(),
-            });
+    for p in config.preopens() {
+        let host = utf8(p.host_path())?;
+        // WasmEdge reads a preopen as `GUEST:HOST[:readonly]`, so a colon in either is
+        // ambiguous.
+        if host.contains(':') || p.guest_path().contains(':') {
+            return Err(Error::InvalidConfig(format!(
+                "{NAME} cannot preopen a path holding `:` ({host} as {})",
+                p.guest_path()
+            )));
         }
-        WasiImpl::Native => {
-            for p in config.preopens() {
-                let host = utf8(p.host_path())?;
-                // WasmEdge reads a preopen as `GUEST:HOST[:readonly]`, so a colon in either is
-                // ambiguous.
-                if host.contains(':') || p.guest_path().contains(':') {
-                    return Err(Error::InvalidConfig(format!(
-                        "{NAME} cannot preopen a path holding `:` ({host} as {})",
-                        p.guest_path()
-                    )));
-                }
-                let access = if p.is_read_only() { ":readonly" } else { "" };
-                preopens.push(format!("{}:{host}{access}", p.guest_path()));
-            }
-        }
+        let access = if p.is_read_only() { ":readonly" } else { "" };
+        preopens.push(format!("{}:{host}{access}", p.guest_path()));
     }
     let limits = config.limits();
     Ok(Job {
@@ -80,7 +58,6 @@ fn job(module: &Path, config: &RunConfig, wasi: WasiImpl, report: &Path) -> Resu
             .max_memory_bytes
             .map(|bytes| u32::try_from(bytes / 65536).unwrap_or(u32::MAX)),
         report: utf8(report)?,
-        portable,
     })
 }
 
@@ -123,19 +100,15 @@ fn wait_unreaped(child: &Child) -> std::io::Result<()> {
 }
 
 /// Runs the module at `module` (a `.wasm` file or an AOT shared library) as `config` says, in a
-/// worker process.
-pub(crate) fn run_in_worker(
-    module: &Path,
-    config: &RunConfig,
-    wasi: WasiImpl,
-) -> Result<Outcome, Error> {
+/// worker process, with WasmEdge's own WASI.
+pub(crate) fn run_in_worker(module: &Path, config: &RunConfig) -> Result<Outcome, Error> {
     let dir = tempfile::Builder::new()
         .prefix("wasiport-wasmedge-")
         .tempdir()
         .map_err(|e| internal(format!("cannot make a temporary directory: {e}")))?;
     let report_path = dir.path().join("report.json");
     let job_path = dir.path().join("job.json");
-    let job = job(module, config, wasi, &report_path)?;
+    let job = job(module, config, &report_path)?;
     let json = serde_json::to_vec(&job).map_err(internal)?;
     std::fs::write(&job_path, json).map_err(|source| Error::Io {
         path: job_path.clone(),
@@ -224,34 +197,13 @@ pub(crate) fn run_in_worker(
         End::Exited { code } => Termination::Exited(code),
         End::Trap { code, message } => Termination::Trap(Trap::new(trap_kind(code), message)),
         End::OutOfFuel => Termination::OutOfFuel,
+        End::DepthLimit => Termination::Trap(crate::in_process::depth_limit_trap()),
         End::HeapExhausted => Termination::Trap(Trap::new(
             TrapKind::StackOverflow,
             "the interpreter's stacks exhausted the worker's heap (WasmEdge 0.14 has no \
              call-depth limit)",
         )),
-        End::HostTrap { message } => Termination::Trap(Trap::new(TrapKind::Other, message)),
         End::Failed { message } => return Err(internal(message)),
     };
-    if let Some(log) = &streams.trace {
-        for call in &report.trace {
-            log.push(traced(call)?);
-        }
-    }
     Ok(streams.outcome(termination, elapsed, report.fuel_consumed))
-}
-
-/// A call the worker traced, as the host's [`TraceEvent`].
-fn traced(call: &TracedCall) -> Result<TraceEvent, Error> {
-    let function = wasi_p1::function(&call.function)
-        .ok_or_else(|| internal(format!("the worker traced `{}`", call.function)))?;
-    let args: Vec<HostValue> = function
-        .params
-        .iter()
-        .zip(&call.args)
-        .map(|(ty, &v)| HostValue::from_bits(*ty, v as u64))
-        .collect();
-    let errno = call
-        .errno
-        .map(|code| (code, wasiport::portable::errno_name(code)));
-    Ok(TraceEvent::new(function.name, &args, errno))
 }

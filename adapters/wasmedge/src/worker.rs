@@ -10,11 +10,11 @@
 use std::ffi::{CString, OsStr};
 use std::sync::OnceLock;
 
-use wasiport::{OutputMode, RunConfig, Stdin, WasiImpl};
+use wasiport::rewrite::START_EXPORT;
 
 use crate::capi::{code, Configure, Executor, ModuleInstance, Source, Statistics, Store};
-use crate::host::Ended;
-use crate::job::{End, Job, PortableJob, Report, TracedCall};
+use crate::in_process::at_the_depth_limit;
+use crate::job::{End, Job, Report};
 
 /// The variable naming the job file of a worker.
 pub(crate) const JOB_VAR: &str = "WASIPORT_WASMEDGE_JOB";
@@ -91,7 +91,6 @@ fn bound_the_heap(job: &Job) -> Result<(), String> {
     let report = Report {
         end: End::HeapExhausted,
         fuel_consumed: None,
-        trace: Vec::new(),
     };
     let json = serde_json::to_vec(&report).map_err(|e| e.to_string())?;
     let path = CString::new(job.report.as_str()).map_err(|e| e.to_string())?;
@@ -126,7 +125,6 @@ fn run(job: &Job) -> Report {
     let failed = |message: String| Report {
         end: End::Failed { message },
         fuel_consumed: None,
-        trace: Vec::new(),
     };
     crate::capi::log_off();
     let mut config = match Configure::new(job.max_memory_pages) {
@@ -146,127 +144,24 @@ fn run(job: &Job) -> Report {
         // After the executor: creating one resets the limit to its configuration's.
         stat.set_cost_limit(job.fuel.unwrap_or(u64::MAX));
         let store = Store::new()?;
-        let wasi = match &job.portable {
-            None => Wasi::Native(ModuleInstance::wasi(&job.argv, &job.env, &job.preopens)?),
-            Some(portable) => Wasi::portable(job, portable)?,
-        };
-        executor.register_import(&store, wasi.module())?;
-        Ok((module, executor, store, wasi))
+        let wasi = ModuleInstance::wasi(&job.argv, &job.env, &job.preopens)?;
+        executor.register_import(&store, &wasi)?;
+        let instance = executor.instantiate(&store, &module)?;
+        Ok((module, executor, store, wasi, instance))
     };
-    let (module, executor, store, wasi) = match setup() {
+    let (module, executor, store, wasi, instance) = match setup() {
         Ok(parts) => parts,
         Err(e) => return failed(e.message),
     };
-    // Instantiation runs the module's start function, which may trap or exit like `_start`.
-    let result = executor
-        .instantiate(&store, &module)
-        .and_then(|instance| executor.call_nullary(&instance, "_start"));
-    let ended = match &wasi {
-        Wasi::Portable { ended, .. } => ended.lock().ok().and_then(|mut e| e.take()),
-        Wasi::Native(_) => None,
-    };
-    let end = match (result, ended) {
-        // The portable WASI's exit, or a host function's error, whatever WasmEdge made of it.
-        (_, Some(e)) => match e.exit_code() {
-            Some(code) => End::Exited { code },
-            None => End::HostTrap {
-                message: e.to_string(),
-            },
-        },
-        (result, None) => native_end(result, &wasi),
-    };
-    let trace = match &wasi {
-        Wasi::Portable {
-            streams: Some(streams),
-            ..
-        } => streams
-            .trace
-            .as_ref()
-            .map(|t| t.events())
-            .unwrap_or_default()
-            .into_iter()
-            .map(|e| TracedCall {
-                function: e.function.to_string(),
-                args: e.args.iter().map(|a| a.to_bits() as i64).collect(),
-                errno: e.errno.map(|(code, _)| code),
-            })
-            .collect(),
-        _ => Vec::new(),
-    };
-    let report = Report {
-        end,
-        fuel_consumed: Some(stat.total_cost()),
-        trace,
-    };
-    // The process ends right after the report is written: WasmEdge's contexts are left to it
-    // rather than torn down one by one.
-    std::mem::forget((module, executor, store, wasi, stat));
-    report
-}
-
-/// The WASI module the guest's imports resolve against.
-enum Wasi {
-    /// WasmEdge's own.
-    Native(ModuleInstance),
-    /// wasiport's portable WASI as a host module, with where a host function's exit or error
-    /// waits, and the run's streams (the worker's fds, and the trace).
-    Portable {
-        module: ModuleInstance,
-        ended: Ended,
-        streams: Option<wasiport::output::OutputStreams>,
-    },
-}
-
-impl Wasi {
-    fn module(&self) -> &ModuleInstance {
-        match self {
-            Wasi::Native(m) | Wasi::Portable { module: m, .. } => m,
-        }
-    }
-
-    /// The portable WASI for `job`: stdio is this process's (the run's pipes), preopens and
-    /// argv and env the job's.
-    fn portable(job: &Job, portable: &PortableJob) -> Result<Wasi, crate::capi::Failure> {
-        let failure = |e: wasiport::Error| crate::capi::Failure::new(e.to_string());
-        let mut b = RunConfig::builder()
-            .args(job.argv.iter().skip(1).cloned())
-            .stdin(Stdin::Inherit)
-            .stdout(OutputMode::Inherit)
-            .stderr(OutputMode::Inherit)
-            .wasi(WasiImpl::Portable)
-            .trace(portable.trace);
-        if let Some(name) = job.argv.first() {
-            b = b.program_name(name.clone());
-        }
-        for entry in &job.env {
-            let (k, v) = entry.split_once('=').unwrap_or((entry, ""));
-            b = b.env(k, v);
-        }
-        for (host, guest, read_only) in &portable.preopens {
-            b = if *read_only {
-                b.preopen_read_only(host, guest.clone())
-            } else {
-                b.preopen_read_write(host, guest.clone())
-            };
-        }
-        let config = b.build().map_err(failure)?;
-        let streams = wasiport::output::OutputStreams::new(&config);
-        let functions = wasiport::portable::functions(&config, &streams).map_err(failure)?;
-        let ended = Ended::default();
-        let module = crate::host::module(wasiport::wasi_p1::MODULE, &functions, &ended)?;
-        Ok(Wasi::Portable {
-            module,
-            ended,
-            streams: Some(streams),
-        })
-    }
-}
-
-/// How the run ended with WasmEdge's own WASI (or a portable run no host function ended).
-fn native_end(result: Result<(), crate::capi::Failure>, wasi: &Wasi) -> End {
-    match result {
+    // The start function (an export since `compile`), then `_start`.
+    let result = [START_EXPORT, "_start"]
+        .into_iter()
+        .filter_map(|name| instance.function(name))
+        .try_for_each(|func| executor.invoke(func, &[], &mut [], None, false));
+    let end = match result {
         Err(e) if e.code == code::COST_LIMIT_EXCEEDED => End::OutOfFuel,
-        // Errors of the execution phase (0x4xx) are traps; earlier phases failed to start.
+        Err(e) if e.code == code::UNREACHABLE && at_the_depth_limit(&instance) => End::DepthLimit,
+        // Errors of the execution phase (0x4xx) are traps.
         Err(e) if e.code & 0xF00 == 0x400 => End::Trap {
             code: e.code,
             message: e.message,
@@ -276,10 +171,15 @@ fn native_end(result: Result<(), crate::capi::Failure>, wasi: &Wasi) -> End {
         // turned into success: either way the WASI module holds the code (0 unless it was
         // called).
         _ => End::Exited {
-            code: match wasi {
-                Wasi::Native(m) => m.wasi_exit_code() as i32,
-                Wasi::Portable { .. } => 0,
-            },
+            code: wasi.wasi_exit_code() as i32,
         },
-    }
+    };
+    let report = Report {
+        end,
+        fuel_consumed: Some(stat.total_cost()),
+    };
+    // The process ends right after the report is written: WasmEdge's contexts are left to it
+    // rather than torn down one by one.
+    std::mem::forget((instance, module, executor, store, wasi, stat));
+    report
 }

@@ -3,7 +3,9 @@
 
 use std::time::Duration;
 
-use wasiport::{Backend, Capability, ModuleCache, RunConfig, Termination, TrapKind};
+use wasiport::{
+    Backend, Capability, ModuleCache, RunConfig, Termination, Trap, TrapKind, WasiImpl,
+};
 use wasiport_wasmedge::{Mode, Wasmedge};
 
 fn wat(name: &str) -> Vec<u8> {
@@ -20,6 +22,10 @@ fn outcome(backend: &Wasmedge, guest: &str, config: &RunConfig) -> (Termination,
     (outcome.termination, outcome.stdout)
 }
 
+fn trap(kind: TrapKind) -> Termination {
+    Termination::Trap(Trap::new(kind, ""))
+}
+
 #[test]
 fn aot_modules_end_as_interpreted_ones_do() {
     let interpreter = Wasmedge::new().unwrap();
@@ -28,25 +34,36 @@ fn aot_modules_end_as_interpreted_ones_do() {
         (interpreter.mode(), aot.mode()),
         (Mode::Interpreter, Mode::Aot)
     );
-    let plain = RunConfig::default();
-    let fuel = RunConfig::builder().fuel(100_000).build().unwrap();
-    let timeout = RunConfig::builder()
-        .timeout(Duration::from_millis(300))
-        .build()
-        .unwrap();
-    for (guest, config) in [
-        ("hello", &plain),
-        ("proc_exit", &plain),
-        ("trap_unreachable", &plain),
-        ("trap_memory_oob", &plain),
-        ("trap_divide_by_zero", &plain),
-        ("loop_forever", &fuel),
-        ("loop_forever", &timeout),
-    ] {
-        let (a, a_out) = outcome(&interpreter, guest, config);
-        let (b, b_out) = outcome(&aot, guest, config);
-        assert!(a.same_as(&b), "{guest}: interpreted {a}, AOT {b}");
-        assert_eq!(a_out, b_out, "{guest}");
+    // With WasmEdge's own WASI in a worker, and with the portable one in this process.
+    for wasi in WasiImpl::ALL {
+        let config = || RunConfig::builder().wasi(wasi);
+        let plain = config().build().unwrap();
+        let fuel = config().fuel(100_000).build().unwrap();
+        let timeout = config()
+            .timeout(Duration::from_millis(300))
+            .build()
+            .unwrap();
+        for (guest, config, expected) in [
+            ("hello", &plain, Termination::Exited(0)),
+            ("proc_exit", &plain, Termination::Exited(3)),
+            ("trap_unreachable", &plain, trap(TrapKind::Unreachable)),
+            ("trap_memory_oob", &plain, trap(TrapKind::MemoryOutOfBounds)),
+            (
+                "trap_divide_by_zero",
+                &plain,
+                trap(TrapKind::IntegerDivideByZero),
+            ),
+            // AOT code recurses on a thread's stack: the depth limit ends it first.
+            ("trap_stack_overflow", &plain, trap(TrapKind::StackOverflow)),
+            ("loop_forever", &fuel, Termination::OutOfFuel),
+            ("loop_forever", &timeout, Termination::Timeout),
+        ] {
+            let (a, a_out) = outcome(&interpreter, guest, config);
+            let (b, b_out) = outcome(&aot, guest, config);
+            assert!(a.same_as(&expected), "{guest}, {wasi}: interpreted {a}");
+            assert!(a.same_as(&b), "{guest}, {wasi}: interpreted {a}, AOT {b}");
+            assert_eq!(a_out, b_out, "{guest}, {wasi}");
+        }
     }
 }
 
