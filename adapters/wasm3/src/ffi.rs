@@ -74,6 +74,49 @@ impl Runtime {
         // SAFETY: `function` belongs to this runtime; no arguments are passed.
         result(unsafe { sys::m3_Call(function, 0, ptr::null_mut()) })
     }
+
+    /// Calls `function` with `args`, each a value's bits as `HostValue::to_bits` makes them
+    /// (wasm3 reads each argument at its address as its own type: the low bytes, on a
+    /// little-endian machine), and returns its results' bits.
+    pub fn call_with(&self, function: sys::IM3Function, args: &[u64]) -> Result<Vec<u64>, String> {
+        // SAFETY: `function` belongs to this runtime; wasm3 checks the argument count.
+        let results = unsafe { sys::m3_GetRetCount(function) } as usize;
+        let mut arg_ptrs: Vec<*const std::ffi::c_void> =
+            args.iter().map(|a| ptr::from_ref(a).cast()).collect();
+        let argc = u32::try_from(args.len()).map_err(|_| "too many arguments".to_string())?;
+        // SAFETY: each pointer points to 8 readable bytes, which live through the call.
+        result(unsafe { sys::m3_Call(function, argc, arg_ptrs.as_mut_ptr()) })?;
+        let mut values = vec![0u64; results];
+        let mut ret_ptrs: Vec<*const std::ffi::c_void> = values
+            .iter_mut()
+            .map(|v| ptr::from_mut(v).cast_const().cast())
+            .collect();
+        // SAFETY: each pointer points to 8 writable bytes; wasm3 writes each result there.
+        result(unsafe { sys::m3_GetResults(function, results as u32, ret_ptrs.as_mut_ptr()) })?;
+        Ok(values)
+    }
+
+    /// Runs `module`'s start function, if it has one and it has not run yet.
+    pub fn run_start(&self, module: sys::IM3Module) -> Result<(), String> {
+        // SAFETY: the module is loaded in this runtime.
+        result(unsafe { sys::m3_RunStart(module) })
+    }
+
+    /// The linear memory (wasm3 has one), as a slice: valid until the guest runs again (a
+    /// `memory.grow` may move it).
+    pub fn memory(&mut self) -> &mut [u8] {
+        let mut size = 0u32;
+        // SAFETY: the runtime is alive; the pointer covers `size` bytes, and the `&mut self`
+        // borrow keeps the guest from running while the slice lives.
+        unsafe {
+            let data = sys::m3_GetMemory(self.runtime, &mut size, 0);
+            if data.is_null() {
+                &mut []
+            } else {
+                std::slice::from_raw_parts_mut(data, size as usize)
+            }
+        }
+    }
 }
 
 /// A module's exported mutable `i64` global, read and set by the host between calls.

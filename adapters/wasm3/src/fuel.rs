@@ -28,6 +28,17 @@ struct Account {
     ended: Option<Termination>,
 }
 
+impl Account {
+    fn new(fuel: Option<u64>, deadline: Option<Instant>) -> Self {
+        Account {
+            budget: fuel.map_or(i64::MAX, |f| f.min(i64::MAX as u64) as i64),
+            deadline,
+            granted: 0,
+            ended: None,
+        }
+    }
+}
+
 /// The fuel account of one run, shared by its `refuel` function and the backend.
 #[derive(Debug, Clone)]
 pub(crate) struct Meter(Arc<Mutex<Account>>);
@@ -35,12 +46,13 @@ pub(crate) struct Meter(Arc<Mutex<Account>>);
 impl Meter {
     /// A run with `fuel` units (or no fuel limit) that must end by `deadline` (or whenever).
     pub fn new(fuel: Option<u64>, deadline: Option<Instant>) -> Self {
-        Meter(Arc::new(Mutex::new(Account {
-            budget: fuel.map_or(i64::MAX, |f| f.min(i64::MAX as u64) as i64),
-            deadline,
-            granted: 0,
-            ended: None,
-        })))
+        Meter(Arc::new(Mutex::new(Account::new(fuel, deadline))))
+    }
+
+    /// Starts the account again for a call of an instance: `fuel` units (or no fuel limit) by
+    /// `deadline` (or whenever), nothing handed out yet.
+    pub fn rearm(&self, fuel: Option<u64>, deadline: Option<Instant>) {
+        *self.account() = Account::new(fuel, deadline);
     }
 
     fn account(&self) -> std::sync::MutexGuard<'_, Account> {

@@ -20,23 +20,26 @@
 mod ffi;
 mod fuel;
 mod host;
+mod instance;
 mod stack;
 mod termination;
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use wasiport::output::OutputStreams;
 use wasiport::portable::host_functions;
-use wasiport::preflight::preflight;
+use wasiport::preflight::{preflight, preflight_instance};
 use wasiport::rewrite::{Metering, Variants, FUEL_GLOBAL, REFUEL_IMPORT};
 use wasiport::{
-    Backend, BackendId, Capabilities, Capability, CompiledModule, Error, Outcome, RunConfig,
-    WasiImpl,
+    Backend, BackendId, CallLimits, Capabilities, Capability, CompiledModule, Error, Instance,
+    Outcome, RunConfig, WasiImpl,
 };
 
 use crate::ffi::{GlobalI64, Runtime};
 use crate::fuel::Meter;
 use crate::host::Failure;
+use crate::instance::Wasm3Instance;
 use crate::stack::StackPool;
 use crate::termination::classify;
 
@@ -60,8 +63,8 @@ pub struct Wasm3 {
     /// This value's identity: its modules carry it.
     id: BackendId,
     capabilities: Capabilities,
-    /// The big native stacks runs happen on.
-    stacks: StackPool,
+    /// The big native stacks runs happen on (an instance's calls too).
+    stacks: Arc<StackPool>,
 }
 
 impl Default for Wasm3 {
@@ -83,11 +86,12 @@ impl Wasm3 {
                 Capability::Fuel,
                 Capability::Timeout,
                 Capability::MemoryLimit,
+                Capability::Instances,
             ]
             .into_iter()
             .chain(Capability::SERVED_BY_PORTABLE_WASI.iter().copied())
             .collect(),
-            stacks: StackPool::default(),
+            stacks: Arc::default(),
         }
     }
 }
@@ -135,13 +139,7 @@ impl Backend for Wasm3 {
         if let Some(outcome) = preflight(NAME, &self.capabilities, compiled, config)? {
             return Ok(outcome);
         }
-        let wasi = config.wasi_for(&self.capabilities);
-        if wasi != WasiImpl::Portable {
-            return Err(Error::Unsupported {
-                backend: NAME,
-                feature: Capability::WasiPreview1,
-            });
-        }
+        let wasi = portable_only(config, &self.capabilities)?;
         let limits = config.limits();
         let metering =
             (limits.fuel.is_some() || limits.timeout.is_some()).then_some(Metering::Refuel);
@@ -190,6 +188,75 @@ impl Backend for Wasm3 {
             _ => None,
         };
         Ok(streams.outcome(termination, started.elapsed(), fuel_consumed))
+    }
+
+    fn instantiate(
+        &self,
+        compiled: &CompiledModule,
+        config: &RunConfig,
+    ) -> Result<Instance, Error> {
+        let native: &Compiled = compiled.native(self.id)?;
+        preflight_instance(NAME, &self.capabilities, compiled, config)?;
+        let wasi = portable_only(config, &self.capabilities)?;
+        // Always metered: each call's fuel and timeout can be set, and its fuel is counted.
+        let variant = native
+            .variants
+            .for_run(NAME, config, Some(Metering::Refuel))?;
+        let streams = OutputStreams::new(config);
+        let mut functions = host_functions(config, wasi, &streams)?;
+        let meter = Meter::new(None, None);
+        functions.push(meter.refuel_function()?);
+        let imports = compiled.info().imports();
+        let imported = |m: &str, n: &str| {
+            (m, n) == REFUEL_IMPORT || imports.iter().any(|i| i.module == m && i.name == n)
+        };
+        let runtime = Runtime::new(VALUE_STACK_BYTES).map_err(internal)?;
+        let module = runtime
+            .load(&variant.wasm)
+            .map_err(|message| Error::Instantiation {
+                backend: NAME,
+                message,
+            })?;
+        let failure = Failure::default();
+        let slots = host::link(module, &functions, imported, &failure).map_err(internal)?;
+        let counter = GlobalI64::find(module, &ffi::c_string(FUEL_GLOBAL)).map_err(internal)?;
+        let mut instance = Wasm3Instance {
+            runtime,
+            module,
+            _slots: slots,
+            _wasm: variant.wasm,
+            failure,
+            meter,
+            counter,
+            stacks: self.stacks.clone(),
+            memories: compiled
+                .info()
+                .exported_memories()
+                .map(str::to_string)
+                .collect(),
+        };
+        let limits = CallLimits {
+            fuel: config.limits().fuel,
+            timeout: config.limits().timeout,
+        };
+        if let Some(message) = instance.start(limits)? {
+            return Err(Error::Instantiation {
+                backend: NAME,
+                message,
+            });
+        }
+        Ok(Instance::new(compiled, config, streams, Box::new(instance)))
+    }
+}
+
+/// The portable WASI, wasm3's only one: [`Error::Unsupported`] when the runtime's own is asked.
+fn portable_only(config: &RunConfig, capabilities: &Capabilities) -> Result<WasiImpl, Error> {
+    match config.wasi_for(capabilities) {
+        WasiImpl::Portable => Ok(WasiImpl::Portable),
+        WasiImpl::Native => Err(Error::Unsupported {
+            backend: NAME,
+            feature: Capability::WasiPreview1,
+        }),
     }
 }
 
