@@ -491,11 +491,63 @@ fn bad_specs_are_one_line_naming_the_file() {
     }
 }
 
+/// The processes under `pid` (its children, theirs, ...), from `/proc`.
+fn descendants(pid: u32) -> Vec<u32> {
+    let parent_of = |p: u32| -> Option<u32> {
+        let stat = std::fs::read_to_string(format!("/proc/{p}/stat")).ok()?;
+        // `pid (comm) state ppid ...`: the command may hold spaces and parentheses.
+        stat.rsplit_once(')')?
+            .1
+            .split_whitespace()
+            .nth(1)?
+            .parse()
+            .ok()
+    };
+    let all: Vec<u32> = std::fs::read_dir("/proc")
+        .map(|dir| {
+            dir.flatten()
+                .filter_map(|e| e.file_name().to_str()?.parse().ok())
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut found = vec![pid];
+    let mut i = 0;
+    while i < found.len() {
+        let parent = found[i];
+        found.extend(all.iter().filter(|p| parent_of(**p) == Some(parent)));
+        i += 1;
+    }
+    found.split_off(1)
+}
+
+/// The CPU time (user + system, in clock ticks) `pid` has used.
+fn cpu_ticks(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest.split_whitespace().collect())
+        .unwrap_or_default();
+    // utime and stime are the 14th and 15th fields, the 12th and 13th after the command.
+    [11, 12]
+        .iter()
+        .filter_map(|&i| fields.get(i)?.parse::<u64>().ok())
+        .sum()
+}
+
 #[test]
-fn a_crashing_backend_is_recorded_against_the_test_and_the_run_goes_on() {
+fn a_worker_killed_mid_test_is_recorded_against_the_test_and_the_run_goes_on() {
     let dir = tempfile::tempdir().unwrap();
     upstream_layout(dir.path());
-    let out = common::wasiport_command()
+    // First in order: a test that spins until its worker is killed (its timeout is far off).
+    std::fs::write(
+        dir.path().join("a_spinning.wasm"),
+        wat::parse_str(
+            r#"(module (memory (export "memory") 1) (func (export "_start") (loop $l (br $l))))"#,
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let mut child = common::wasiport_command()
         .args([
             "conformance",
             "--backend",
@@ -507,17 +559,37 @@ fn a_crashing_backend_is_recorded_against_the_test_and_the_run_goes_on() {
             "--format",
             "json",
         ])
-        .env("WASIPORT_WORKER_ABORT_ON", "broken")
-        .output()
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
         .unwrap();
+    // The worker, once it has spun for a fifth of a second of CPU: it is in the test.
+    let started = std::time::Instant::now();
+    let worker = loop {
+        let spinning = descendants(child.id()).into_iter().find(|p| {
+            let cmdline = std::fs::read(format!("/proc/{p}/cmdline")).unwrap_or_default();
+            String::from_utf8_lossy(&cmdline).contains("--worker") && cpu_ticks(*p) >= 20
+        });
+        if let Some(worker) = spinning {
+            break worker;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(120),
+            "no worker spun"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    // SAFETY: a signal to a process of this test's own.
+    assert_eq!(unsafe { libc::kill(worker as i32, libc::SIGKILL) }, 0);
+    let out = child.wait_with_output().unwrap();
     let report: Report = serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("{e}: {}", text(&out.stderr)));
     let tests = &report.results[0].tests;
-    let broken = tests.iter().find(|t| t.name == "broken").unwrap();
+    let killed = tests.iter().find(|t| t.name == "a_spinning").unwrap();
     assert!(
-        broken.failures[0].contains("crashed"),
+        killed.failures[0].contains("crashed"),
         "{:?}",
-        broken.failures
+        killed.failures
     );
     let creates = tests.iter().find(|t| t.name == "creates").unwrap();
     assert_eq!(

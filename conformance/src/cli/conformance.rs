@@ -299,16 +299,8 @@ fn worker(
     };
     // Start events come from a wrapper around each test: the runner reports only results.
     let started = |test: TestRef| emit(&Event::Start(test));
-    // Fault injection for the test of crash isolation: abort when this test comes up.
-    let abort_on = std::env::var("WASIPORT_WORKER_ABORT_ON").ok();
     for chunk in tests.chunks(1.max(options.jobs)) {
         chunk.iter().for_each(|t| started(*t));
-        if chunk
-            .iter()
-            .any(|&(s, t)| abort_on.as_deref() == Some(suites[s].tests[t].name.as_str()))
-        {
-            std::process::abort();
-        }
         let results = runner::run_tests(
             backend,
             suites,
