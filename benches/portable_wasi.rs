@@ -5,7 +5,7 @@
 //! `cargo bench --bench portable_wasi`; `wasiport report performance` turns the results into
 //! docs/performance.md.
 
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use criterion::{criterion_group, BenchmarkId, Criterion};
 use wasiport::{Backend, RunConfig, WasiImpl};
 
 #[path = "../tests/common/mod.rs"]
@@ -59,4 +59,9 @@ criterion_group! {
     config = Criterion::default().sample_size(20);
     targets = portable_vs_native
 }
-criterion_main!(benches);
+fn main() {
+    // WasmEdge's own WASI runs in a copy of this program.
+    wasiport_conformance::backends::serve_worker_if_asked();
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

@@ -123,6 +123,22 @@ pub const NOT_BUILT: &[(&str, &str)] = &[
     ),
 ];
 
+/// Lets the compiled-in backends that run guests in worker copies of this program (WasmEdge,
+/// with its own WASI) start it as one: call it first in `main`. In such a copy it runs the job
+/// and ends the process; elsewhere it returns at once. Does nothing without those backends.
+///
+/// ```
+/// fn main() {
+///     wasiport_conformance::backends::serve_worker_if_asked();
+///     // ... run guests on any backend.
+/// }
+/// # main();
+/// ```
+pub fn serve_worker_if_asked() {
+    #[cfg(feature = "wasmedge")]
+    wasiport_wasmedge::serve_if_asked();
+}
+
 /// Why a backend could not be had.
 #[derive(Debug, thiserror::Error)]
 pub enum LookupError {

@@ -547,7 +547,7 @@ fn a_worker_killed_mid_test_is_recorded_against_the_test_and_the_run_goes_on() {
         .unwrap(),
     )
     .unwrap();
-    let mut child = common::wasiport_command()
+    let child = common::wasiport_command()
         .args([
             "conformance",
             "--backend",

@@ -3,6 +3,8 @@
 //!
 //! ```
 //! use wasiport::{Backend, RunConfig, Termination};
+//! // WasmEdge's own WASI runs in a copy of this program: it serves that copy's job here.
+//! wasiport_wasmedge::serve_if_asked();
 //! let backend = wasiport_wasmedge::Wasmedge::new()?;
 //! let wasm = wat::parse_str(r#"(module
 //!     (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
@@ -15,7 +17,8 @@
 //! ```
 //!
 //! A run with WasmEdge's own WASI happens in a worker process (this program, started again),
-//! because that WASI can only use the process's own stdin, stdout and stderr: see `worker.rs`.
+//! because that WASI can only use the process's own stdin, stdout and stderr: the program calls
+//! [`serve_if_asked`] first in its `main` to be able to (see `worker.rs`).
 //! With the portable WASI, runs and instances happen in this process (`in_process.rs`), and
 //! call the host's own functions:
 //!
@@ -40,6 +43,8 @@ mod job;
 mod process;
 mod termination;
 mod worker;
+
+pub use worker::serve_if_asked;
 
 use std::io::Write;
 use std::sync::OnceLock;
@@ -124,8 +129,6 @@ impl Wasmedge {
 
     /// A backend in the given mode.
     pub fn with_mode(mode: Mode) -> Result<Self, Error> {
-        // Keep the worker's constructor in every program that can reach this.
-        std::hint::black_box(worker::linked());
         capi::log_off();
         let loaded = loaded_version();
         if loaded != RUNTIME_VERSION {

@@ -102,6 +102,14 @@ fn wait_unreaped(child: &Child) -> std::io::Result<()> {
 /// Runs the module at `module` (a `.wasm` file or an AOT shared library) as `config` says, in a
 /// worker process, with WasmEdge's own WASI.
 pub(crate) fn run_in_worker(module: &Path, config: &RunConfig) -> Result<Outcome, Error> {
+    if !crate::worker::serves_jobs() {
+        return Err(Error::InvalidConfig(format!(
+            "{NAME}: WasmEdge's own WASI runs in a worker process, a copy of this program, which \
+             must call wasiport_wasmedge::serve_if_asked() first in main (or be built with the \
+             crate's feature worker-constructor); the portable WASI (--wasi portable) needs no \
+             worker"
+        )));
+    }
     let dir = tempfile::Builder::new()
         .prefix("wasiport-wasmedge-")
         .tempdir()

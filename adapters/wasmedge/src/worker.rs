@@ -1,13 +1,16 @@
-//! The worker: the child process in which one run happens.
+//! The worker: the child process in which one run with WasmEdge's own WASI happens.
 //!
 //! WasmEdge's WASI reads and writes the process's own file descriptors 0, 1 and 2, with no way
 //! to give it others. Redirecting those in the host process would capture every thread's output
 //! and is not sound in a library, so each run happens in a child process whose 0, 1 and 2 are
 //! the run's own pipes (or the host's, or `/dev/null`). The child is the host's own executable
-//! started again: a constructor that runs before `main` in every program linking this crate
-//! sees the job variable, runs the job and exits, so the host's `main` never starts.
+//! started again with [`JOB_VAR`] set: its `main` calls [`serve_if_asked`] first, which runs the
+//! job and ends the process. (A test binary, whose `main` is libtest's, gets the same call from a
+//! constructor: the `worker-constructor` feature.) A program that has not called it is not
+//! started as a worker: its `main` would run again.
 
 use std::ffi::{CString, OsStr};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
 
 use wasiport::rewrite::START_EXPORT;
@@ -22,9 +25,24 @@ pub(crate) const JOB_VAR: &str = "WASIPORT_WASMEDGE_JOB";
 /// The exit status of a worker that could not read its job or write its report.
 pub(crate) const WORKER_FAILED: i32 = 121;
 
-#[ctor::ctor(unsafe)]
-fn serve_job_if_a_worker() {
+/// Whether this program serves worker jobs: it called [`serve_if_asked`].
+static SERVES_JOBS: AtomicBool = AtomicBool::new(false);
+
+/// Makes this program able to run WasmEdge's own WASI: call it first in `main`. In a worker (a
+/// copy of this program the backend started, with the job variable set), it runs the job and
+/// ends the process; anywhere else it returns at once, and the backend may start this program
+/// as its workers from then on.
+///
+/// ```
+/// fn main() {
+///     wasiport_wasmedge::serve_if_asked();
+///     // ... the program, which may run guests with WasmEdge's own WASI.
+/// }
+/// # main();
+/// ```
+pub fn serve_if_asked() {
     let Some(job) = std::env::var_os(JOB_VAR) else {
+        SERVES_JOBS.store(true, Ordering::SeqCst);
         return;
     };
     let status = match serve(&job) {
@@ -34,14 +52,20 @@ fn serve_job_if_a_worker() {
             WORKER_FAILED
         }
     };
-    // `_exit`: nothing of the host program (its `main`, its destructors) runs in a worker.
+    // `_exit`: nothing more of the host program (its destructors) runs in a worker.
     // SAFETY: ends the process.
     unsafe { libc::_exit(status) }
 }
 
-/// Makes sure the constructor above is linked into every program that uses the backend.
-pub(crate) fn linked() -> fn() {
-    serve_job_if_a_worker
+/// Whether this program can be started as a worker.
+pub(crate) fn serves_jobs() -> bool {
+    SERVES_JOBS.load(Ordering::SeqCst)
+}
+
+#[cfg(feature = "worker-constructor")]
+#[ctor::ctor(unsafe)]
+fn serve_before_main() {
+    serve_if_asked();
 }
 
 /// What the worker's heap may hold besides the guest's linear memory: WasmEdge itself and the
