@@ -371,9 +371,23 @@ impl Instance {
                 ended: ended.clone(),
             });
         }
-        let signature = self.signature(name)?.clone();
-        let types: Vec<ValType> = args.iter().map(HostValue::ty).collect();
-        if types != signature.params {
+        // The module's signature, borrowed beside the native instance (no copy per call).
+        let signature =
+            self.module
+                .info()
+                .exported_function(name)
+                .ok_or_else(|| Error::NoSuchExport {
+                    backend,
+                    name: name.to_string(),
+                    kind: "function",
+                })?;
+        let same_types = args.len() == signature.params.len()
+            && args
+                .iter()
+                .zip(&signature.params)
+                .all(|(a, t)| a.ty() == *t);
+        if !same_types {
+            let types: Vec<ValType> = args.iter().map(HostValue::ty).collect();
             return Err(Error::ArgumentMismatch {
                 backend,
                 message: format!(
@@ -384,7 +398,7 @@ impl Instance {
             });
         }
         let started = Instant::now();
-        let call = self.native.call(name, &signature, args, self.limits)?;
+        let call = self.native.call(name, signature, args, self.limits)?;
         let elapsed = started.elapsed();
         if let CallEnd::Ended(termination) = &call.end {
             self.ended = Some(termination.clone());

@@ -559,6 +559,7 @@ impl Backend for Wasmtime {
                 store,
                 instance,
                 engine: self.engine.clone(),
+                functions: Default::default(),
             }),
         ))
     }
