@@ -72,7 +72,10 @@ pub trait Backend: Send + Sync {
     ///
     /// How the guest ended (exit code, trap, timeout, ...) is in the returned [`Outcome`]; an
     /// `Err` means the run could not happen at all (missing imports, unsupported settings, a
-    /// module compiled by another backend, a host I/O error).
+    /// module compiled by another backend, a host I/O error), or the module could not be
+    /// instantiated: a start function that traps (or exits, or runs out of time or fuel) is
+    /// [`Error::Instantiation`], as in [`Backend::instantiate`], since WebAssembly's
+    /// instantiation runs it and `_start` never begins.
     fn run(&self, module: &CompiledModule, config: &RunConfig) -> Result<Outcome, Error>;
 
     /// The settings of this backend's engine that its compiled code depends on, for the

@@ -64,8 +64,10 @@ pub enum Error {
         /// The backend value that compiled it.
         compiled_by: BackendId,
     },
-    /// A module could not be instantiated: its start function trapped, a data or element
-    /// segment does not fit, its initial memory is over the memory limit. `message` is the
+    /// A module could not be instantiated: its start function trapped (or exited, or ran out of
+    /// time or fuel), a data or element segment does not fit, its initial memory is over the
+    /// memory limit. For [`Backend::run`](crate::Backend::run) too: the guest's `_start` never
+    /// began. `message` is the
     /// runtime's own, or says which limit.
     #[error("{backend}: the module cannot be instantiated: {message}")]
     Instantiation {
@@ -121,6 +123,30 @@ pub enum Error {
 }
 
 impl Error {
+    /// For adapters: the guest ended (`ended`: a trap, an exit, a timeout, fuel run out) while
+    /// the module was being instantiated — in its start function, or a segment that does not
+    /// fit — so there is no instance: [`Error::Instantiation`], for [`Backend::run`] as for
+    /// [`Backend::instantiate`]. (WebAssembly's instantiation runs the start function and fails
+    /// when it traps; only the called function's end is a [`Termination`].)
+    ///
+    /// [`Backend::run`]: crate::Backend::run
+    /// [`Backend::instantiate`]: crate::Backend::instantiate
+    /// [`Termination`]: crate::Termination
+    ///
+    /// ```
+    /// use wasiport::{Termination, Trap, TrapKind};
+    /// let trap = Termination::Trap(Trap::new(TrapKind::Unreachable, "unreachable executed"));
+    /// let e = wasiport::Error::ended_in_instantiation("toy", &trap);
+    /// assert!(matches!(e, wasiport::Error::Instantiation { .. }));
+    /// assert!(e.to_string().starts_with("toy: the module cannot be instantiated: the guest ended"));
+    /// ```
+    pub fn ended_in_instantiation(backend: &'static str, ended: &crate::Termination) -> Error {
+        Error::Instantiation {
+            backend,
+            message: format!("the guest ended while it was instantiated: {ended}"),
+        }
+    }
+
     /// For adapters: an instance has no memory export named `name`.
     ///
     /// ```

@@ -308,13 +308,6 @@ fn cases() -> Vec<Case> {
             trap(TrapKind::InvalidConversionToInteger),
             Exactly("")
         ),
-        case!(
-            "a trapping start function",
-            Wat("start_trap"),
-            |_| RunConfig::builder(),
-            trap(TrapKind::Unreachable),
-            Exactly("")
-        ),
         // limits
         case!(
             "a timeout stops an endless loop",
@@ -1193,6 +1186,22 @@ fn host_call_config(extra_args: &[&str]) -> RunConfig {
         .args(extra_args.iter().copied())
         .build()
         .unwrap()
+}
+
+/// WebAssembly's instantiation runs the start function: one that traps leaves no instance, so a
+/// run of it is an instantiation failure (an `Error`), not a termination, on every target (its
+/// modules wrapped as components too).
+#[test]
+fn a_trapping_start_function_is_an_instantiation_failure_on_every_target() {
+    for backend in common::backends() {
+        let module = backend.compile(&wat("start_trap")).unwrap();
+        match backend.run(&module, &RunConfig::default()) {
+            Err(Error::Instantiation { message, .. }) => {
+                assert!(message.contains("trap"), "{}: {message}", backend.name())
+            }
+            other => panic!("{}: {other:?}", backend.name()),
+        }
+    }
 }
 
 #[test]

@@ -201,7 +201,12 @@ export function runCommand(glue, cores, imports, fuel = null) {
       run = component.run ?? component['wasi:cli/run@0.2.0'];
       if (run === undefined) throw new Error('the component exports no wasi:cli/run');
     } catch (e) {
-      if (e instanceof WebAssembly.RuntimeError) return { termination: trapped(e), fuel_left: fuelLeft() };
+      // A core module's start function that did not return leaves no instance: the run never
+      // starts. Anything else here is the host's.
+      if (e instanceof WebAssembly.RuntimeError || e instanceof ComponentExit) {
+        const ended = e instanceof ComponentExit ? { kind: 'exited', code: e.code } : trapped(e);
+        return { termination: { kind: 'instantiation', ended }, fuel_left: fuelLeft() };
+      }
       return { termination: { kind: 'error', message: describe(e) }, fuel_left: null };
     }
     let termination;

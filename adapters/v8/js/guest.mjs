@@ -77,9 +77,13 @@ export function start(module, imports, wasi, fuel, seen) {
   try {
     instance = new WebAssembly.Instance(module, imports);
   } catch (e) {
-    // A start function's trap is the guest's; a link error is the host's.
-    const termination = e instanceof WebAssembly.RuntimeError ? trapped(e) : { kind: 'error', message: describe(e) };
-    return { termination, fuel_left: null };
+    // A start function that did not return (a trap, an exit) leaves no instance: the run
+    // never starts. A link error is the host's.
+    if (e instanceof WebAssembly.LinkError || e instanceof TypeError) {
+      return { termination: { kind: 'error', message: describe(e) }, fuel_left: null };
+    }
+    const ended = e instanceof HostExit ? { kind: 'exited', code: e.code } : trapped(e);
+    return { termination: { kind: 'instantiation', ended }, fuel_left: null };
   }
   seen(instance);
   const counter = metered(instance, fuel);

@@ -49,11 +49,43 @@ pub enum Ended {
         /// What the runner saw.
         message: String,
     },
-    /// The run could not start (instantiation failed, a preopen could not be opened, ...).
+    /// The guest ended while it was instantiated (in a start function): there is no
+    /// instance, and no run ([`Error::Instantiation`]).
+    Instantiation {
+        /// How it ended.
+        ended: Box<Ended>,
+    },
+    /// The run could not start (a link error, a preopen that could not be opened, ...).
     Error {
         /// What the engine said.
         message: String,
     },
+}
+
+impl Ended {
+    /// How the guest ended, given what was left of a metered run's fuel (`left`: a trap with
+    /// it below zero ran out); an end before the guest ran is `backend`'s error.
+    fn termination(self, backend: &'static str, left: Option<i64>) -> Result<Termination, Error> {
+        let internal = |message: String| Error::Internal { backend, message };
+        Ok(match self {
+            Ended::Trap { .. } if left.is_some_and(|l| l < 0) => Termination::OutOfFuel,
+            Ended::Exited { code } => Termination::Exited(code),
+            Ended::Trap {
+                name,
+                message,
+                stack,
+            } => Termination::Trap(crate::trap(&name, &message, &stack)),
+            Ended::Timeout => Termination::Timeout,
+            Ended::Instantiation { ended } => {
+                let ended = ended.termination(backend, left)?;
+                return Err(Error::ended_in_instantiation(backend, &ended));
+            }
+            Ended::Crash { message } => {
+                return Err(internal(format!("the guest's worker died: {message}")))
+            }
+            Ended::Error { message } => return Err(internal(message)),
+        })
+    }
 }
 
 /// A captured stream.
@@ -90,20 +122,7 @@ impl Report {
             })?),
             _ => None,
         };
-        let termination = match self.termination {
-            Ended::Trap { .. } if left.is_some_and(|l| l < 0) => Termination::OutOfFuel,
-            Ended::Exited { code } => Termination::Exited(code),
-            Ended::Trap {
-                name,
-                message,
-                stack,
-            } => Termination::Trap(crate::trap(&name, &message, &stack)),
-            Ended::Timeout => Termination::Timeout,
-            Ended::Crash { message } => {
-                return Err(internal(format!("the guest's worker died: {message}")))
-            }
-            Ended::Error { message } => return Err(internal(message)),
-        };
+        let termination = self.termination.termination(backend, left)?;
         let decode = |what: &str, data: &str| {
             BASE64
                 .decode(data)

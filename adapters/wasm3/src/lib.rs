@@ -161,9 +161,6 @@ impl Backend for Wasm3 {
             let module = runtime.load(&variant.wasm).map_err(invalid)?;
             let failure = Failure::default();
             let _slots = host::link(module, &functions, imported, &failure).map_err(internal)?;
-            // Runs the start function, if any: with the counter at its initial `i64::MAX`, it is
-            // not held to the run's budget (as on every engine that meters).
-            let start = runtime.find_function(c"_start").map_err(invalid)?;
             let counter = match &meter {
                 Some(_) => {
                     let counter =
@@ -174,6 +171,17 @@ impl Backend for Wasm3 {
                 }
                 None => None,
             };
+            // The start function, if any, within the run's fuel and time (wasm3 instantiates
+            // before it runs it, so the counter is set first). One that does not return leaves
+            // no instance, and no run.
+            if let Err(message) = runtime.run_start(module) {
+                let ended = meter
+                    .as_ref()
+                    .and_then(Meter::ended)
+                    .unwrap_or_else(|| classify(Err(message), &failure));
+                return Err(Error::ended_in_instantiation(NAME, &ended));
+            }
+            let start = runtime.find_function(c"_start").map_err(invalid)?;
             let result = runtime.call(start);
             let termination = match meter.as_ref().and_then(Meter::ended) {
                 Some(ended) => ended,

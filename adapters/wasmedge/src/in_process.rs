@@ -197,32 +197,36 @@ impl Guest {
 
     /// Runs the start function, if the module has one, then `then` (if it exports it), on one
     /// budget of `fuel` and one `deadline`: how a run starts (`_start`) and how an instance
-    /// does (`_initialize`). `None` when both returned; otherwise how the guest ended, and in
-    /// which of the two.
+    /// does (`_initialize`). `None` when both returned; otherwise where the guest ended (in the
+    /// start function, or in `then`) and how.
     pub(crate) fn start(
         &mut self,
         then: &str,
         fuel: Option<u64>,
         deadline: Option<Instant>,
-    ) -> Result<Option<(&'static str, Termination)>, Error> {
+    ) -> Result<Option<(Stage, Termination)>, Error> {
         self.arm(fuel);
         let nullary = Signature::new([], []);
-        for (name, what) in [(START_EXPORT, "start function"), (then, "")] {
+        for (name, stage) in [(START_EXPORT, Stage::StartFunction), (then, Stage::Then)] {
             let Some(func) = self.function(name) else {
                 continue;
             };
             let timeout = deadline.map(|d| d.saturating_duration_since(Instant::now()));
             if let CallEnd::Ended(t) = self.call(func, name, &nullary, &[], timeout)? {
-                let what = if what.is_empty() {
-                    "`_initialize`"
-                } else {
-                    what
-                };
-                return Ok(Some((what, t)));
+                return Ok(Some((stage, t)));
             }
         }
         Ok(None)
     }
+}
+
+/// Where a guest that [`Guest::start`] ran ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Stage {
+    /// In its start function: it was never instantiated.
+    StartFunction,
+    /// In the function called after it (`_start`, `_initialize`).
+    Then,
 }
 
 /// A run of `_start` in this process: the guest's start function and `_start` on one budget.
@@ -238,7 +242,11 @@ pub(crate) fn run(
     let mut guest = Guest::new(file, mode, config, functions)?;
     let deadline = limits.timeout.map(|t| started + t);
     let termination = match guest.start("_start", limits.fuel, deadline)? {
-        Some((_, ended)) => ended,
+        // No instance, and no run.
+        Some((Stage::StartFunction, ended)) => {
+            return Err(Error::ended_in_instantiation(NAME, &ended))
+        }
+        Some((Stage::Then, ended)) => ended,
         None => Termination::Exited(0),
     };
     let elapsed = started.elapsed();

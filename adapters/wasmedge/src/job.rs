@@ -48,4 +48,8 @@ pub(crate) struct Report {
     pub end: End,
     /// The total cost counted (none when the run failed before it started).
     pub fuel_consumed: Option<u64>,
+    /// Whether the guest ended in its start function, before `_start`: then there was no
+    /// instance, and no run.
+    #[serde(default)]
+    pub in_start: bool,
 }

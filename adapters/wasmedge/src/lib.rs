@@ -351,7 +351,11 @@ impl Backend for Wasmedge {
         // The start function and `_initialize` get the fuel and time of one call.
         let limits = config.limits();
         let deadline = limits.timeout.map(|t| std::time::Instant::now() + t);
-        if let Some((what, ended)) = guest.start("_initialize", limits.fuel, deadline)? {
+        if let Some((stage, ended)) = guest.start("_initialize", limits.fuel, deadline)? {
+            let what = match stage {
+                in_process::Stage::StartFunction => "start function",
+                in_process::Stage::Then => "`_initialize`",
+            };
             return Err(Error::Instantiation {
                 backend: NAME,
                 message: format!("its {what} ended: {ended}"),

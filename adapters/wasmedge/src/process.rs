@@ -213,5 +213,8 @@ pub(crate) fn run_in_worker(module: &Path, config: &RunConfig) -> Result<Outcome
         )),
         End::Failed { message } => return Err(internal(message)),
     };
+    if report.in_start {
+        return Err(Error::ended_in_instantiation(NAME, &termination));
+    }
     Ok(streams.outcome(termination, elapsed, report.fuel_consumed))
 }

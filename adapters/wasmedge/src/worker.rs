@@ -115,6 +115,7 @@ fn bound_the_heap(job: &Job) -> Result<(), String> {
     let report = Report {
         end: End::HeapExhausted,
         fuel_consumed: None,
+        in_start: false,
     };
     let json = serde_json::to_vec(&report).map_err(|e| e.to_string())?;
     let path = CString::new(job.report.as_str()).map_err(|e| e.to_string())?;
@@ -149,6 +150,7 @@ fn run(job: &Job) -> Report {
     let failed = |message: String| Report {
         end: End::Failed { message },
         fuel_consumed: None,
+        in_start: false,
     };
     crate::capi::log_off();
     let mut config = match Configure::new(job.max_memory_pages) {
@@ -178,10 +180,13 @@ fn run(job: &Job) -> Report {
         Err(e) => return failed(e.message),
     };
     // The start function (an export since `compile`), then `_start`.
-    let result = [START_EXPORT, "_start"]
-        .into_iter()
-        .filter_map(|name| instance.function(name))
-        .try_for_each(|func| executor.invoke(func, &[], &mut [], None, false));
+    let call = |name| match instance.function(name) {
+        Some(func) => executor.invoke(func, &[], &mut [], None, false),
+        None => Ok(()),
+    };
+    let start = call(START_EXPORT);
+    let in_start = start.is_err();
+    let result = start.and_then(|()| call("_start"));
     let end = match result {
         Err(e) if e.code == code::COST_LIMIT_EXCEEDED => End::OutOfFuel,
         Err(e) if e.code == code::UNREACHABLE && at_the_depth_limit(&instance) => End::DepthLimit,
@@ -201,6 +206,7 @@ fn run(job: &Job) -> Report {
     let report = Report {
         end,
         fuel_consumed: Some(stat.total_cost()),
+        in_start,
     };
     // The process ends right after the report is written: WasmEdge's contexts are left to it
     // rather than torn down one by one.

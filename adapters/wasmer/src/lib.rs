@@ -425,14 +425,17 @@ impl Backend for Wasmer {
         let _entered = self.tokio.enter();
         let streams = OutputStreams::new(config);
         let started = Instant::now();
-        let (mut store, instantiated) = self.instantiate_module(native, config, &streams, None)?;
+        // The start function within the run's time: one that does not return leaves no
+        // instance, and no run.
+        let (mut store, instantiated) =
+            self.instantiate_module(native, config, &streams, config.limits().timeout)?;
         let (instance, wasi_env) = match instantiated {
             Ok(pair) => pair,
             Err(error) => {
-                return match start_trap(&error) {
-                    Some(trap) => Ok(streams.outcome(classify(trap), started.elapsed(), None)),
-                    None => Err(internal(error)),
-                }
+                return Err(match start_trap(&error) {
+                    Some(trap) => Error::ended_in_instantiation(NAME, &classify(trap)),
+                    None => internal(error),
+                })
             }
         };
         let budget = config.limits().fuel.unwrap_or(u64::MAX);

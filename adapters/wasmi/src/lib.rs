@@ -186,7 +186,10 @@ impl Backend for Wasmi {
                     .map_err(|e| (e, false))
             });
         let termination = match start {
-            Err((error, trapped)) if trapped => classify(&error),
+            // A start function that does not return leaves no instance: no run.
+            Err((error, trapped)) if trapped => {
+                return Err(Error::ended_in_instantiation(NAME, &classify(&error)))
+            }
             Err((error, _)) => {
                 return Err(Error::InvalidModule {
                     backend: NAME,

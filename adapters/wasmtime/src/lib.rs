@@ -319,6 +319,10 @@ impl Wasmtime {
         let termination = match result {
             // A memory over the cap from the start: what preflight says of a module.
             Err(_) if store.data_mut().limits().refused_before_start() => Termination::MemoryLimit,
+            // Ended before `run` was called (a core module's start function): no instance.
+            Err(e) if !store.data_mut().limits().started() => {
+                return Err(Error::ended_in_instantiation(NAME, &classify(Err(e))))
+            }
             result => classify(result),
         };
         let fuel = fuel_used(&store, config)?;
@@ -576,8 +580,11 @@ impl Backend for Wasmtime {
         let started = Instant::now();
         let (mut store, _watchdog, instance) =
             self.instantiate_module(native, config, &streams, started)?;
+        // A start function that does not return leaves no instance: no run.
+        let instance =
+            instance.map_err(|e| Error::ended_in_instantiation(NAME, &classify(Err(e))))?;
         let result = instance
-            .and_then(|instance| instance.get_typed_func::<(), ()>(&mut store, "_start"))
+            .get_typed_func::<(), ()>(&mut store, "_start")
             .and_then(|start| start.call(&mut store, ()));
         let elapsed = started.elapsed();
         let termination = classify(result);

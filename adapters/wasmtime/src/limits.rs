@@ -41,6 +41,11 @@ impl RunLimits {
         self.started = true;
     }
 
+    /// Whether the guest is instantiated ([`RunLimits::start`] was called).
+    pub fn started(&self) -> bool {
+        self.started
+    }
+
     /// Whether a memory was refused while the guest was being instantiated.
     pub fn refused_before_start(&self) -> bool {
         self.refused_before_start
