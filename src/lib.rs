@@ -55,6 +55,7 @@ mod error;
 pub mod host;
 mod http;
 mod instance;
+pub mod kit;
 mod limits;
 mod module;
 mod network;

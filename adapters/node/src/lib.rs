@@ -31,9 +31,7 @@ use std::time::Duration;
 
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
-use wasiport::output::OutputStreams;
-use wasiport::portable::host_functions;
-use wasiport::preflight::preflight;
+use wasiport::kit::RunKit;
 use wasiport::{
     Backend, BackendId, Capabilities, Capability, CompiledModule, Error, Network, Outcome,
     OutputMode, RunConfig, Stdin, Termination, WasiImpl,
@@ -420,12 +418,14 @@ impl Backend for Node {
             Some(_) => &self.component_capabilities,
             None => &self.capabilities,
         };
-        if let Some(outcome) = preflight(NAME, capabilities, compiled, config)? {
-            return Ok(outcome);
-        }
-        let wasi = config.wasi_for(&self.capabilities);
-        let streams = OutputStreams::new(config);
-        let host = HostCalls::start(host_functions(config, wasi, &streams)?, compiled.info())?;
+        let mut run = match RunKit::begin_with(self.id, capabilities, compiled, config, |c| {
+            Ok(c.wasi_for(&self.capabilities))
+        })? {
+            Ok(run) => run,
+            Err(early) => return Ok(early),
+        };
+        let wasi = run.wasi;
+        let host = HostCalls::start(std::mem::take(&mut run.functions), compiled.info())?;
         let mut job = job(config)?;
         job.host = host
             .as_ref()
@@ -476,7 +476,9 @@ impl Backend for Node {
                 // The portable WASI wrote the guest's output, and its trace, here.
                 (Some(report), _) if wasi == WasiImpl::Portable => {
                     let o = report.into_outcome(NAME, config.limits().fuel)?;
-                    Ok(streams.outcome(o.termination, o.elapsed, o.fuel_consumed))
+                    Ok(run
+                        .streams
+                        .outcome(o.termination, o.elapsed, o.fuel_consumed))
                 }
                 (Some(report), _) => report.into_outcome(NAME, config.limits().fuel),
                 (None, Some(message)) => Err(internal(message)),

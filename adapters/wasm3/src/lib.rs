@@ -25,15 +25,12 @@ mod stack;
 mod termination;
 
 use std::sync::Arc;
-use std::time::Instant;
 
-use wasiport::output::OutputStreams;
-use wasiport::portable::host_functions;
-use wasiport::preflight::{preflight, preflight_instance};
+use wasiport::kit::{InstanceKit, RunKit};
 use wasiport::rewrite::{Metering, Variants, FUEL_GLOBAL, REFUEL_IMPORT};
 use wasiport::{
-    Backend, BackendId, CallLimits, Capabilities, Capability, CompiledModule, Error, Instance,
-    Outcome, RunConfig, WasiImpl,
+    Backend, BackendId, Capabilities, Capability, CompiledModule, Error, Instance, Outcome,
+    RunConfig, WasiImpl,
 };
 
 use crate::ffi::{GlobalI64, Runtime};
@@ -136,18 +133,19 @@ impl Backend for Wasm3 {
 
     fn run(&self, compiled: &CompiledModule, config: &RunConfig) -> Result<Outcome, Error> {
         let native: &Compiled = compiled.native(self.id)?;
-        if let Some(outcome) = preflight(NAME, &self.capabilities, compiled, config)? {
-            return Ok(outcome);
-        }
-        let wasi = portable_only(config, &self.capabilities)?;
-        let limits = config.limits();
+        let capabilities = &self.capabilities;
+        let run = match RunKit::begin_with(self.id, capabilities, compiled, config, |config| {
+            portable_only(config, capabilities)
+        })? {
+            Ok(run) => run,
+            Err(early) => return Ok(early),
+        };
+        let limits = run.limits;
         let metering =
             (limits.fuel.is_some() || limits.timeout.is_some()).then_some(Metering::Refuel);
         let variant = native.variants.for_run(NAME, config, metering)?;
-        let streams = OutputStreams::new(config);
-        let mut functions = host_functions(config, wasi, &streams)?;
-        let started = Instant::now();
-        let meter = metering.map(|_| Meter::new(limits.fuel, limits.timeout.map(|t| started + t)));
+        let mut functions = run.functions.clone();
+        let meter = metering.map(|_| Meter::new(limits.fuel, run.deadline()));
         if let Some(meter) = &meter {
             functions.push(meter.refuel_function()?);
         }
@@ -156,7 +154,7 @@ impl Backend for Wasm3 {
             (meter.is_some() && (m, n) == REFUEL_IMPORT)
                 || imports.iter().any(|i| i.module == m && i.name == n)
         };
-        let run = || -> Result<(wasiport::Termination, Option<i64>), Error> {
+        let go = || -> Result<(wasiport::Termination, Option<i64>), Error> {
             let runtime = Runtime::new(VALUE_STACK_BYTES).map_err(internal)?;
             let module = runtime.load(&variant.wasm).map_err(invalid)?;
             let failure = Failure::default();
@@ -190,12 +188,12 @@ impl Backend for Wasm3 {
             let left = counter.map(|c| c.get()).transpose().map_err(internal)?;
             Ok((termination, left))
         };
-        let (termination, left) = self.stacks.run(run).map_err(internal)??;
+        let (termination, left) = self.stacks.run(go).map_err(internal)??;
         let fuel_consumed = match (&meter, limits.fuel, left) {
             (Some(meter), Some(_), Some(left)) => Some(meter.consumed(left)),
             _ => None,
         };
-        Ok(streams.outcome(termination, started.elapsed(), fuel_consumed))
+        Ok(run.end(termination, fuel_consumed))
     }
 
     fn instantiate(
@@ -204,14 +202,15 @@ impl Backend for Wasm3 {
         config: &RunConfig,
     ) -> Result<Instance, Error> {
         let native: &Compiled = compiled.native(self.id)?;
-        preflight_instance(NAME, &self.capabilities, compiled, config)?;
-        let wasi = portable_only(config, &self.capabilities)?;
+        let capabilities = &self.capabilities;
+        let kit = InstanceKit::begin_with(self.id, capabilities, compiled, config, |config| {
+            portable_only(config, capabilities)
+        })?;
         // Always metered: each call's fuel and timeout can be set, and its fuel is counted.
         let variant = native
             .variants
             .for_run(NAME, config, Some(Metering::Refuel))?;
-        let streams = OutputStreams::new(config);
-        let mut functions = host_functions(config, wasi, &streams)?;
+        let mut functions = kit.functions.clone();
         let meter = Meter::new(None, None);
         functions.push(meter.refuel_function()?);
         let imports = compiled.info().imports();
@@ -243,17 +242,13 @@ impl Backend for Wasm3 {
                 .map(str::to_string)
                 .collect(),
         };
-        let limits = CallLimits {
-            fuel: config.limits().fuel,
-            timeout: config.limits().timeout,
-        };
-        if let Some(message) = instance.start(limits)? {
+        if let Some(message) = instance.start(kit.limits)? {
             return Err(Error::Instantiation {
                 backend: NAME,
                 message,
             });
         }
-        Ok(Instance::new(compiled, config, streams, Box::new(instance)))
+        Ok(kit.end(compiled, config, Box::new(instance)))
     }
 }
 

@@ -16,7 +16,7 @@
 use std::sync::PoisonError;
 use std::time::{Duration, Instant};
 
-use wasiport::output::OutputStreams;
+use wasiport::kit::RunKit;
 use wasiport::rewrite::{DEPTH_GLOBAL, START_EXPORT};
 use wasiport::{
     CallEnd, CallLimits, Error, HostFunction, HostValue, NativeCall, NativeInstance, Outcome,
@@ -234,14 +234,10 @@ pub(crate) fn run(
     file: &str,
     mode: Mode,
     config: &RunConfig,
-    streams: OutputStreams,
-    functions: &[HostFunction],
+    run: RunKit,
 ) -> Result<Outcome, Error> {
-    let started = Instant::now();
-    let limits = config.limits();
-    let mut guest = Guest::new(file, mode, config, functions)?;
-    let deadline = limits.timeout.map(|t| started + t);
-    let termination = match guest.start("_start", limits.fuel, deadline)? {
+    let mut guest = Guest::new(file, mode, config, &run.functions)?;
+    let termination = match guest.start("_start", run.limits.fuel, run.deadline())? {
         // No instance, and no run.
         Some((Stage::StartFunction, ended)) => {
             return Err(Error::ended_in_instantiation(NAME, &ended))
@@ -249,12 +245,11 @@ pub(crate) fn run(
         Some((Stage::Then, ended)) => ended,
         None => Termination::Exited(0),
     };
-    let elapsed = started.elapsed();
     let consumed = guest.consumed();
     // The guest (and the host functions writing to the streams) goes before the output is
     // collected.
     drop(guest);
-    Ok(streams.outcome(termination, elapsed, Some(consumed)))
+    Ok(run.end(termination, Some(consumed)))
 }
 
 /// An instance in this process, for [`wasiport::Instance`].

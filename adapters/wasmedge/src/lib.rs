@@ -49,9 +49,7 @@ pub use worker::serve_if_asked;
 use std::io::Write;
 use std::sync::OnceLock;
 
-use wasiport::output::OutputStreams;
-use wasiport::portable::host_functions;
-use wasiport::preflight::{preflight, preflight_instance};
+use wasiport::kit::{InstanceKit, RunKit};
 use wasiport::rewrite::{limit_call_depth, start_as_export};
 use wasiport::{
     Backend, BackendId, Capabilities, Capability, CompiledModule, Error, Instance, ModuleInfo,
@@ -324,16 +322,16 @@ impl Backend for Wasmedge {
 
     fn run(&self, compiled: &CompiledModule, config: &RunConfig) -> Result<Outcome, Error> {
         let prepared: &Prepared = compiled.native(self.id)?;
-        if let Some(outcome) = preflight(NAME, &self.capabilities, compiled, config)? {
-            return Ok(outcome);
-        }
-        match Wasmedge::wasi(config, !config.host_functions().is_empty())? {
-            WasiImpl::Native => process::run_in_worker(&prepared.file, config),
-            WasiImpl::Portable => {
-                let streams = OutputStreams::new(config);
-                let functions = host_functions(config, WasiImpl::Portable, &streams)?;
-                in_process::run(path(prepared)?, self.mode, config, streams, &functions)
-            }
+        let in_process = !config.host_functions().is_empty();
+        let run = match RunKit::begin_with(self.id, &self.capabilities, compiled, config, |c| {
+            Wasmedge::wasi(c, in_process)
+        })? {
+            Ok(run) => run,
+            Err(early) => return Ok(early),
+        };
+        match run.wasi {
+            WasiImpl::Native => process::run_in_worker(&prepared.file, config, run),
+            WasiImpl::Portable => in_process::run(path(prepared)?, self.mode, config, run),
         }
     }
 
@@ -343,15 +341,13 @@ impl Backend for Wasmedge {
         config: &RunConfig,
     ) -> Result<Instance, Error> {
         let prepared: &Prepared = compiled.native(self.id)?;
-        preflight_instance(NAME, &self.capabilities, compiled, config)?;
-        let wasi = Wasmedge::wasi(config, true)?;
-        let streams = OutputStreams::new(config);
-        let functions = host_functions(config, wasi, &streams)?;
-        let mut guest = Guest::new(path(prepared)?, self.mode, config, &functions)?;
+        let kit = InstanceKit::begin_with(self.id, &self.capabilities, compiled, config, |c| {
+            Wasmedge::wasi(c, true)
+        })?;
+        let mut guest = Guest::new(path(prepared)?, self.mode, config, &kit.functions)?;
         // The start function and `_initialize` get the fuel and time of one call.
-        let limits = config.limits();
-        let deadline = limits.timeout.map(|t| std::time::Instant::now() + t);
-        if let Some((stage, ended)) = guest.start("_initialize", limits.fuel, deadline)? {
+        let deadline = kit.limits.timeout.map(|t| std::time::Instant::now() + t);
+        if let Some((stage, ended)) = guest.start("_initialize", kit.limits.fuel, deadline)? {
             let what = match stage {
                 in_process::Stage::StartFunction => "start function",
                 in_process::Stage::Then => "`_initialize`",
@@ -361,11 +357,6 @@ impl Backend for Wasmedge {
                 message: format!("its {what} ended: {ended}"),
             });
         }
-        Ok(Instance::new(
-            compiled,
-            config,
-            streams,
-            Box::new(WasmedgeInstance { guest }),
-        ))
+        Ok(kit.end(compiled, config, Box::new(WasmedgeInstance { guest })))
     }
 }

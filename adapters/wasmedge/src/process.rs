@@ -7,9 +7,9 @@ use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
-use std::time::Instant;
 
-use wasiport::output::{OutputSink, OutputStreams};
+use wasiport::kit::RunKit;
+use wasiport::output::OutputSink;
 use wasiport::watchdog::Watchdog;
 use wasiport::{Error, Outcome, OutputMode, RunConfig, Stdin, Termination, Trap, TrapKind};
 
@@ -101,7 +101,11 @@ fn wait_unreaped(child: &Child) -> std::io::Result<()> {
 
 /// Runs the module at `module` (a `.wasm` file or an AOT shared library) as `config` says, in a
 /// worker process, with WasmEdge's own WASI.
-pub(crate) fn run_in_worker(module: &Path, config: &RunConfig) -> Result<Outcome, Error> {
+pub(crate) fn run_in_worker(
+    module: &Path,
+    config: &RunConfig,
+    run: RunKit,
+) -> Result<Outcome, Error> {
     if !crate::worker::serves_jobs() {
         return Err(Error::InvalidConfig(format!(
             "{NAME}: WasmEdge's own WASI runs in a worker process, a copy of this program, which \
@@ -130,8 +134,7 @@ pub(crate) fn run_in_worker(module: &Path, config: &RunConfig) -> Result<Outcome
             .map_err(|e| internal(format!("cannot find this program to start a worker: {e}")))?,
     };
 
-    let streams = OutputStreams::new(config);
-    let started = Instant::now();
+    let streams = &run.streams;
     let mut child = Command::new(&exe)
         .env(JOB_VAR, &job_path)
         .stdin(match config.stdin() {
@@ -178,13 +181,12 @@ pub(crate) fn run_in_worker(module: &Path, config: &RunConfig) -> Result<Outcome
     drop(watchdog);
     let status = child.wait().map_err(internal)?;
     waited.map_err(internal)?;
-    let elapsed = started.elapsed();
     for thread in readers.into_iter().flatten().chain(feeder) {
         let _ = thread.join();
     }
 
     if timed_out.load(Ordering::SeqCst) {
-        return Ok(streams.outcome(Termination::Timeout, elapsed, None));
+        return Ok(run.end(Termination::Timeout, None));
     }
     let report: Report = match std::fs::read(&report_path) {
         Ok(bytes) => serde_json::from_slice(&bytes)
@@ -216,5 +218,5 @@ pub(crate) fn run_in_worker(module: &Path, config: &RunConfig) -> Result<Outcome
     if report.in_start {
         return Err(Error::ended_in_instantiation(NAME, &termination));
     }
-    Ok(streams.outcome(termination, elapsed, report.fuel_consumed))
+    Ok(run.end(termination, report.fuel_consumed))
 }

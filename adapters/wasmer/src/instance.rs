@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 
 use wasiport::output::OutputStreams;
 use wasiport::{
-    CallEnd, CallLimits, CompiledModule, Error, HostValue, NativeCall, NativeInstance, RunConfig,
-    Signature,
+    CallEnd, CallLimits, CompiledModule, Error, HostFunction, HostValue, NativeCall,
+    NativeInstance, RunConfig, Signature, WasiImpl,
 };
 use wasmer::{Store, Value};
 use wasmer_middlewares::metering::{get_remaining_points, set_remaining_points, MeteringPoints};
@@ -60,14 +60,18 @@ impl WasmerInstance {
         backend: Wasmer,
         module: CompiledModule,
         config: RunConfig,
+        wasi: WasiImpl,
         streams: OutputStreams,
+        functions: Vec<HostFunction>,
     ) -> Result<Self, Error> {
         let (ready, made) = mpsc::channel();
         let (requests, received) = mpsc::channel();
         let thread = std::thread::Builder::new()
             .name("wasiport-wasmer-instance".into())
             .spawn(move || {
-                let mut owned = match Owned::instantiate(&backend, &module, &config, &streams) {
+                let made =
+                    Owned::instantiate(&backend, &module, &config, wasi, &streams, &functions);
+                let mut owned = match made {
                     Ok(owned) => owned,
                     Err(e) => {
                         let _ = ready.send(Err(e));
@@ -200,7 +204,9 @@ impl Owned {
         backend: &Wasmer,
         module: &CompiledModule,
         config: &RunConfig,
+        wasi: WasiImpl,
         streams: &OutputStreams,
+        functions: &[HostFunction],
     ) -> Result<Owned, Error> {
         let native: &Compiled = module.native(backend.id)?;
         let _entered = backend.tokio.enter();
@@ -212,7 +218,7 @@ impl Owned {
         let budget = config.limits().fuel.unwrap_or(u64::MAX);
         // The start function (and wasix's `_initialize`) within the time of one call.
         let (mut store, instantiated) =
-            backend.instantiate_module(native, config, streams, timeout)?;
+            backend.instantiate_module(native, config, wasi, streams, functions, timeout)?;
         let (instance, wasi_env) = instantiated.map_err(|e| {
             failed(match start_trap(&e) {
                 Some(trap) => format!("its start function ended: {}", classify(trap)),

@@ -22,11 +22,10 @@ mod tunables;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use wasiport::kit::{InstanceKit, RunKit};
 use wasiport::output::OutputStreams;
-use wasiport::portable::host_functions;
-use wasiport::preflight::{preflight, preflight_instance};
 use wasiport::watchdog::Watchdog;
 use wasiport::{
     Backend, BackendId, Capabilities, Capability, CompiledModule, Error, HostFunction, ModuleInfo,
@@ -232,7 +231,9 @@ impl Wasmer {
         &self,
         native: &Compiled,
         config: &RunConfig,
+        wasi: WasiImpl,
         streams: &OutputStreams,
+        functions: &[HostFunction],
         start_timeout: Option<Duration>,
     ) -> Result<(Store, Result<Instantiated, WasiRuntimeError>), Error> {
         // A clone shares the compiled code but has its own tunables: the memory cap is per run.
@@ -243,18 +244,14 @@ impl Wasmer {
         let mut store = Store::new(engine);
         // The interrupt is the store's own: armed once the store exists.
         let watchdog = Call::arm(&store, None, start_timeout)?;
-        let wasi = config.wasi_for(&self.capabilities);
         let instantiated = match wasi {
             WasiImpl::Native => self
                 .env_builder(config, streams)?
                 .instantiate(native.module.clone(), &mut store)
                 .map(|(instance, env)| (instance, Some(env))),
             // The portable WASI needs no wasix: its functions are the module's only imports.
-            WasiImpl::Portable => {
-                let functions = host_functions(config, wasi, streams)?;
-                instantiate_plain(&native.module, &mut store, &functions)
-                    .map(|instance| (instance, None))
-            }
+            WasiImpl::Portable => instantiate_plain(&native.module, &mut store, functions)
+                .map(|instance| (instance, None)),
         };
         drop(watchdog);
         Ok((store, instantiated))
@@ -400,35 +397,36 @@ impl Backend for Wasmer {
         compiled: &CompiledModule,
         config: &RunConfig,
     ) -> Result<wasiport::Instance, Error> {
-        preflight_instance(NAME, &self.capabilities, compiled, config)?;
+        let kit = InstanceKit::begin(self.id, &self.capabilities, compiled, config)?;
         let _: &Compiled = compiled.native(self.id)?;
-        let streams = OutputStreams::new(config);
         let native = instance::WasmerInstance::start(
             self.clone(),
             compiled.clone(),
             config.clone(),
-            streams.clone(),
+            kit.wasi,
+            kit.streams.clone(),
+            kit.functions.clone(),
         )?;
-        Ok(wasiport::Instance::new(
-            compiled,
-            config,
-            streams,
-            Box::new(native),
-        ))
+        Ok(kit.end(compiled, config, Box::new(native)))
     }
 
     fn run(&self, compiled: &CompiledModule, config: &RunConfig) -> Result<Outcome, Error> {
         let native: &Compiled = compiled.native(self.id)?;
-        if let Some(outcome) = preflight(NAME, &self.capabilities, compiled, config)? {
-            return Ok(outcome);
-        }
+        let run = match RunKit::begin(self.id, &self.capabilities, compiled, config)? {
+            Ok(run) => run,
+            Err(early) => return Ok(early),
+        };
         let _entered = self.tokio.enter();
-        let streams = OutputStreams::new(config);
-        let started = Instant::now();
         // The start function within the run's time: one that does not return leaves no
         // instance, and no run.
-        let (mut store, instantiated) =
-            self.instantiate_module(native, config, &streams, config.limits().timeout)?;
+        let (mut store, instantiated) = self.instantiate_module(
+            native,
+            config,
+            run.wasi,
+            &run.streams,
+            &run.functions,
+            run.limits.timeout,
+        )?;
         let (instance, wasi_env) = match instantiated {
             Ok(pair) => pair,
             Err(error) => {
@@ -449,7 +447,6 @@ impl Backend for Wasmer {
         let call = Call::arm(&store, wasi_env.as_ref(), config.limits().timeout)?;
         let result = start.call(&mut store, &[]);
         let (ended, fuel_consumed) = call.end(&mut store, &instance, budget, &result);
-        let elapsed = started.elapsed();
         let termination = ended.unwrap_or(Termination::Exited(0));
         let exit_code = match termination {
             Termination::Exited(code) => ExitCode::from(code),
@@ -463,13 +460,13 @@ impl Backend for Wasmer {
                 // about 20 µs a run, an eighth of a hello's.)
                 env.data(&store).process.terminate(exit_code);
                 env.on_exit(&mut store, None);
-                streams.flush();
+                run.streams.flush();
             } else {
                 // Flushes and closes the guest's files (wasix writes host files through tokio,
                 // which may finish a write after returning) and ends its WASI process.
                 env.on_exit(&mut store, Some(exit_code));
             }
         }
-        Ok(streams.outcome(termination, elapsed, Some(fuel_consumed)))
+        Ok(run.end(termination, Some(fuel_consumed)))
     }
 }

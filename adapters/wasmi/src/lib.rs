@@ -20,17 +20,14 @@ mod readonly;
 mod stdio;
 mod termination;
 
-use std::time::Instant;
-
 use wasi_common::pipe::ReadPipe;
 use wasi_common::sync::{ambient_authority, Dir, WasiCtxBuilder};
 use wasi_common::WasiCtx;
+use wasiport::kit::{InstanceKit, RunKit};
 use wasiport::output::OutputStreams;
-use wasiport::portable::host_functions;
-use wasiport::preflight::{preflight, preflight_instance};
 use wasiport::{
-    Backend, BackendId, CallLimits, Capabilities, Capability, CompiledModule, Error, Instance,
-    Outcome, RunConfig, Stdin, Termination, WasiImpl,
+    Backend, BackendId, Capabilities, Capability, CompiledModule, Error, Instance, Outcome,
+    RunConfig, Stdin, Termination, WasiImpl,
 };
 use wasmi::{Engine, Linker, Module, Store, StoreLimits, StoreLimitsBuilder};
 
@@ -168,14 +165,14 @@ impl Backend for Wasmi {
 
     fn run(&self, compiled: &CompiledModule, config: &RunConfig) -> Result<Outcome, Error> {
         let module: &Module = compiled.native(self.id)?;
-        if let Some(outcome) = preflight(NAME, &self.capabilities, compiled, config)? {
-            return Ok(outcome);
-        }
-        let streams = OutputStreams::new(config);
-        let (mut store, linker) = self.store(config, &streams)?;
-        let started = Instant::now();
+        let run = match RunKit::begin(self.id, &self.capabilities, compiled, config)? {
+            Ok(run) => run,
+            Err(early) => return Ok(early),
+        };
+        let mut store = self.store(config, run.wasi, &run.streams)?;
+        let linker = self.linker(run.wasi, &run.functions)?;
         // The start function, if any, runs on the first slice of the run's fuel.
-        let mut meter = Meter::start(&mut store, call_limits(config))?;
+        let mut meter = Meter::start(&mut store, run.limits)?;
         let start = linker
             .instantiate_and_start(&mut store, module)
             .map_err(|e| (e, true))
@@ -200,9 +197,8 @@ impl Backend for Wasmi {
                 .call(&mut store, start, &[], &mut [])?
                 .unwrap_or(Termination::Exited(0)),
         };
-        let elapsed = started.elapsed();
         let consumed = meter.consumed(&store)?;
-        Ok(streams.outcome(termination, elapsed, Some(consumed)))
+        Ok(run.end(termination, Some(consumed)))
     }
 
     fn instantiate(
@@ -211,15 +207,15 @@ impl Backend for Wasmi {
         config: &RunConfig,
     ) -> Result<Instance, Error> {
         let module: &Module = compiled.native(self.id)?;
-        preflight_instance(NAME, &self.capabilities, compiled, config)?;
-        let streams = OutputStreams::new(config);
-        let (mut store, linker) = self.store(config, &streams)?;
+        let kit = InstanceKit::begin(self.id, &self.capabilities, compiled, config)?;
+        let mut store = self.store(config, kit.wasi, &kit.streams)?;
+        let linker = self.linker(kit.wasi, &kit.functions)?;
         let failed = |message: String| Error::Instantiation {
             backend: NAME,
             message,
         };
         // The start function and `_initialize` get the fuel and time of one call.
-        let mut meter = Meter::start(&mut store, call_limits(config))?;
+        let mut meter = Meter::start(&mut store, kit.limits)?;
         let instance = linker
             .instantiate_and_start(&mut store, module)
             .map_err(|e| failed(e.to_string()))?;
@@ -228,33 +224,22 @@ impl Backend for Wasmi {
                 return Err(failed(format!("its `_initialize` ended: {ended}")));
             }
         }
-        Ok(Instance::new(
+        Ok(kit.end(
             compiled,
             config,
-            streams,
             Box::new(WasmiInstance { store, instance }),
         ))
     }
 }
 
-/// A run's fuel and timeout, as the limits of its one call.
-fn call_limits(config: &RunConfig) -> CallLimits {
-    CallLimits {
-        fuel: config.limits().fuel,
-        timeout: config.limits().timeout,
-    }
-}
-
 impl Wasmi {
-    /// A store for a run or an instance of `config`, its WASI writing to `streams`, and the
-    /// linker with the run's host functions (the portable WASI's among them).
+    /// A store for a run or an instance of `config` with `wasi`, its WASI writing to `streams`.
     fn store(
         &self,
         config: &RunConfig,
+        wasi: WasiImpl,
         streams: &OutputStreams,
-    ) -> Result<(Store<State>, std::borrow::Cow<'_, Linker<State>>), Error> {
-        let wasi = config.wasi_for(&self.capabilities);
-        let functions = host_functions(config, wasi, streams)?;
+    ) -> Result<Store<State>, Error> {
         let mut limits = StoreLimitsBuilder::new();
         if let Some(bytes) = config.limits().max_memory_bytes {
             limits = limits.memory_size(usize::try_from(bytes).unwrap_or(usize::MAX));
@@ -272,18 +257,25 @@ impl Wasmi {
             // Asked on every memory creation and growth: only when there is a cap to enforce.
             store.limiter(|s| &mut s.limits);
         }
-        // Host functions are the run's own: they go into a copy of the shared linker.
+        Ok(store)
+    }
+
+    /// The linker with `functions` (the portable WASI's among them with `wasi`): the shared one,
+    /// or a copy with the run's own functions in it.
+    fn linker(
+        &self,
+        wasi: WasiImpl,
+        functions: &[wasiport::HostFunction],
+    ) -> Result<std::borrow::Cow<'_, Linker<State>>, Error> {
         let base = match wasi {
             WasiImpl::Native => &self.linker,
             WasiImpl::Portable => &self.bare_linker,
         };
-        let linker = if functions.is_empty() {
-            std::borrow::Cow::Borrowed(base)
-        } else {
-            let mut linker = base.clone();
-            host::define(&mut linker, &functions).map_err(internal)?;
-            std::borrow::Cow::Owned(linker)
-        };
-        Ok((store, linker))
+        if functions.is_empty() {
+            return Ok(std::borrow::Cow::Borrowed(base));
+        }
+        let mut linker = base.clone();
+        host::define(&mut linker, functions).map_err(internal)?;
+        Ok(std::borrow::Cow::Owned(linker))
     }
 }

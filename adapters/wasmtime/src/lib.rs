@@ -25,9 +25,8 @@ mod termination;
 use std::sync::OnceLock;
 use std::time::Instant;
 
+use wasiport::kit::{InstanceKit, RunKit};
 use wasiport::output::OutputStreams;
-use wasiport::portable::host_functions;
-use wasiport::preflight::{preflight, preflight_instance};
 use wasiport::watchdog::Watchdog;
 use wasiport::{
     Backend, BackendId, Capabilities, Capability, CompiledModule, DirAccess, Error, Instance,
@@ -272,9 +271,9 @@ impl Wasmtime {
         &self,
         native: &component::Compiled,
         config: &RunConfig,
+        run: RunKit,
     ) -> Result<Outcome, Error> {
-        let streams = OutputStreams::new(config);
-        let mut wasi = Self::wasi_builder(config, &streams)?;
+        let mut wasi = Self::wasi_builder(config, &run.streams)?;
         match config.network() {
             // wasmtime-wasi's default: TCP and UDP off.
             Network::None => {}
@@ -295,7 +294,7 @@ impl Wasmtime {
             }
         }
         let state = component::State::new(wasi.build(), RunLimits::new(config), config.network());
-        let started = Instant::now();
+        let started = run.started();
         let result = match native.p3 {
             true => {
                 let concurrent = self.concurrent()?;
@@ -315,7 +314,6 @@ impl Wasmtime {
             }
         };
         let (result, mut store) = result;
-        let elapsed = started.elapsed();
         let termination = match result {
             // A memory over the cap from the start: what preflight says of a module.
             Err(_) if store.data_mut().limits().refused_before_start() => Termination::MemoryLimit,
@@ -326,22 +324,22 @@ impl Wasmtime {
             result => classify(result),
         };
         let fuel = fuel_used(&store, config)?;
-        Ok(streams.outcome(termination, elapsed, Some(fuel)))
+        Ok(run.end(termination, Some(fuel)))
     }
 
-    /// A store for `config` (its WASI writing to `streams`, its limits counted from `started`)
-    /// with `native` instantiated in it, its start function run: the store, the watchdog of
-    /// its timeout, and what instantiating returned.
+    /// A store for `config` (its WASI, `wasi`, writing to `streams`, its limits counted from
+    /// `started`) with `native` instantiated in it, `functions` linked, its start function run:
+    /// the store, the watchdog of its timeout, and what instantiating returned.
     fn instantiate_module(
         &self,
         native: &Compiled,
         config: &RunConfig,
+        wasi: WasiImpl,
         streams: &OutputStreams,
+        functions: &[wasiport::HostFunction],
         started: Instant,
     ) -> Result<Instantiated, Error> {
         let module = &native.module;
-        let wasi = config.wasi_for(&self.capabilities);
-        let functions = host_functions(config, wasi, streams)?;
         let state = State {
             wasi: match wasi {
                 WasiImpl::Native => Self::wasi_builder(config, streams)?.build_p1(),
@@ -363,7 +361,7 @@ impl Wasmtime {
             base
         } else {
             let mut linker = base.clone();
-            host::define(&mut linker, &self.engine, &functions).map_err(internal)?;
+            host::define(&mut linker, &self.engine, functions).map_err(internal)?;
             with_host_functions = linker;
             &with_host_functions
         };
@@ -534,17 +532,22 @@ impl Backend for Wasmtime {
         compiled: &CompiledModule,
         config: &RunConfig,
     ) -> Result<Instance, Error> {
-        preflight_instance(NAME, &self.capabilities, compiled, config)?;
+        let kit = InstanceKit::begin(self.id, &self.capabilities, compiled, config)?;
         let native: &Compiled = compiled.native(self.id)?;
-        let streams = OutputStreams::new(config);
         let failed = |message: String| Error::Instantiation {
             backend: NAME,
             message,
         };
         // The start function and `_initialize` get the fuel and time of one call: the store is
         // armed with the configuration's.
-        let (mut store, watchdog, instance) =
-            self.instantiate_module(native, config, &streams, Instant::now())?;
+        let (mut store, watchdog, instance) = self.instantiate_module(
+            native,
+            config,
+            kit.wasi,
+            &kit.streams,
+            &kit.functions,
+            Instant::now(),
+        )?;
         let instance = instance.map_err(|e| failed(classify(Err(e)).to_string()))?;
         if let Some(initialize) = instance.get_func(&mut store, "_initialize") {
             if let Err(e) = initialize.call(&mut store, &[], &mut []) {
@@ -555,40 +558,40 @@ impl Backend for Wasmtime {
             }
         }
         drop(watchdog);
-        Ok(Instance::new(
-            compiled,
-            config,
-            streams,
-            Box::new(instance::WasmtimeInstance {
-                store,
-                instance,
-                engine: self.engine.clone(),
-                functions: Default::default(),
-            }),
-        ))
+        let native = instance::WasmtimeInstance {
+            store,
+            instance,
+            engine: self.engine.clone(),
+            functions: Default::default(),
+        };
+        Ok(kit.end(compiled, config, Box::new(native)))
     }
 
     fn run(&self, compiled: &CompiledModule, config: &RunConfig) -> Result<Outcome, Error> {
-        if let Some(outcome) = preflight(NAME, &self.capabilities, compiled, config)? {
-            return Ok(outcome);
-        }
+        let run = match RunKit::begin(self.id, &self.capabilities, compiled, config)? {
+            Ok(run) => run,
+            Err(early) => return Ok(early),
+        };
         if compiled.info().is_component() {
-            return self.run_component(compiled.native(self.id)?, config);
+            return self.run_component(compiled.native(self.id)?, config, run);
         }
         let native: &Compiled = compiled.native(self.id)?;
-        let streams = OutputStreams::new(config);
-        let started = Instant::now();
-        let (mut store, _watchdog, instance) =
-            self.instantiate_module(native, config, &streams, started)?;
+        let (mut store, _watchdog, instance) = self.instantiate_module(
+            native,
+            config,
+            run.wasi,
+            &run.streams,
+            &run.functions,
+            run.started(),
+        )?;
         // A start function that does not return leaves no instance: no run.
         let instance =
             instance.map_err(|e| Error::ended_in_instantiation(NAME, &classify(Err(e))))?;
         let result = instance
             .get_typed_func::<(), ()>(&mut store, "_start")
             .and_then(|start| start.call(&mut store, ()));
-        let elapsed = started.elapsed();
         let termination = classify(result);
         let fuel = fuel_used(&store, config)?;
-        Ok(streams.outcome(termination, elapsed, Some(fuel)))
+        Ok(run.end(termination, Some(fuel)))
     }
 }
