@@ -139,6 +139,26 @@ impl HostError {
     pub fn exit_code(&self) -> Option<i32> {
         self.exit
     }
+
+    /// How the guest ends when a host function fails with this error: it exits with the code
+    /// of an exit, and traps (of kind `other`, with the message) otherwise. For adapters whose
+    /// runtime carries only a code out of a host call, so that the error itself waits aside.
+    ///
+    /// ```
+    /// use wasiport::{HostError, Termination, TrapKind};
+    /// assert_eq!(HostError::exit(3).termination(), Termination::Exited(3));
+    /// let trap = HostError::new("no such key").termination();
+    /// assert_eq!(trap.trap().map(|t| (t.kind, t.message.as_str())), Some((TrapKind::Other, "no such key")));
+    /// ```
+    pub fn termination(&self) -> crate::Termination {
+        match self.exit {
+            Some(code) => crate::Termination::Exited(code),
+            None => crate::Termination::Trap(crate::Trap::new(
+                crate::TrapKind::Other,
+                self.message.clone(),
+            )),
+        }
+    }
 }
 
 /// The guest's side of a host call: its exported linear memory (`memory`), bounds-checked.

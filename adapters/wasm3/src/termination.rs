@@ -51,10 +51,7 @@ pub(crate) fn classify(result: Result<(), String>, failure: &Failure) -> Termina
         .unwrap_or_else(PoisonError::into_inner)
         .take()
     {
-        return match e.exit_code() {
-            Some(code) => Termination::Exited(code),
-            None => Termination::Trap(Trap::new(TrapKind::Other, e.to_string())),
-        };
+        return e.termination();
     }
     let kind = TRAPS
         .iter()

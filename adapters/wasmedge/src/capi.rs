@@ -321,45 +321,46 @@ impl ModuleInstance {
         Ok(ModuleInstance(non_null(ctx, "the WASI module")?))
     }
 
-    /// The exported function `name`, if there is one: valid while this instance lives.
-    pub(crate) fn function(&self, name: &str) -> Option<Function> {
+    /// The export `name` that `find` (one of WasmEdge's `ModuleInstanceFind*`) looks up, if
+    /// there is one: valid while this instance lives.
+    fn find<T>(
+        &self,
+        name: &str,
+        find: unsafe extern "C" fn(
+            *const ffi::WasmEdge_ModuleInstanceContext,
+            ffi::WasmEdge_String,
+        ) -> *mut T,
+    ) -> Option<NonNull<T>> {
         let name = c_string(name).ok()?;
         // SAFETY: the WasmEdge string is freed after the lookup, which does not keep it.
-        let func = unsafe {
+        let found = unsafe {
             let wname = ffi::WasmEdge_StringCreateByCString(name.as_ptr());
-            let func = ffi::WasmEdge_ModuleInstanceFindFunction(self.0.as_ptr(), wname);
+            let found = find(self.0.as_ptr(), wname);
             ffi::WasmEdge_StringDelete(wname);
-            func
+            found
         };
-        NonNull::new(func).map(Function)
+        NonNull::new(found)
+    }
+
+    /// The exported function `name`, if there is one: valid while this instance lives.
+    pub(crate) fn function(&self, name: &str) -> Option<Function> {
+        self.find(name, ffi::WasmEdge_ModuleInstanceFindFunction)
+            .map(Function)
     }
 
     /// The exported memory `name`, if there is one: valid while this instance lives.
     pub(crate) fn memory(&self, name: &str) -> Option<Memory> {
-        let name = c_string(name).ok()?;
-        // SAFETY: as in `function`.
-        let memory = unsafe {
-            let wname = ffi::WasmEdge_StringCreateByCString(name.as_ptr());
-            let memory = ffi::WasmEdge_ModuleInstanceFindMemory(self.0.as_ptr(), wname);
-            ffi::WasmEdge_StringDelete(wname);
-            memory
-        };
-        NonNull::new(memory).map(Memory)
+        self.find(name, ffi::WasmEdge_ModuleInstanceFindMemory)
+            .map(Memory)
     }
 
     /// The value of the exported `i32` global `name`, if there is one.
     pub(crate) fn global_i32(&self, name: &str) -> Option<i32> {
-        let name = c_string(name).ok()?;
-        // SAFETY: as in `function`; the global belongs to this instance.
-        unsafe {
-            let wname = ffi::WasmEdge_StringCreateByCString(name.as_ptr());
-            let global = ffi::WasmEdge_ModuleInstanceFindGlobal(self.0.as_ptr(), wname);
-            ffi::WasmEdge_StringDelete(wname);
-            let global = NonNull::new(global)?;
-            Some(ffi::WasmEdge_ValueGetI32(
-                ffi::WasmEdge_GlobalInstanceGetValue(global.as_ptr()),
-            ))
-        }
+        let global = self.find(name, ffi::WasmEdge_ModuleInstanceFindGlobal)?;
+        // SAFETY: a global of this live instance, read as the `i32` the caller says it is.
+        Some(unsafe {
+            ffi::WasmEdge_ValueGetI32(ffi::WasmEdge_GlobalInstanceGetValue(global.as_ptr()))
+        })
     }
 
     /// The code the guest passed to `proc_exit` (0 when `_start` returned).

@@ -160,12 +160,7 @@ impl Guest {
             .take();
         let failure = match (result, ended) {
             // A host function's exit or error, whatever WasmEdge made of it.
-            (_, Some(e)) => {
-                return Ok(CallEnd::Ended(match e.exit_code() {
-                    Some(code) => Termination::Exited(code),
-                    None => Termination::Trap(Trap::new(TrapKind::Other, e.to_string())),
-                }))
-            }
+            (_, Some(e)) => return Ok(CallEnd::Ended(e.termination())),
             (Ok(()), None) => {
                 let values: Vec<HostValue> = signature
                     .results
