@@ -379,15 +379,58 @@ fn exports_list_functions_with_signatures_and_memories() {
     }
 }
 
+/// Runs `step` on `instance` on a thread of its own, and gives the instance back.
+fn on_a_new_thread<T: Send + 'static>(
+    mut instance: Instance,
+    step: impl FnOnce(&mut Instance) -> T + Send + 'static,
+) -> (Instance, T) {
+    std::thread::spawn(move || {
+        let result = step(&mut instance);
+        (instance, result)
+    })
+    .join()
+    .unwrap()
+}
+
 #[test]
-fn an_instance_moves_to_another_thread() {
+fn an_instance_called_from_thread_after_thread_keeps_its_state() {
     fn is_send<T: Send>(_: &T) {}
-    for (backend, mut instance) in instances(&config()) {
+    for (backend, instance) in instances(&config()) {
+        let b = backend.name();
         is_send(&instance);
-        let next = std::thread::spawn(move || instance.call_typed::<(), i32>("next", ()).unwrap())
-            .join()
-            .unwrap();
-        assert_eq!(next, 101, "{}", backend.name());
+        let (instance, first) = on_a_new_thread(instance, |i| i.call_typed::<(), i32>("next", ()));
+        let (instance, second) = on_a_new_thread(instance, |i| i.call_typed::<(), i32>("next", ()));
+        assert_eq!((first.unwrap(), second.unwrap()), (101, 102), "{b}");
+        // Memory written on one thread is read on the next, and the guest's WASI writes it
+        // to this instance's stdout there.
+        let (instance, written) =
+            on_a_new_thread(instance, |i| i.write_memory("memory", 100, b"moved"));
+        written.unwrap();
+        let (instance, said) = on_a_new_thread(instance, |i| {
+            i.call("say", &[HostValue::I32(100), HostValue::I32(5)])
+        });
+        assert_eq!(said.unwrap().stdout, b"moved", "{b}");
+        let (instance, tripled) =
+            on_a_new_thread(instance, |i| i.call_typed::<i32, i32>("host_triple", 14));
+        assert_eq!(tripled.unwrap(), 42, "{b}");
+        // Fuel and a timeout are armed for the thread each call runs on.
+        let (instance, cost) = on_a_new_thread(instance, |i| {
+            i.set_limits(CallLimits {
+                fuel: Some(u64::MAX / 2),
+                timeout: Some(Duration::from_millis(100)),
+            });
+            // The first call may also pay for compiling the function (wasmi compiles lazily).
+            i.call("work", &[HostValue::I32(30_000)]).unwrap();
+            i.call("work", &[HostValue::I32(30_000)])
+                .unwrap()
+                .fuel_consumed
+        });
+        let (_, spun) = on_a_new_thread(instance, |i| {
+            let work = i.call("work", &[HostValue::I32(30_000)]).unwrap();
+            (work.fuel_consumed, i.call("spin", &[]))
+        });
+        assert_eq!(cost, spun.0, "{b}: fuel of one call on another thread");
+        assert_eq!(ended(backend.as_ref(), spun.1), Termination::Timeout, "{b}");
     }
 }
 

@@ -1,11 +1,11 @@
-//! An instance kept between calls of its exports. wasmer 7's `Store` is not `Send`, and an
-//! [`Instance`](wasiport::Instance) is: the store lives on a thread of the instance's own from
-//! its instantiation to its end, and each call or memory access is a request to that thread.
-
-use std::sync::mpsc;
-use std::sync::Arc;
-use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+//! An instance kept between calls of its exports: the store, the instance in it and its wasix
+//! environment, called on the caller's thread.
+//!
+//! wasmer 7's `Store` is not `Send`, and an [`Instance`](wasiport::Instance) is. The store is
+//! not `Send` only because raw pointers make up its object tables (the compiler's auto trait,
+//! not a thread affinity): see the safety note on [`Owned`]. An earlier design kept the store on
+//! a thread of its own and made each call a round trip to it, which cost about 3.4 µs a call,
+//! nearly doubling a 4 µs export's (`cargo bench --bench overhead -- call`).
 
 use wasiport::output::OutputStreams;
 use wasiport::{
@@ -21,115 +21,24 @@ use crate::host::{from_value, to_value};
 use crate::termination::classify;
 use crate::{internal, start_trap, Call, Compiled, Wasmer, NAME};
 
-/// What the instance's thread is asked to do, each with where to answer.
-enum Request {
-    Call {
-        name: String,
-        args: Vec<HostValue>,
-        limits: CallLimits,
-        reply: mpsc::Sender<Result<NativeCall, Error>>,
-    },
-    MemorySize {
-        name: String,
-        reply: mpsc::Sender<Option<u64>>,
-    },
-    Read {
-        name: String,
-        offset: u64,
-        len: usize,
-        reply: mpsc::Sender<Result<Vec<u8>, Error>>,
-    },
-    Write {
-        name: String,
-        offset: u64,
-        data: Vec<u8>,
-        reply: mpsc::Sender<Result<(), Error>>,
-    },
-}
-
-/// An instance on wasmer: the way to its thread.
+/// An instance on wasmer.
 pub(crate) struct WasmerInstance {
-    requests: Option<mpsc::Sender<Request>>,
-    thread: Option<JoinHandle<()>>,
+    owned: Owned,
 }
 
 impl WasmerInstance {
-    /// Instantiates `module` with `config` (its output to `streams`) on a thread of its own,
-    /// which keeps it until the instance is dropped.
+    /// Instantiates `module` with `config` (its output to `streams`).
     pub(crate) fn start(
-        backend: Wasmer,
-        module: CompiledModule,
-        config: RunConfig,
+        backend: &Wasmer,
+        module: &CompiledModule,
+        config: &RunConfig,
         wasi: WasiImpl,
-        streams: OutputStreams,
-        functions: Vec<HostFunction>,
+        streams: &OutputStreams,
+        functions: &[HostFunction],
     ) -> Result<Self, Error> {
-        let (ready, made) = mpsc::channel();
-        let (requests, received) = mpsc::channel();
-        let thread = std::thread::Builder::new()
-            .name("wasiport-wasmer-instance".into())
-            .spawn(move || {
-                let made =
-                    Owned::instantiate(&backend, &module, &config, wasi, &streams, &functions);
-                let mut owned = match made {
-                    Ok(owned) => owned,
-                    Err(e) => {
-                        let _ = ready.send(Err(e));
-                        return;
-                    }
-                };
-                let _ = ready.send(Ok(()));
-                while let Ok(request) = receive(&received, SERVER_SPIN) {
-                    owned.serve(request);
-                }
-            })
-            .map_err(internal)?;
-        match made.recv() {
-            Ok(Ok(())) => Ok(WasmerInstance {
-                requests: Some(requests),
-                thread: Some(thread),
-            }),
-            Ok(Err(e)) => Err(e),
-            Err(_) => Err(gone()),
-        }
+        let owned = Owned::instantiate(backend, module, config, wasi, streams, functions)?;
+        Ok(WasmerInstance { owned })
     }
-
-    /// Sends what `request` makes of a fresh reply channel, and waits for the answer.
-    fn ask<T>(&self, request: impl FnOnce(mpsc::Sender<T>) -> Request) -> Result<T, Error> {
-        let (reply, answer) = mpsc::channel();
-        self.requests
-            .as_ref()
-            .ok_or_else(gone)?
-            .send(request(reply))
-            .map_err(|_| gone())?;
-        receive(&answer, CALLER_SPIN).map_err(|_| gone())
-    }
-}
-
-/// How long the instance's thread keeps polling for the next request after serving one, before
-/// it sleeps: a host calling in a loop then finds it awake (waking a sleeping thread took tens
-/// of microseconds here, more than most calls).
-const SERVER_SPIN: Duration = Duration::from_micros(50);
-
-/// How long a caller polls for the answer before it sleeps until it comes.
-const CALLER_SPIN: Duration = Duration::from_micros(200);
-
-/// The next message of `receiver`: polled for `spin`, then waited for.
-fn receive<T>(receiver: &mpsc::Receiver<T>, spin: Duration) -> Result<T, mpsc::RecvError> {
-    let until = Instant::now() + spin;
-    loop {
-        match receiver.try_recv() {
-            Ok(message) => return Ok(message),
-            Err(mpsc::TryRecvError::Disconnected) => return Err(mpsc::RecvError),
-            Err(mpsc::TryRecvError::Empty) if Instant::now() >= until => return receiver.recv(),
-            Err(mpsc::TryRecvError::Empty) => std::hint::spin_loop(),
-        }
-    }
-}
-
-/// The instance's thread ended (wasmer panicked): nothing more can be asked of it.
-fn gone() -> Error {
-    internal("the instance's thread has ended")
 }
 
 impl NativeInstance for WasmerInstance {
@@ -140,62 +49,45 @@ impl NativeInstance for WasmerInstance {
         args: &[HostValue],
         limits: CallLimits,
     ) -> Result<NativeCall, Error> {
-        self.ask(|reply| Request::Call {
-            name: name.to_string(),
-            args: args.to_vec(),
-            limits,
-            reply,
-        })?
+        self.owned.call(name, args, limits)
     }
 
     fn memory_size(&mut self, name: &str) -> Option<u64> {
-        self.ask(|reply| Request::MemorySize {
-            name: name.to_string(),
-            reply,
-        })
-        .ok()
-        .flatten()
+        let owned = &self.owned;
+        owned.memory(name).map(|m| m.view(&owned.store).data_size())
     }
 
     fn read_memory(&mut self, name: &str, offset: u64, buf: &mut [u8]) -> Result<(), Error> {
-        let data = self.ask(|reply| Request::Read {
-            name: name.to_string(),
-            offset,
-            len: buf.len(),
-            reply,
-        })??;
-        buf.copy_from_slice(&data);
-        Ok(())
+        self.owned.read(name, offset, buf)
     }
 
     fn write_memory(&mut self, name: &str, offset: u64, data: &[u8]) -> Result<(), Error> {
-        self.ask(|reply| Request::Write {
-            name: name.to_string(),
-            offset,
-            data: data.to_vec(),
-            reply,
-        })?
+        self.owned.write(name, offset, data)
     }
 }
 
-impl Drop for WasmerInstance {
-    fn drop(&mut self) {
-        // The thread ends (and cleans up) once it has no more requests to wait for.
-        drop(self.requests.take());
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
-}
-
-/// What the instance's thread owns: the store, the instance in it and its wasix environment
-/// (none with the portable WASI), and the backend, whose tokio runtime each call enters.
+/// What an instance owns: the store, the instance in it and its wasix environment (none with
+/// the portable WASI), and the backend, whose tokio runtime each call enters.
 struct Owned {
     store: Store,
     instance: wasmer::Instance,
     wasi_env: Option<WasiFunctionEnv>,
     backend: Wasmer,
 }
+
+// SAFETY: `Owned` is moved between threads only between calls (every use is through `&mut`
+// or `&` of the one `WasmerInstance`, which is not `Sync`), never while wasm or a host function
+// of it runs. What makes wasmer's `Store` not `Send` is raw pointers in its object tables (into
+// the instance's own heap allocations, which move with it) and a boxed `on_called` handler whose
+// type lacks the bound, though `StoreMut::on_called` accepts only `Send` handlers (we set none).
+// Everything put into the store through wasmer's API is `Send` (`FunctionEnv<T: Send>`, host
+// functions `Send + Sync`, wasix's `WasiEnv`). wasmer's per-thread state lives for one call
+// only: the store-context stack (pushed and popped around `Function::call`), the trap handler's
+// and the interrupt registry's entries (installed per call with the calling thread, removed at
+// its end, so `interrupt` signals the thread that runs the call). The test
+// `an_instance_called_from_thread_after_thread_keeps_its_state` calls one instance from a new
+// thread each time: WASI state, memory, a timeout and fuel.
+unsafe impl Send for Owned {}
 
 impl Owned {
     /// `module` instantiated as a run would instantiate it, its start function and
@@ -258,40 +150,6 @@ impl Owned {
         })
     }
 
-    fn serve(&mut self, request: Request) {
-        // An answer nobody waits for any more is dropped.
-        match request {
-            Request::Call {
-                name,
-                args,
-                limits,
-                reply,
-            } => {
-                let _ = reply.send(self.call(&name, &args, limits));
-            }
-            Request::MemorySize { name, reply } => {
-                let size = self.memory(&name).map(|m| m.view(&self.store).data_size());
-                let _ = reply.send(size);
-            }
-            Request::Read {
-                name,
-                offset,
-                len,
-                reply,
-            } => {
-                let _ = reply.send(self.read(&name, offset, len));
-            }
-            Request::Write {
-                name,
-                offset,
-                data,
-                reply,
-            } => {
-                let _ = reply.send(self.write(&name, offset, &data));
-            }
-        }
-    }
-
     fn memory(&self, name: &str) -> Option<wasmer::Memory> {
         self.instance.exports.get_memory(name).ok().cloned()
     }
@@ -326,16 +184,14 @@ impl Owned {
         })
     }
 
-    fn read(&self, name: &str, offset: u64, len: usize) -> Result<Vec<u8>, Error> {
+    fn read(&self, name: &str, offset: u64, buf: &mut [u8]) -> Result<(), Error> {
         let memory = self
             .memory(name)
             .ok_or_else(|| Error::no_memory(NAME, name))?;
-        let mut data = vec![0; len];
         memory
             .view(&self.store)
-            .read(offset, &mut data)
-            .map_err(|e| Error::memory_access(NAME, e))?;
-        Ok(data)
+            .read(offset, buf)
+            .map_err(|e| Error::memory_access(NAME, e))
     }
 
     fn write(&self, name: &str, offset: u64, data: &[u8]) -> Result<(), Error> {
@@ -359,6 +215,6 @@ impl Drop for Owned {
     }
 }
 
-/// The tokio runtime is shared with the instances' threads (`Arc`), so that an instance outlives
-/// nothing it needs.
-pub(crate) type Tokio = Arc<tokio::runtime::Runtime>;
+/// The tokio runtime is shared with the instances (`Arc`), so that an instance outlives nothing
+/// it needs.
+pub(crate) type Tokio = std::sync::Arc<tokio::runtime::Runtime>;

@@ -67,7 +67,7 @@ const INTERRUPT_RETRY: Duration = Duration::from_millis(10);
 pub struct Wasmer {
     /// This value's identity: its modules carry it.
     id: BackendId,
-    /// Shared with the instances' threads.
+    /// Shared with the instances.
     tokio: instance::Tokio,
     wasix: Arc<dyn wasmer_wasix::Runtime + Send + Sync>,
     capabilities: Capabilities,
@@ -400,12 +400,12 @@ impl Backend for Wasmer {
         let kit = InstanceKit::begin(self.id, &self.capabilities, compiled, config)?;
         let _: &Compiled = compiled.native(self.id)?;
         let native = instance::WasmerInstance::start(
-            self.clone(),
-            compiled.clone(),
-            config.clone(),
+            self,
+            compiled,
+            config,
             kit.wasi,
-            kit.streams.clone(),
-            kit.functions.clone(),
+            &kit.streams,
+            &kit.functions,
         )?;
         Ok(kit.end(compiled, config, Box::new(native)))
     }
