@@ -166,8 +166,9 @@ mod raw {
 
     /// wasm3 through its C API (`wasm3x-sys`), on the calling thread. Its own WASI
     /// (`m3_LinkWASI`) writes to the host's fds and keeps one context per process, so the
-    /// hello's one import, `fd_write`, is a raw function here that captures fds 1 and 2 in
-    /// memory, as a host embedding wasm3 writes it.
+    /// guests' WASI imports are raw functions here, as a host embedding wasm3 writes them:
+    /// `fd_write` captures fds 1 and 2 in memory, the environment is empty, and `proc_exit`
+    /// ends the call.
     pub struct Wasm3 {
         wasm: Vec<u8>,
     }
@@ -176,7 +177,6 @@ mod raw {
     pub struct Wasm3Instance {
         env: wasm3x_sys::IM3Environment,
         runtime: wasm3x_sys::IM3Runtime,
-        start: wasm3x_sys::IM3Function,
         /// stdout and stderr, from `Box::into_raw`: wasm3 holds the pointer as userdata.
         output: *mut [Vec<u8>; 2],
     }
@@ -193,7 +193,7 @@ mod raw {
         }
     }
 
-    fn m3(result: wasm3x_sys::M3Result) {
+    pub fn m3(result: wasm3x_sys::M3Result) {
         if !result.is_null() {
             // SAFETY: wasm3's results are static C strings.
             panic!("{:?}", unsafe { std::ffi::CStr::from_ptr(result) });
@@ -251,6 +251,62 @@ mod raw {
         std::ptr::null()
     }
 
+    /// `environ_sizes_get(count, size) -> errno`: no variables. (`environ_get` has then
+    /// nothing to write, and returns 0 by the same function.)
+    unsafe extern "C" fn environ_empty(
+        runtime: wasm3x_sys::IM3Runtime,
+        _ctx: wasm3x_sys::IM3ImportContext,
+        sp: *mut u64,
+        mem: *mut std::ffi::c_void,
+    ) -> *const std::ffi::c_void {
+        // SAFETY: as for `fd_write`; the two arguments follow the result slot.
+        unsafe {
+            let size = wasm3x_sys::m3_GetMemorySize(runtime) as usize;
+            let memory = std::slice::from_raw_parts_mut(mem.cast::<u8>(), size);
+            let mut errno = 0;
+            for i in 1..=2 {
+                let at = *sp.add(i) as u32 as usize;
+                match memory.get_mut(at..at + 4) {
+                    Some(out) => out.copy_from_slice(&[0; 4]),
+                    None => errno = EFAULT,
+                }
+            }
+            *sp = errno;
+        }
+        std::ptr::null()
+    }
+
+    /// `proc_exit(code)`: ends the call with an error (the bench's guests never exit).
+    unsafe extern "C" fn proc_exit(
+        _runtime: wasm3x_sys::IM3Runtime,
+        _ctx: wasm3x_sys::IM3ImportContext,
+        _sp: *mut u64,
+        _mem: *mut std::ffi::c_void,
+    ) -> *const std::ffi::c_void {
+        c"proc_exit".as_ptr().cast()
+    }
+
+    impl Wasm3Instance {
+        /// The exported function `name` (wasm3 compiles it on first lookup).
+        pub fn function(&self, name: &std::ffi::CStr) -> wasm3x_sys::IM3Function {
+            let mut function: wasm3x_sys::IM3Function = std::ptr::null_mut();
+            // SAFETY: the runtime is alive; `name` is NUL-terminated.
+            m3(unsafe { wasm3x_sys::m3_FindFunction(&mut function, self.runtime, name.as_ptr()) });
+            function
+        }
+
+        /// The guest's memory, valid until it runs again.
+        pub fn memory(&mut self) -> &mut [u8] {
+            let mut size = 0u32;
+            // SAFETY: the runtime is alive; the pointer covers `size` bytes, and `&mut self`
+            // keeps the guest from running while the slice lives.
+            unsafe {
+                let base = wasm3x_sys::m3_GetMemory(self.runtime, &mut size, 0);
+                std::slice::from_raw_parts_mut(base, size as usize)
+            }
+        }
+    }
+
     impl Wasm3 {
         pub fn new(wasm: &[u8]) -> Self {
             Wasm3 {
@@ -258,8 +314,8 @@ mod raw {
             }
         }
 
-        /// Parsed, loaded and linked, `_start` found: a wasm3 module belongs to one runtime,
-        /// so each instance parses the bytes again (as wasiport's adapter does).
+        /// Parsed, loaded and linked: a wasm3 module belongs to one runtime, so each instance
+        /// parses the bytes again (as wasiport's adapter does).
         pub fn instantiate(&self) -> Wasm3Instance {
             use wasm3x_sys as sys;
             // SAFETY: each handle is checked before use; the bytes outlive the runtime (the
@@ -278,24 +334,29 @@ mod raw {
                 ));
                 m3(sys::m3_LoadModule(runtime, module));
                 let output = Box::into_raw(Box::new([Vec::new(), Vec::new()]));
-                m3(sys::m3_LinkRawFunctionEx(
-                    module,
-                    c"wasi_snapshot_preview1".as_ptr(),
-                    c"fd_write".as_ptr(),
-                    c"i(iiii)".as_ptr(),
-                    Some(fd_write),
-                    output.cast(),
-                ));
-                let mut start: sys::IM3Function = std::ptr::null_mut();
-                m3(sys::m3_FindFunction(
-                    &mut start,
-                    runtime,
-                    c"_start".as_ptr(),
-                ));
+                let wasi: [(&std::ffi::CStr, &std::ffi::CStr, sys::M3RawCall); 4] = [
+                    (c"fd_write", c"i(iiii)", Some(fd_write)),
+                    (c"environ_sizes_get", c"i(ii)", Some(environ_empty)),
+                    (c"environ_get", c"i(ii)", Some(environ_empty)),
+                    (c"proc_exit", c"v(i)", Some(proc_exit)),
+                ];
+                for (name, signature, function) in wasi {
+                    let linked = sys::m3_LinkRawFunctionEx(
+                        module,
+                        c"wasi_snapshot_preview1".as_ptr(),
+                        name.as_ptr(),
+                        signature.as_ptr(),
+                        function,
+                        output.cast(),
+                    );
+                    // A guest need not import them all.
+                    if linked != sys::m3Err_functionLookupFailed {
+                        m3(linked);
+                    }
+                }
                 Wasm3Instance {
                     env,
                     runtime,
-                    start,
                     output,
                 }
             }
@@ -303,8 +364,9 @@ mod raw {
 
         pub fn run(&self) {
             let instance = self.instantiate();
+            let start = instance.function(c"_start");
             // SAFETY: `_start` of a live runtime, no arguments.
-            m3(unsafe { wasm3x_sys::m3_Call(instance.start, 0, std::ptr::null_mut()) });
+            m3(unsafe { wasm3x_sys::m3_Call(start, 0, std::ptr::null_mut()) });
         }
     }
 
@@ -742,7 +804,12 @@ fn child_measures_memory(name: &str) -> ! {
         }
         "wasm3" => {
             let raw = raw::Wasm3::new(&wasm);
-            keep_alive(&|| Box::new(raw.instantiate()))
+            keep_alive(&|| {
+                // Compiled as far as a run needs (wasm3 compiles a function on lookup).
+                let instance = raw.instantiate();
+                instance.function(c"_start");
+                Box::new(instance)
+            })
         }
         other => panic!("no memory measurement for {other}"),
     };
@@ -843,6 +910,208 @@ mod raw_call {
         }
     }
 
+    pub struct Wasm3 {
+        instance: raw::Wasm3Instance,
+        check: wasm3x_sys::IM3Function,
+        args: [u64; 2],
+    }
+
+    impl Wasm3 {
+        pub fn new(runtime: &raw::Wasm3, token: &[u8]) -> Self {
+            let mut instance = runtime.instantiate();
+            let alloc = instance.function(c"alloc");
+            let ptr = call(alloc, &[token.len() as u64]) as usize;
+            instance.memory()[ptr..ptr + token.len()].copy_from_slice(token);
+            let check = instance.function(c"check");
+            Wasm3 {
+                instance,
+                check,
+                args: [ptr as u64, token.len() as u64],
+            }
+        }
+
+        pub fn check(&mut self) -> i32 {
+            // The instance stays borrowed, and so alive, through the call.
+            let _instance = &mut self.instance;
+            call(self.check, &self.args) as i32
+        }
+    }
+
+    /// WasmEdge's interpreter through its C API (`wasmedge-sys`'s bindings), on the calling
+    /// thread: its own WASI module registered for the imports, cost measuring on (WasmEdge's
+    /// fuel), the cost limit set again before each call. Only with the `wasmedge` feature.
+    #[cfg(feature = "wasmedge")]
+    pub struct Wasmedge {
+        config: *mut ffi::WasmEdge_ConfigureContext,
+        stat: *mut ffi::WasmEdge_StatisticsContext,
+        executor: *mut ffi::WasmEdge_ExecutorContext,
+        store: *mut ffi::WasmEdge_StoreContext,
+        wasi: *mut ffi::WasmEdge_ModuleInstanceContext,
+        instance: *mut ffi::WasmEdge_ModuleInstanceContext,
+        check: *mut ffi::WasmEdge_FunctionInstanceContext,
+        args: [ffi::WasmEdge_Value; 2],
+    }
+
+    #[cfg(feature = "wasmedge")]
+    use wasmedge_sys::ffi;
+
+    #[cfg(feature = "wasmedge")]
+    fn edge(result: ffi::WasmEdge_Result) {
+        // SAFETY: plain value functions; the message is a static C string.
+        unsafe {
+            if !ffi::WasmEdge_ResultOK(result) {
+                panic!(
+                    "{:?}",
+                    std::ffi::CStr::from_ptr(ffi::WasmEdge_ResultGetMessage(result))
+                );
+            }
+        }
+    }
+
+    #[cfg(feature = "wasmedge")]
+    impl Wasmedge {
+        pub fn new(wasm: &[u8], token: &[u8]) -> Self {
+            // SAFETY: each context is checked or used as WasmEdge made it, and freed once in
+            // `drop` (the instance before the store, executor and WASI module it lives in).
+            unsafe {
+                ffi::WasmEdge_LogOff();
+                let config = ffi::WasmEdge_ConfigureCreate();
+                ffi::WasmEdge_ConfigureStatisticsSetInstructionCounting(config, true);
+                ffi::WasmEdge_ConfigureStatisticsSetCostMeasuring(config, true);
+                let loader = ffi::WasmEdge_LoaderCreate(config);
+                let mut ast = std::ptr::null_mut();
+                let bytes = ffi::WasmEdge_BytesWrap(wasm.as_ptr(), wasm.len() as u32);
+                edge(ffi::WasmEdge_LoaderParseFromBytes(loader, &mut ast, bytes));
+                ffi::WasmEdge_LoaderDelete(loader);
+                let validator = ffi::WasmEdge_ValidatorCreate(config);
+                edge(ffi::WasmEdge_ValidatorValidate(validator, ast));
+                ffi::WasmEdge_ValidatorDelete(validator);
+                let stat = ffi::WasmEdge_StatisticsCreate();
+                let executor = ffi::WasmEdge_ExecutorCreate(config, stat);
+                let store = ffi::WasmEdge_StoreCreate();
+                let wasi = ffi::WasmEdge_ModuleInstanceCreateWASI(
+                    std::ptr::null(),
+                    0,
+                    std::ptr::null(),
+                    0,
+                    std::ptr::null(),
+                    0,
+                );
+                assert!(!executor.is_null() && !store.is_null() && !wasi.is_null());
+                edge(ffi::WasmEdge_ExecutorRegisterImport(executor, store, wasi));
+                let mut instance = std::ptr::null_mut();
+                edge(ffi::WasmEdge_ExecutorInstantiate(
+                    executor,
+                    &mut instance,
+                    store,
+                    ast,
+                ));
+                ffi::WasmEdge_ASTModuleDelete(ast);
+                let find = |name: &std::ffi::CStr| {
+                    let name = ffi::WasmEdge_StringCreateByCString(name.as_ptr());
+                    let function = ffi::WasmEdge_ModuleInstanceFindFunction(instance, name);
+                    ffi::WasmEdge_StringDelete(name);
+                    assert!(!function.is_null());
+                    function
+                };
+                let (alloc, check) = (find(c"alloc"), find(c"check"));
+                let mut ptr = [ffi::WasmEdge_ValueGenI32(0)];
+                let len = ffi::WasmEdge_ValueGenI32(token.len() as i32);
+                edge(ffi::WasmEdge_ExecutorInvoke(
+                    executor,
+                    alloc,
+                    &len,
+                    1,
+                    ptr.as_mut_ptr(),
+                    1,
+                ));
+                let ptr = ffi::WasmEdge_ValueGetI32(ptr[0]);
+                let name = ffi::WasmEdge_StringCreateByCString(c"memory".as_ptr());
+                let memory = ffi::WasmEdge_ModuleInstanceFindMemory(instance, name);
+                ffi::WasmEdge_StringDelete(name);
+                assert!(!memory.is_null());
+                edge(ffi::WasmEdge_MemoryInstanceSetData(
+                    memory,
+                    token.as_ptr(),
+                    ptr as u32,
+                    token.len() as u32,
+                ));
+                Wasmedge {
+                    config,
+                    stat,
+                    executor,
+                    store,
+                    wasi,
+                    instance,
+                    check,
+                    args: [
+                        ffi::WasmEdge_ValueGenI32(ptr),
+                        ffi::WasmEdge_ValueGenI32(token.len() as i32),
+                    ],
+                }
+            }
+        }
+
+        pub fn check(&mut self) -> i32 {
+            // SAFETY: live contexts; the buffers hold the counts given.
+            unsafe {
+                let mut result = [ffi::WasmEdge_ValueGenI32(0)];
+                ffi::WasmEdge_StatisticsClear(self.stat);
+                ffi::WasmEdge_StatisticsSetCostLimit(self.stat, u64::MAX);
+                edge(ffi::WasmEdge_ExecutorInvoke(
+                    self.executor,
+                    self.check,
+                    self.args.as_ptr(),
+                    2,
+                    result.as_mut_ptr(),
+                    1,
+                ));
+                ffi::WasmEdge_ValueGetI32(result[0])
+            }
+        }
+    }
+
+    #[cfg(feature = "wasmedge")]
+    impl Drop for Wasmedge {
+        fn drop(&mut self) {
+            // SAFETY: made in `new`, each freed once, the instance first.
+            unsafe {
+                ffi::WasmEdge_ModuleInstanceDelete(self.instance);
+                ffi::WasmEdge_StoreDelete(self.store);
+                ffi::WasmEdge_ExecutorDelete(self.executor);
+                ffi::WasmEdge_ModuleInstanceDelete(self.wasi);
+                ffi::WasmEdge_StatisticsDelete(self.stat);
+                ffi::WasmEdge_ConfigureDelete(self.config);
+            }
+        }
+    }
+
+    /// Calls `function` (one result) with `args`, each at its own address, as wasm3's
+    /// `m3_Call` takes them.
+    fn call(function: wasm3x_sys::IM3Function, args: &[u64]) -> u64 {
+        let argv: Vec<*const std::ffi::c_void> =
+            args.iter().map(|a| (a as *const u64).cast()).collect();
+        let mut result = 0u64;
+        let retv = [(&mut result as *mut u64)
+            .cast_const()
+            .cast::<std::ffi::c_void>()];
+        // SAFETY: a function of a live runtime; each pointer points to 8 bytes that live
+        // through the call; wasm3 checks the counts.
+        unsafe {
+            raw::m3(wasm3x_sys::m3_Call(
+                function,
+                args.len() as u32,
+                argv.as_ptr().cast_mut(),
+            ));
+            raw::m3(wasm3x_sys::m3_GetResults(
+                function,
+                1,
+                retv.as_ptr().cast_mut(),
+            ));
+        }
+        result
+    }
+
     pub struct Wasmer<'a> {
         runtime: &'a raw::Wasmer,
         store: wasmer::Store,
@@ -924,15 +1193,23 @@ fn call(c: &mut Criterion) {
     let mut wasmtime_raw = || wasmtime_call.check();
     let mut wasmer_raw = || wasmer_call.check();
     let mut wasmi_raw = || wasmi_call.check();
-    // wasm3 and WasmEdge have no raw baseline here (wasm3's would link the guest's WASI
-    // imports by hand; WasmEdge's C API is not a dependency of the benches): wasiport only.
+    let raw_wasm3 = raw::Wasm3::new(wasm);
+    let mut wasm3_call = raw_call::Wasm3::new(&raw_wasm3, &token);
+    let mut wasm3_raw = || wasm3_call.check();
     let mut raws: Vec<(&str, Option<RawCheck<'_>>)> = vec![
         ("wasmtime", Some(&mut wasmtime_raw)),
         ("wasmer", Some(&mut wasmer_raw)),
         ("wasmi", Some(&mut wasmi_raw)),
-        ("wasm3", None),
-        ("wasmedge", None),
+        ("wasm3", Some(&mut wasm3_raw)),
     ];
+    #[cfg(feature = "wasmedge")]
+    let mut wasmedge_call = raw_call::Wasmedge::new(wasm, &token);
+    #[cfg(feature = "wasmedge")]
+    let mut wasmedge_raw = || wasmedge_call.check();
+    #[cfg(feature = "wasmedge")]
+    raws.push(("wasmedge", Some(&mut wasmedge_raw)));
+    #[cfg(not(feature = "wasmedge"))]
+    raws.push(("wasmedge", None));
     let mut latency = Vec::new();
     let mut group = c.benchmark_group("call");
     for (name, raw_check) in raws.iter_mut() {

@@ -412,11 +412,12 @@ pub const GROUPS: &[(&str, &str, &str, &[Goal])] = &[
          `raw`: the runtime's own typed function, its fuel set again before each call (what a \
          per-call budget needs); `wasiport`: `Instance::call_typed` (the signature checked, fuel \
          and deadline armed, the call's output collected); `fresh_instance`: a new wasiport \
-         instance, the token written and checked, per request. wasmer's instance lives on a \
-         thread of its own (its `Store` is not `Send`), so each of its calls is a round trip \
-         between threads. wasm3 and WasmEdge (with the portable WASI, in process) have no raw \
-         column: their instances are always metered (wasm3) or count cost (WasmEdge), and the \
-         bench does not link their C APIs directly.",
+         instance, the token written and checked, per request. wasm3's `raw` is its C API with \
+         the guest's WASI imports as raw functions and no metering (wasm3 has none; wasiport's \
+         wasm3 instances are always metered, by a rewrite of the module); WasmEdge's is its C \
+         API's interpreter with its own WASI and cost measuring, the cost limit set again \
+         before each call (wasiport's WasmEdge instance: the portable WASI, in process, the \
+         module rewritten to count its call depth).",
         &[Goal::RatioAtMost(1.10, None)],
     ),
     (
