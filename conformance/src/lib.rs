@@ -19,6 +19,7 @@ pub mod runner;
 pub mod spec;
 pub mod suite;
 pub mod target;
+pub mod verdict;
 
 /// The built-in suite (`conformance/suite` in the source tree).
 pub fn default_suite_dir() -> PathBuf {

@@ -243,9 +243,16 @@ fn run_one(
         result.reason = Some(reason.clone());
         return result;
     }
-    result.failures = match execute(backend, suite, test, modules, options) {
-        Ok(failures) => failures,
-        Err(NotRun::Failed(failure)) => vec![failure],
+    let differs = match execute(backend, suite, test, modules, options) {
+        Ok(Checked::Failures(failures)) => {
+            result.failures = failures;
+            None
+        }
+        Ok(Checked::Differs(what)) => Some(what),
+        Err(NotRun::Failed(failure)) => {
+            result.failures = vec![failure];
+            None
+        }
         Err(NotRun::Unsupported(reason)) => {
             result.status = Some(Status::Skip);
             result.reason = Some(reason);
@@ -255,29 +262,49 @@ fn run_one(
     result.executed = true;
     result.duration_s = started.elapsed().as_secs_f64();
     let passed = result.failures.is_empty();
-    result.status = Some(match (expected, passed) {
-        (Some(Expected::Fail { reason }), true) => {
+    result.status = Some(match (expected, passed, differs) {
+        // A run the specification allows is no failure: an expectation that it fails is stale.
+        (Some(Expected::Fail { reason }), true, _) => {
             result.reason = Some(reason.clone());
             Status::XPass
         }
-        (Some(Expected::Fail { reason }), false) => {
+        (Some(Expected::Fail { reason }), false, _) => {
             result.reason = Some(reason.clone());
             Status::XFail
         }
-        (_, true) => Status::Pass,
-        (_, false) => Status::Fail,
+        (_, _, Some(what)) => {
+            let why = test
+                .spec
+                .implementation_defined
+                .as_ref()
+                .map(|d| d.why.as_str())
+                .unwrap_or_default();
+            result.reason = Some(format!("{what}; implementation-defined: {why}"));
+            Status::Differs
+        }
+        (_, true, None) => Status::Pass,
+        (_, false, None) => Status::Fail,
     });
     result
 }
 
-/// Runs one test; `Ok` holds the failed checks (none when it passed), `Err` a failure to run.
+/// What a test's checks found.
+enum Checked {
+    /// Each check that failed (none: the test passed).
+    Failures(Vec<String>),
+    /// The run missed the expectation of an implementation-defined test, doing another thing
+    /// the specification allows: what it did.
+    Differs(String),
+}
+
+/// Runs one test; `Ok` holds what its checks found, `Err` a failure to run.
 fn execute(
     backend: &dyn Backend,
     suite: &Suite,
     test: &Test,
     modules: &ModuleCache,
     options: &Options,
-) -> Result<Vec<String>, NotRun> {
+) -> Result<Checked, NotRun> {
     let timeout = options.timeout;
     let module = modules.get(backend, &test.module)?;
     let capabilities = match module.info().is_component() {
@@ -374,7 +401,9 @@ fn execute(
             cache_dir: options.cache_dir.clone(),
             timeout,
         };
-        return crate::interactive::run(&launch, spec).map_err(NotRun::Failed);
+        return crate::interactive::run(&launch, spec)
+            .map(Checked::Failures)
+            .map_err(NotRun::Failed);
     }
     let config = config.build().map_err(|e| e.to_string())?;
     let outcome = backend.run(&module, &config)?;
@@ -433,5 +462,12 @@ fn execute(
             }
         }
     }
-    Ok(failures)
+    let other = match (&spec.implementation_defined, failures.is_empty()) {
+        (Some(defined), false) => crate::verdict::differs(defined, &outcome.termination, &stderr),
+        _ => None,
+    };
+    Ok(match other {
+        Some(what) => Checked::Differs(what),
+        None => Checked::Failures(failures),
+    })
 }

@@ -19,9 +19,11 @@
 //!
 //! wasiport adds `"features"` (the `wasi_snapshot_preview1` functions a test exercises; upstream's
 //! older name `"wasi_functions"` is read too), `"readonly_dirs"` (directories preopened
-//! read-only) and `"network": "loopback"` (a component's `wasi:sockets` may reach loopback
-//! addresses; without it, no network). Unknown fields are an error naming the file, so a typo
-//! never turns a check off.
+//! read-only), `"network": "loopback"` (a component's `wasi:sockets` may reach loopback
+//! addresses; without it, no network) and `"implementation_defined"` (the specification leaves
+//! the behaviour to the runtime: why, and which other behaviours it accepts; see
+//! [`ImplementationDefined`]). Unknown fields are an error naming the file, so a typo never
+//! turns a check off.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -64,6 +66,36 @@ pub struct Spec {
     /// legacy spec, whose `stdout`, `stderr` and `exit_code` are checked after the run). The
     /// `run` itself is the fields above.
     pub operations: Vec<Operation>,
+    /// Whether the WASI specification leaves the behaviour checked to the runtime, and what
+    /// else it accepts; `None`: the expectation is the specification's.
+    pub implementation_defined: Option<ImplementationDefined>,
+}
+
+/// A test whose expectation the WASI specification does not mandate (`"implementation_defined":
+/// {"why": "...", "also": ["trap", "errno"]}`): the spec's own expectation is the preferred
+/// behaviour, and a run that instead shows one of `also` *differs* rather than fails.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImplementationDefined {
+    /// Why the specification leaves it open (citing what it says, and what it does not).
+    pub why: String,
+    /// The other behaviours it accepts.
+    pub also: Vec<Behaviour>,
+}
+
+/// A behaviour an implementation-defined test accepts besides its expectation: `"trap"`,
+/// `"errno"` or `{"exit_code": N}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Behaviour {
+    /// The guest traps.
+    Trap,
+    /// The call returns an error other than the one expected: the guest's only failed checks
+    /// are the harness's `expected errno E, got G` with `G` not 0 (success).
+    Errno,
+    /// The guest saw the other allowed behaviour itself, and says so by exiting with this code
+    /// (for what only the guest can tell apart, e.g. a listing without `.` and `..`).
+    ExitCode(i32),
 }
 
 /// One step of an operation-based spec after its `run`.
@@ -196,6 +228,8 @@ struct Raw {
     world: Option<String>,
     #[serde(default)]
     servers: Option<Vec<RawServer>>,
+    #[serde(default)]
+    implementation_defined: Option<ImplementationDefined>,
 }
 
 #[derive(Deserialize)]
@@ -387,7 +421,15 @@ impl Spec {
             world: raw.world,
             servers: servers(raw.servers.unwrap_or_default())?,
             operations: Vec::new(),
+            implementation_defined: raw.implementation_defined,
         };
+        if spec
+            .implementation_defined
+            .as_ref()
+            .is_some_and(|d| d.also.is_empty() || d.why.trim().is_empty())
+        {
+            return Err("`implementation_defined` needs a `why` and at least one `also`".into());
+        }
         if let Some(operations) = raw.operations {
             spec.operations = spec.take_run(operations)?;
         }

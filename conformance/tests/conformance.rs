@@ -446,6 +446,133 @@ reason = "not a module"
     assert_eq!(status("broken"), Status::XFail);
 }
 
+/// A guest that writes `line` to stderr and exits with `code`.
+fn says_and_exits(line: &str, code: i32) -> Vec<u8> {
+    wat::parse_str(format!(
+        r#"(module
+        (import "wasi_snapshot_preview1" "fd_write" (func $write (param i32 i32 i32 i32) (result i32)))
+        (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+        (memory (export "memory") 1)
+        (data (i32.const 16) "{line}\n")
+        (func (export "_start")
+          (i32.store (i32.const 0) (i32.const 16))
+          (i32.store (i32.const 4) (i32.const {len}))
+          (drop (call $write (i32.const 2) (i32.const 0) (i32.const 1) (i32.const 8)))
+          (call $exit (i32.const {code}))))"#,
+        len = line.len() + 1
+    ))
+    .unwrap()
+}
+
+#[test]
+fn an_implementation_defined_test_differs_only_by_a_behaviour_its_spec_allows() {
+    let dir = tempfile::tempdir().unwrap();
+    let traps = wat::parse_str(
+        r#"(module (memory (export "memory") 1) (func (export "_start") unreachable))"#,
+    )
+    .unwrap();
+    let other_errno = says_and_exits("line 9: f(p): expected errno 21, got 78", 1);
+    let success = says_and_exits("line 9: f(p): expected errno 21, got 0", 1);
+    // The matrix's `proc_raise` row has only a test that differs; `fd_write`'s has failures too.
+    let defined = |also: &str, feature: &str| {
+        format!(
+            r#"{{"features": ["{feature}"], "implementation_defined": {{"why": "the spec is silent", "also": [{also}]}}}}"#
+        )
+    };
+    let cases: [(&str, &[u8], String, Status); 6] = [
+        (
+            "trap_allowed",
+            &traps,
+            defined(r#""trap""#, "proc_raise"),
+            Status::Differs,
+        ),
+        (
+            "trap_not_allowed",
+            &traps,
+            defined(r#""errno""#, "fd_write"),
+            Status::Fail,
+        ),
+        (
+            "other_errno",
+            &other_errno,
+            defined(r#""errno", "trap""#, "fd_write"),
+            Status::Differs,
+        ),
+        (
+            "success_is_no_error",
+            &success,
+            defined(r#""errno""#, "fd_write"),
+            Status::Fail,
+        ),
+        (
+            "mandated",
+            &traps,
+            r#"{"features": ["fd_write"]}"#.to_string(),
+            Status::Fail,
+        ),
+        // Expected to fail, but allowed: the expectation is stale.
+        (
+            "stale_expectation",
+            &traps,
+            defined(r#""trap""#, "fd_write"),
+            Status::XPass,
+        ),
+    ];
+    std::fs::write(dir.path().join("manifest.json"), r#"{"name": "defined"}"#).unwrap();
+    for (name, wasm, spec, _) in &cases {
+        std::fs::write(dir.path().join(format!("{name}.wasm")), wasm).unwrap();
+        std::fs::write(dir.path().join(format!("{name}.json")), spec).unwrap();
+    }
+    std::fs::write(
+        dir.path().join("wasmtime.toml"),
+        "version = 1\n[[suite]]\nname = \"defined\"\n[[suite.test]]\nname = \"stale_expectation\"\nexpected = \"fail\"\nreason = \"traps\"\n",
+    )
+    .unwrap();
+    let out = json_run(dir.path(), "wasmtime");
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let report: Report = serde_json::from_slice(&out.stdout).unwrap();
+    let suite = &report.results[0];
+    for (name, _, _, expected) in &cases {
+        let test = suite.tests.iter().find(|t| t.name == *name).unwrap();
+        assert_eq!(test.status(), *expected, "{name}: {test:?}");
+        if *expected == Status::Differs {
+            // No failures, so upstream's readers count it passed; the reason says what it did.
+            assert!(test.failures.is_empty(), "{name}: {test:?}");
+            let reason = test.reason.as_deref().unwrap_or_default();
+            assert!(
+                reason.ends_with("implementation-defined: the spec is silent"),
+                "{reason}"
+            );
+        }
+    }
+    let other = suite
+        .tests
+        .iter()
+        .find(|t| t.name == "other_errno")
+        .unwrap();
+    assert!(other
+        .reason
+        .as_deref()
+        .unwrap()
+        .starts_with("returned errno 78"));
+    assert_eq!(
+        suite.passed, 3,
+        "the two that differ and the stale one pass"
+    );
+    // Every format shows it as its own outcome.
+    let json = dir.path().join("report.json");
+    std::fs::write(&json, &out.stdout).unwrap();
+    for (format, shows) in [
+        ("markdown", "`defined/trap_allowed` (differs): trap"),
+        ("html", "<td class=\"differs\""),
+        ("junit", "<system-out>differs: "),
+        ("console", "differs"),
+    ] {
+        let rendered = render(&json, format);
+        assert!(rendered.contains(shows), "{format}: {rendered}");
+    }
+}
+
 #[test]
 fn bad_specs_are_one_line_naming_the_file() {
     let cases: &[(&str, &str)] = &[
@@ -599,28 +726,31 @@ fn a_worker_killed_mid_test_is_recorded_against_the_test_and_the_run_goes_on() {
     );
 }
 
+/// The JSON report at `json` rendered in `format` by `wasiport report merge`.
+fn render(json: &Path, format: &str) -> String {
+    let out = wasiport(&[
+        "report",
+        "merge",
+        json.to_str().unwrap(),
+        "--format",
+        format,
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{format}: {}",
+        text(&out.stderr)
+    );
+    text(&out.stdout)
+}
+
 #[test]
 fn every_format_renders_the_same_report() {
     let (_, report) = full_run();
     let dir = tempfile::tempdir().unwrap();
     let json = dir.path().join("report.json");
     std::fs::write(&json, serde_json::to_string(report).unwrap()).unwrap();
-    let render = |format: &str| {
-        let out = wasiport(&[
-            "report",
-            "merge",
-            json.to_str().unwrap(),
-            "--format",
-            format,
-        ]);
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{format}: {}",
-            text(&out.stderr)
-        );
-        text(&out.stdout)
-    };
+    let render = |format: &str| render(&json, format);
     let junit = render("junit");
     assert!(junit.starts_with("<?xml") && junit.contains("<testsuite name=\"wasmer."));
     let md = render("markdown");

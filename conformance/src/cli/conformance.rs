@@ -242,15 +242,16 @@ fn console(report: &Report) -> String {
         .max()
         .unwrap_or(10);
     out.push_str(&format!(
-        "{:<width$} {:>6} {:>6} {:>6} {:>6} {:>6}\n",
-        "backend", "pass", "fail", "skip", "xfail", "xpass"
+        "{:<width$} {:>6} {:>7} {:>6} {:>6} {:>6} {:>6}\n",
+        "backend", "pass", "differs", "fail", "skip", "xfail", "xpass"
     ));
     for runtime in report.backends() {
         let n = |s| report.count(&runtime.name, s);
         out.push_str(&format!(
-            "{:<width$} {:>6} {:>6} {:>6} {:>6} {:>6}\n",
+            "{:<width$} {:>6} {:>7} {:>6} {:>6} {:>6} {:>6}\n",
             runtime.name,
             n(Status::Pass),
+            n(Status::Differs),
             n(Status::Fail),
             n(Status::Skip),
             n(Status::XFail),

@@ -37,11 +37,13 @@ CASE(args_sizes_get_without_args, "args_sizes_get") {
     EXPECT_EQ(argc, 1);
 }
 
+//! args_get_out_of_bounds_is_efault {"implementation_defined": {"why": "WASI preview 1 does not say what a function does with a guest pointer outside memory: its `errno` list has `fault` (\"Bad address.\") but says not every code is returned by its functions, and no function names it. EFAULT is preferred; another error, or a trap, is allowed", "also": ["errno", "trap"]}}
 CASE(args_get_out_of_bounds_is_efault, "args_get") {
     uint8_t *argv[1];
     EXPECT_ERRNO(__wasi_args_get(argv, past_end()), __WASI_ERRNO_FAULT);
 }
 
+//! args_sizes_get_out_of_bounds_is_efault {"implementation_defined": {"why": "WASI preview 1 does not say what a function does with a guest pointer outside memory: its `errno` list has `fault` (\"Bad address.\") but says not every code is returned by its functions, and no function names it. EFAULT is preferred; another error, or a trap, is allowed", "also": ["errno", "trap"]}}
 CASE(args_sizes_get_out_of_bounds_is_efault, "args_sizes_get") {
     __wasi_size_t argc;
     EXPECT_ERRNO(__wasi_args_sizes_get(&argc, (__wasi_size_t *)past_end()), __WASI_ERRNO_FAULT);
@@ -80,11 +82,13 @@ CASE(environ_is_empty_by_default, "environ_sizes_get environ_get") {
 }
 
 //! environ_get_out_of_bounds_is_efault {"env": {"A": "1"}}
+//! environ_get_out_of_bounds_is_efault {"implementation_defined": {"why": "WASI preview 1 does not say what a function does with a guest pointer outside memory: its `errno` list has `fault` (\"Bad address.\") but says not every code is returned by its functions, and no function names it. EFAULT is preferred; another error, or a trap, is allowed", "also": ["errno", "trap"]}}
 CASE(environ_get_out_of_bounds_is_efault, "environ_get") {
     uint8_t *env[1];
     EXPECT_ERRNO(__wasi_environ_get(env, past_end()), __WASI_ERRNO_FAULT);
 }
 
+//! environ_sizes_get_out_of_bounds_is_efault {"implementation_defined": {"why": "WASI preview 1 does not say what a function does with a guest pointer outside memory: its `errno` list has `fault` (\"Bad address.\") but says not every code is returned by its functions, and no function names it. EFAULT is preferred; another error, or a trap, is allowed", "also": ["errno", "trap"]}}
 CASE(environ_sizes_get_out_of_bounds_is_efault, "environ_sizes_get") {
     __wasi_size_t count;
     EXPECT_ERRNO(__wasi_environ_sizes_get(&count, (__wasi_size_t *)past_end()),

@@ -38,6 +38,7 @@ CASE(clock_time_get_unknown_clock_is_einval, "clock_time_get") {
     EXPECT_ERRNO(__wasi_clock_time_get(99, 1, &t), __WASI_ERRNO_INVAL);
 }
 
+//! clock_time_get_out_of_bounds_is_efault {"implementation_defined": {"why": "WASI preview 1 does not say what a function does with a guest pointer outside memory: its `errno` list has `fault` (\"Bad address.\") but says not every code is returned by its functions, and no function names it. EFAULT is preferred; another error, or a trap, is allowed", "also": ["errno", "trap"]}}
 CASE(clock_time_get_out_of_bounds_is_efault, "clock_time_get") {
     __wasi_timestamp_t *p = (__wasi_timestamp_t *)(__builtin_wasm_memory_size(0) * 65536 - 4);
     EXPECT_ERRNO(__wasi_clock_time_get(__WASI_CLOCKID_REALTIME, 1, p), __WASI_ERRNO_FAULT);

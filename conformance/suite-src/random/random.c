@@ -16,6 +16,7 @@ CASE(random_get_of_nothing_succeeds, "random_get") {
     EXPECT_OK(__wasi_random_get(a, 0));
 }
 
+//! random_get_out_of_bounds_is_efault {"implementation_defined": {"why": "WASI preview 1 does not say what a function does with a guest pointer outside memory: its `errno` list has `fault` (\"Bad address.\") but says not every code is returned by its functions, and no function names it. EFAULT is preferred; another error, or a trap, is allowed", "also": ["errno", "trap"]}}
 CASE(random_get_out_of_bounds_is_efault, "random_get") {
     uint8_t *p = (uint8_t *)(__builtin_wasm_memory_size(0) * 65536 - 8);
     EXPECT_ERRNO(__wasi_random_get(p, 64), __WASI_ERRNO_FAULT);
