@@ -7,7 +7,7 @@ use super::abi::filetype;
 /// A `filestat` (64 bytes in the guest).
 pub(crate) struct Filestat {
     dev: u64,
-    ino: u64,
+    pub(super) ino: u64,
     filetype: u8,
     nlink: u64,
     size: u64,

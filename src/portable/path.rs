@@ -7,7 +7,7 @@ use cap_fs_ext::{
 };
 use cap_std::fs::{Dir, OpenOptions};
 
-use super::abi::{fdflags, oflags, rights, Memory, LOOKUP_SYMLINK_FOLLOW};
+use super::abi::{fdflags, filetype, oflags, rights, Memory, LOOKUP_SYMLINK_FOLLOW};
 use super::ctx::WasiCtx;
 use super::errno::Errno;
 use super::fd::{requested_times, Requested};
@@ -92,7 +92,7 @@ impl WasiCtx {
         &mut self,
         m: &mut Memory<'_>,
         old_fd: u32,
-        _flags: u32,
+        flags: u32,
         old_ptr: u32,
         old_len: u32,
         new_fd: u32,
@@ -103,6 +103,13 @@ impl WasiCtx {
             self.dir_and_path(m, old_fd, rights::PATH_LINK_SOURCE, old_ptr, old_len)?;
         let (new_dir, new) =
             self.dir_and_path(m, new_fd, rights::PATH_LINK_TARGET, new_ptr, new_len)?;
+        // With SYMLINK_FOLLOW the link is to what a symlink names, as POSIX's linkat with
+        // AT_SYMLINK_FOLLOW makes it (wasmtime refuses the flag with EINVAL).
+        let old = if flags & LOOKUP_SYMLINK_FOLLOW != 0 {
+            followed(old_dir, old.into())?
+        } else {
+            old.into()
+        };
         Ok(old_dir.hard_link(old, new_dir, new)?)
     }
 
@@ -145,6 +152,11 @@ impl WasiCtx {
                 FollowSymlinks::Yes => dir.open_dir(&path)?,
                 FollowSymlinks::No => dir.open_dir_nofollow(&path)?,
             };
+            // A directory asked for with the write right: EISDIR, as POSIX's open of one for
+            // writing and the reference host (wasmtime) answer, with O_DIRECTORY or without.
+            if base & rights::FD_WRITE != 0 {
+                return Err(Errno::ISDIR);
+            }
             Kind::Dir(Directory {
                 dir: opened,
                 preopen: None,
@@ -284,7 +296,7 @@ impl WasiCtx {
             _ => return Err(Errno::BADF),
         };
         entry.require(rights::FD_READDIR)?;
-        let mut entries = Vec::new();
+        let mut listed = Vec::new();
         for e in dir.entries()? {
             let e = e?;
             let ty = e.file_type().map(filetype_of).unwrap_or(0);
@@ -292,9 +304,18 @@ impl WasiCtx {
             let ino = std::os::unix::fs::DirEntryExt::ino(&e);
             #[cfg(not(unix))]
             let ino = 0;
-            entries.push((e.file_name().into_encoded_bytes(), ty, ino));
+            listed.push((e.file_name().into_encoded_bytes(), ty, ino));
         }
-        entries.sort();
+        listed.sort();
+        // `.` and `..` first, as POSIX's readdir and the reference host (wasmtime) list them.
+        // A preopen's parent is out of the guest's reach: `..` has the directory's own inode,
+        // as on wasmtime.
+        let own = Filestat::of(&dir.dir_metadata()?).ino;
+        let mut entries = vec![
+            (b".".to_vec(), filetype::DIRECTORY, own),
+            (b"..".to_vec(), filetype::DIRECTORY, own),
+        ];
+        entries.extend(listed);
         let mut bytes = Vec::new();
         let start = usize::try_from(cookie).unwrap_or(usize::MAX);
         for (i, (name, ty, ino)) in entries.iter().enumerate().skip(start) {
@@ -311,4 +332,25 @@ impl WasiCtx {
         m.write(buf, &bytes[..n])?;
         m.write_u32(out, n as u32)
     }
+}
+
+/// `path` in `dir` with the symlinks it ends in followed, each target taken relative to the
+/// link's own directory (an absolute one, or one that leaves `dir`, is refused as every other
+/// path is); ELOOP after 32 of them.
+fn followed(dir: &Dir, mut path: std::path::PathBuf) -> Result<std::path::PathBuf, Errno> {
+    for _ in 0..32 {
+        match dir.read_link(&path) {
+            Ok(target) if target.is_absolute() => return Err(Errno::PERM),
+            Ok(target) => {
+                path = path
+                    .parent()
+                    .map(|parent| parent.join(&target))
+                    .unwrap_or(target);
+            }
+            // Not a symlink (EINVAL from readlink): this is what it names.
+            Err(e) if e.kind() == std::io::ErrorKind::InvalidInput => return Ok(path),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(Errno::LOOP)
 }

@@ -65,6 +65,21 @@ CASE(path_link_makes_a_hard_link, "path_link path_filestat_get") {
     EXPECT_EQ(a.ino, b.ino);
 }
 
+/* SYMLINK_FOLLOW on path_link's source links what the symlink names (file.txt's inode, a
+ * regular file), as POSIX's linkat with AT_SYMLINK_FOLLOW; refusing the flag is allowed; a link
+ * to the symlink itself ignores the flag, a failure. */
+//! path_link_with_symlink_follow_links_the_target {"implementation_defined": {"why": "WASI preview 1 says `path_link`'s `old_flags` determine how the old path is resolved, not that a host must follow a symlink there: a link to the symlink's target (POSIX linkat with AT_SYMLINK_FOLLOW) is preferred; refusing the flag with an error (wasmtime: EINVAL) is allowed", "also": ["errno"]}}
+CASE(path_link_with_symlink_follow_links_the_target, "path_link path_filestat_get") {
+    __wasi_errno_t e = __wasi_path_link(fs(), FOLLOW, "link", fs(), "hard.txt");
+    EXPECT_ERRNO(e, 0);
+    if (e != 0) return;
+    __wasi_filestat_t target, made;
+    EXPECT_OK(__wasi_path_filestat_get(fs(), 0, "file.txt", &target));
+    EXPECT_OK(__wasi_path_filestat_get(fs(), 0, "hard.txt", &made));
+    EXPECT_EQ(made.filetype, __WASI_FILETYPE_REGULAR_FILE);
+    EXPECT_EQ(made.ino, target.ino);
+}
+
 CASE(path_link_over_an_existing_file_is_eexist, "path_link") {
     make_file(fs(), "other.txt", "x");
     EXPECT_ERRNO(__wasi_path_link(fs(), 0, "file.txt", fs(), "other.txt"), __WASI_ERRNO_EXIST);

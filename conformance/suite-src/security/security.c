@@ -109,6 +109,25 @@ CASE(read_only_refuses_rename, "path_rename") {
     EXPECT_REFUSED(__wasi_path_rename(ro(), "file.txt", ro(), "moved.txt"));
 }
 
+/* A rename out of a read-only preopen into a writable one is a change of the read-only one:
+ * refused (EXDEV, for two directories a host keeps apart, counts too), and nothing moves. */
+CASE(read_only_refuses_renaming_out_into_a_writable_preopen, "path_rename path_filestat_get") {
+    __wasi_errno_t e = __wasi_path_rename(ro(), "file.txt", fs(), "moved.txt");
+    if (e != __WASI_ERRNO_XDEV) EXPECT_REFUSED(e);
+    __wasi_filestat_t st;
+    EXPECT_OK(__wasi_path_filestat_get(ro(), 0, "file.txt", &st));
+    EXPECT_ERRNO(__wasi_path_filestat_get(fs(), 0, "moved.txt", &st), __WASI_ERRNO_NOENT);
+}
+
+CASE(read_only_refuses_renaming_in_from_a_writable_preopen, "path_rename path_filestat_get") {
+    make_file(fs(), "in.txt", "x");
+    __wasi_errno_t e = __wasi_path_rename(fs(), "in.txt", ro(), "in.txt");
+    if (e != __WASI_ERRNO_XDEV) EXPECT_REFUSED(e);
+    __wasi_filestat_t st;
+    EXPECT_OK(__wasi_path_filestat_get(fs(), 0, "in.txt", &st));
+    EXPECT_ERRNO(__wasi_path_filestat_get(ro(), 0, "in.txt", &st), __WASI_ERRNO_NOENT);
+}
+
 CASE(read_only_refuses_symlink, "path_symlink") {
     EXPECT_REFUSED(__wasi_path_symlink("file.txt", ro(), "link"));
 }
