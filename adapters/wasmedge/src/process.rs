@@ -138,8 +138,10 @@ pub(crate) fn run_in_worker(
     let mut child = Command::new(&exe)
         .env(JOB_VAR, &job_path)
         .stdin(match config.stdin() {
-            Stdin::Empty => Stdio::null(),
-            Stdin::Bytes(_) => Stdio::piped(),
+            // An empty stdin is a pipe closed at once, not /dev/null: WasmEdge polls stdin
+            // through epoll, which refuses /dev/null (EPERM), and its poll_oneoff then waits
+            // for ever; a pipe at its end is ready to read.
+            Stdin::Empty | Stdin::Bytes(_) => Stdio::piped(),
             Stdin::Inherit => Stdio::inherit(),
         })
         .stdout(stdio_for(config.stdout()))
@@ -153,6 +155,7 @@ pub(crate) fn run_in_worker(
             // A guest that stops reading closes the pipe: the rest is not wanted.
             Some(std::thread::spawn(move || drop(pipe.write_all(&bytes))))
         }
+        // Stdin::Empty: the pipe's end is dropped here, so the guest reads its end at once.
         _ => None,
     };
     let readers = [

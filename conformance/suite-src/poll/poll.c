@@ -38,15 +38,32 @@ CASE(poll_oneoff_file_is_ready_to_read, "poll_oneoff") {
     EXPECT_EQ(ev.error, 0);
 }
 
-CASE(poll_oneoff_stdout_is_ready_to_write, "poll_oneoff") {
+/* A standard stream's event: ready, without an error. */
+static void expect_ready(__wasi_fd_t fd, __wasi_eventtype_t type) {
     __wasi_subscription_t sub = {0};
-    sub.u.tag = __WASI_EVENTTYPE_FD_WRITE;
-    sub.u.u.fd_write.file_descriptor = 1;
+    sub.userdata = 5;
+    sub.u.tag = type;
+    sub.u.u.fd_read.file_descriptor = fd;
     __wasi_event_t ev = {0};
     __wasi_size_t n = 0;
     EXPECT_OK(__wasi_poll_oneoff(&sub, &ev, 1, &n));
     EXPECT_EQ(n, 1);
-    EXPECT_EQ(ev.type, __WASI_EVENTTYPE_FD_WRITE);
+    EXPECT_EQ(ev.userdata, 5);
+    EXPECT_EQ(ev.type, type);
+    EXPECT_EQ(ev.error, 0);
+}
+
+CASE(poll_oneoff_stdout_is_ready_to_write, "poll_oneoff") {
+    expect_ready(1, __WASI_EVENTTYPE_FD_WRITE);
+}
+
+CASE(poll_oneoff_stderr_is_ready_to_write, "poll_oneoff") {
+    expect_ready(2, __WASI_EVENTTYPE_FD_WRITE);
+}
+
+/* The runner gives an empty stdin: at its end, a read would not block. */
+CASE(poll_oneoff_stdin_at_its_end_is_ready_to_read, "poll_oneoff") {
+    expect_ready(0, __WASI_EVENTTYPE_FD_READ);
 }
 
 CASE(poll_oneoff_without_subscriptions_is_einval, "poll_oneoff") {
