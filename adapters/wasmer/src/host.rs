@@ -14,7 +14,18 @@ use wasmer_wasix::runtime::{InstantiationHook, InstantiationState};
 use crate::exit::GuestExit;
 
 /// The guest's exported memory, known once the instance exists.
-type MemorySlot = Arc<Mutex<Option<Memory>>>;
+pub(crate) type MemorySlot = Arc<Mutex<Option<Memory>>>;
+
+/// Puts the new `instance`'s memory (its `memory` export, or the one it imports) in `slot`.
+pub(crate) fn fill(slot: &MemorySlot, instance: &Instance, imported_memory: Option<&Memory>) {
+    let memory = instance
+        .exports
+        .get_memory("memory")
+        .ok()
+        .or(imported_memory)
+        .cloned();
+    *slot.lock().unwrap_or_else(PoisonError::into_inner) = memory;
+}
 
 fn val_type(ty: ValType) -> Type {
     match ty {
@@ -136,13 +147,7 @@ impl InstantiationHook for HostImports {
         imported_memory: Option<&Memory>,
         _state: InstantiationState,
     ) -> anyhow::Result<()> {
-        let memory = instance
-            .exports
-            .get_memory("memory")
-            .ok()
-            .or(imported_memory)
-            .cloned();
-        *self.memory.lock().unwrap_or_else(PoisonError::into_inner) = memory;
+        fill(&self.memory, instance, imported_memory);
         Ok(())
     }
 }

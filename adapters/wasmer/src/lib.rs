@@ -13,6 +13,7 @@
 #![warn(missing_docs)]
 
 mod exit;
+mod fd_shift;
 mod fs;
 mod host;
 mod instance;
@@ -44,6 +45,7 @@ use wasmer_wasix::{
 };
 
 use crate::exit::FullExitCodes;
+use crate::fd_shift::ShiftedFds;
 use crate::fs::CapFs;
 use crate::host::HostImports;
 use crate::stdio::SinkFile;
@@ -197,6 +199,7 @@ impl Wasmer {
             let mut runtime = PluggableRuntime::new(Arc::new(tasks));
             runtime.set_engine(engine());
             runtime.with_instantiation_hook(FullExitCodes);
+            runtime.with_instantiation_hook(ShiftedFds);
             // No host sockets: WASI preview 1 has no socket creation, and this drops the
             // networking thread `PluggableRuntime::new` starts.
             runtime.set_networking_implementation(UnsupportedVirtualNetworking::default());
