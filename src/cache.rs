@@ -6,7 +6,8 @@
 //! is never loaded; it is compiled again and replaced. Loading runs the runtime's own
 //! deserializer (wasmtime and wasmer check its version and settings once more), which trusts
 //! the bytes as machine code: the directory must be as trusted as the program itself (the
-//! default is the user's own, `$XDG_CACHE_HOME/wasiport` or `~/.cache/wasiport`).
+//! default is the user's own, `$XDG_CACHE_HOME/wasiport` or `~/.cache/wasiport`), and one that
+//! is not the user's own or that others may write is refused.
 
 use std::collections::HashMap;
 use std::io::Write as _;
@@ -69,13 +70,54 @@ impl ModuleCache {
         ModuleCache::default()
     }
 
-    /// A cache in memory and in `dir` (made if missing).
+    /// A cache in memory and in `dir` (made if missing, readable and writable by its owner
+    /// only). Loading an entry runs its code, so a directory that is not this user's own, or
+    /// that its group or others may write, is refused with [`Error::UntrustedCacheDir`].
+    ///
+    /// ```
+    /// # #[cfg(unix)] {
+    /// use std::os::unix::fs::PermissionsExt;
+    /// let shared = tempfile::tempdir()?;
+    /// std::fs::set_permissions(shared.path(), std::fs::Permissions::from_mode(0o777))?;
+    /// let refused = wasiport::ModuleCache::with_dir(shared.path()).unwrap_err();
+    /// assert!(matches!(refused, wasiport::Error::UntrustedCacheDir { .. }));
+    /// # }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn with_dir(dir: impl Into<PathBuf>) -> Result<Self, Error> {
         let dir = dir.into();
-        std::fs::create_dir_all(&dir).map_err(|source| Error::Io {
+        let io = |source| Error::Io {
             path: dir.clone(),
             source,
-        })?;
+        };
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder.create(&dir).map_err(io)?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            let meta = std::fs::metadata(&dir).map_err(io)?;
+            // SAFETY: geteuid has no preconditions and cannot fail.
+            let me = unsafe { libc::geteuid() };
+            let reason = if meta.uid() != me {
+                Some(format!(
+                    "it belongs to user {}, not to this one ({me})",
+                    meta.uid()
+                ))
+            } else if meta.mode() & 0o022 != 0 {
+                Some(format!(
+                    "its group or others may write to it (mode {:o})",
+                    meta.mode() & 0o777
+                ))
+            } else {
+                None
+            };
+            if let Some(reason) = reason {
+                return Err(Error::UntrustedCacheDir { path: dir, reason });
+            }
+        }
         Ok(ModuleCache {
             dir: Some(dir),
             ..ModuleCache::default()

@@ -112,6 +112,15 @@ pub enum Error {
         /// Which bytes, and the memory's size.
         message: String,
     },
+    /// A module cache directory that others could write to: compiled code loaded from it runs
+    /// as this program, so [`ModuleCache::with_dir`](crate::ModuleCache::with_dir) refuses it.
+    #[error("{}: not used as a module cache: {reason} (code loaded from it runs as this program)", path.display())]
+    UntrustedCacheDir {
+        /// The directory.
+        path: PathBuf,
+        /// What makes it untrusted.
+        reason: String,
+    },
     /// The runtime failed in a way that is neither the guest's nor the caller's fault.
     #[error("{backend}: internal error: {message}")]
     Internal {

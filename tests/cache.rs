@@ -280,3 +280,37 @@ fn a_wasi_http_handler_is_loaded_from_disk_and_serves_a_request() {
         );
     }
 }
+
+#[cfg(unix)]
+#[test]
+fn a_cache_directory_others_could_write_is_refused_and_a_new_one_is_private() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let root = tempfile::tempdir().unwrap();
+    let fresh = root.path().join("a/new/cache");
+    ModuleCache::with_dir(&fresh).unwrap();
+    assert_eq!(std::fs::metadata(&fresh).unwrap().mode() & 0o777, 0o700);
+    for mode in [0o777, 0o770, 0o722] {
+        let dir = root.path().join(format!("shared-{mode:o}"));
+        std::fs::create_dir(&dir).unwrap();
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(mode)).unwrap();
+        match ModuleCache::with_dir(&dir) {
+            Err(wasiport::Error::UntrustedCacheDir { reason, .. }) => {
+                assert!(reason.contains("may write"), "{reason}")
+            }
+            other => panic!("mode {mode:o}: {other:?}"),
+        }
+    }
+    // One that belongs to another user (only root can make one here).
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } == 0 {
+        let theirs = root.path().join("theirs");
+        std::fs::create_dir(&theirs).unwrap();
+        std::os::unix::fs::chown(&theirs, Some(65534), Some(65534)).unwrap();
+        match ModuleCache::with_dir(&theirs) {
+            Err(wasiport::Error::UntrustedCacheDir { reason, .. }) => {
+                assert!(reason.contains("belongs to user 65534"), "{reason}")
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}

@@ -296,6 +296,16 @@ fn bad_input_gets_one_line_and_its_own_exit_code() {
         65,
         "invalid module",
     );
+    // A cache directory others may write: its code would run as this program.
+    let shared = dir.path().join("shared-cache");
+    std::fs::create_dir(&shared).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o777)).unwrap();
+    assert_one_line_failure(
+        &wasiport(&["run", "--cache-dir", shared.to_str().unwrap(), hello]),
+        73,
+        "not used as a module cache: its group or others may write to it",
+    );
     // clap's own usage errors: exit 2, no panic.
     let out = wasiport(&["run", "--fuel", "lots", hello]);
     assert_eq!(out.status.code(), Some(2));

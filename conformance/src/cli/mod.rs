@@ -148,13 +148,16 @@ impl CacheArgs {
     }
 
     /// The cache: on disk in [`CacheArgs::dir`], else in memory. A directory given with
-    /// `--cache-dir` that cannot be made is an error; the default one only falls back.
+    /// `--cache-dir` that cannot be made or is not trusted is an error; the default one falls
+    /// back, saying why.
     pub(crate) fn cache(&self) -> Result<wasiport::ModuleCache, Failure> {
         match (self.dir(), &self.cache_dir) {
             (Some(dir), Some(_)) => wasiport::ModuleCache::with_dir(&dir)
                 .map_err(|e| Failure::new(exit::CANT_CREATE, format!("--cache-dir: {e}"))),
-            (Some(dir), None) => Ok(wasiport::ModuleCache::with_dir(&dir)
-                .unwrap_or_else(|_| wasiport::ModuleCache::in_memory())),
+            (Some(dir), None) => Ok(wasiport::ModuleCache::with_dir(&dir).unwrap_or_else(|e| {
+                eprintln!("wasiport: warning: compiled modules are kept in memory only: {e}");
+                wasiport::ModuleCache::in_memory()
+            })),
             (None, _) => Ok(wasiport::ModuleCache::in_memory()),
         }
     }
