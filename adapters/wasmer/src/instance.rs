@@ -7,6 +7,8 @@
 //! a thread of its own and made each call a round trip to it, which cost about 3.4 µs a call,
 //! nearly doubling a 4 µs export's (`cargo bench --bench overhead -- call`).
 
+use std::collections::HashMap;
+
 use wasiport::output::OutputStreams;
 use wasiport::{
     CallEnd, CallLimits, CompiledModule, Error, HostFunction, HostValue, NativeCall,
@@ -73,6 +75,48 @@ struct Owned {
     instance: wasmer::Instance,
     wasi_env: Option<WasiFunctionEnv>,
     backend: Wasmer,
+    meter: Meter,
+    /// The exports called so far, by name: looked up once.
+    functions: HashMap<String, wasmer::Function>,
+}
+
+/// The metering middleware's two globals, found once rather than by name before and after
+/// every call (as `set_remaining_points` and `get_remaining_points` do).
+struct Meter {
+    remaining: wasmer::Global,
+    exhausted: wasmer::Global,
+}
+
+impl Meter {
+    fn of(instance: &wasmer::Instance) -> Result<Meter, Error> {
+        let global = |name: &str| {
+            instance
+                .exports
+                .get_global(name)
+                .cloned()
+                .map_err(|e| internal(format!("the metering global {name}: {e}")))
+        };
+        Ok(Meter {
+            remaining: global("wasmer_metering_remaining_points")?,
+            exhausted: global("wasmer_metering_points_exhausted")?,
+        })
+    }
+
+    /// What `set_remaining_points` does.
+    fn set(&self, store: &mut Store, points: u64) -> Result<(), Error> {
+        self.remaining
+            .set(store, Value::I64(points as i64))
+            .and_then(|()| self.exhausted.set(store, Value::I32(0)))
+            .map_err(internal)
+    }
+
+    /// What `get_remaining_points` reads.
+    fn get(&self, store: &mut Store) -> MeteringPoints {
+        match (self.exhausted.get(store), self.remaining.get(store)) {
+            (Value::I32(0), Value::I64(left)) => MeteringPoints::Remaining(left as u64),
+            _ => MeteringPoints::Exhausted,
+        }
+    }
 }
 
 // SAFETY: `Owned` is moved between threads only between calls (every use is through `&mut`
@@ -143,10 +187,12 @@ impl Owned {
             (_, None) => {}
         }
         Ok(Owned {
+            meter: Meter::of(&instance)?,
             store,
             instance,
             wasi_env,
             backend: backend.clone(),
+            functions: HashMap::new(),
         })
     }
 
@@ -161,18 +207,25 @@ impl Owned {
         limits: CallLimits,
     ) -> Result<NativeCall, Error> {
         let _entered = self.backend.tokio.enter();
-        let func = self
-            .instance
-            .exports
-            .get_function(name)
-            .map_err(internal)?
-            .clone();
+        let func = match self.functions.get(name) {
+            Some(func) => func,
+            None => {
+                let func = self
+                    .instance
+                    .exports
+                    .get_function(name)
+                    .map_err(internal)?
+                    .clone();
+                self.functions.entry(name.to_string()).or_insert(func)
+            }
+        };
         let params: Vec<Value> = args.iter().copied().map(to_value).collect();
         let budget = limits.fuel.unwrap_or(u64::MAX);
-        set_remaining_points(&mut self.store, &self.instance, budget);
+        self.meter.set(&mut self.store, budget)?;
         let call = Call::arm(&self.store, self.wasi_env.as_ref(), limits.timeout)?;
         let result = func.call(&mut self.store, &params);
-        let (ended, fuel_consumed) = call.end(&mut self.store, &self.instance, budget, &result);
+        let (meter, store) = (&self.meter, &mut self.store);
+        let (ended, fuel_consumed) = call.end_with(|| meter.get(store), budget, &result);
         let end = match (ended, result) {
             (Some(termination), _) => CallEnd::Ended(termination),
             (None, Ok(values)) => CallEnd::returned(NAME, name, &values, from_value)?,

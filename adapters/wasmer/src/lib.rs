@@ -162,14 +162,24 @@ impl Call {
     /// How the call that returned `result` ended (`None`: it returned), and how much of
     /// `budget` it used (the metering points of `instance` were set to it before the call).
     pub(crate) fn end<T>(
-        mut self,
+        self,
         store: &mut Store,
         instance: &Instance,
         budget: u64,
         result: &Result<T, wasmer::RuntimeError>,
     ) -> (Option<Termination>, u64) {
+        self.end_with(|| get_remaining_points(store, instance), budget, result)
+    }
+
+    /// [`Call::end`], the metering points read by `points` (once the watchdog is stopped).
+    pub(crate) fn end_with<T>(
+        mut self,
+        points: impl FnOnce() -> MeteringPoints,
+        budget: u64,
+        result: &Result<T, wasmer::RuntimeError>,
+    ) -> (Option<Termination>, u64) {
         drop(self.watchdog.take());
-        let points = get_remaining_points(store, instance);
+        let points = points();
         let termination = match result {
             _ if self.timed_out.load(Ordering::SeqCst) => Some(Termination::Timeout),
             Err(_) if points == MeteringPoints::Exhausted => Some(Termination::OutOfFuel),
