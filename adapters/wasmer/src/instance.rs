@@ -3,7 +3,7 @@
 //!
 //! wasmer 7's `Store` is not `Send`, and an [`Instance`](wasiport::Instance) is. The store is
 //! not `Send` only because raw pointers make up its object tables (the compiler's auto trait,
-//! not a thread affinity): see the safety note on [`Owned`]. An earlier design kept the store on
+//! not a thread affinity): see the safety note on [`WasmerInstance`]. An earlier design kept the store on
 //! a thread of its own and made each call a round trip to it, which cost about 3.4 µs a call,
 //! nearly doubling a 4 µs export's (`cargo bench --bench overhead -- call`).
 
@@ -23,54 +23,9 @@ use crate::host::{from_value, to_value};
 use crate::termination::classify;
 use crate::{internal, start_trap, Call, Compiled, Wasmer, NAME};
 
-/// An instance on wasmer.
-pub(crate) struct WasmerInstance {
-    owned: Owned,
-}
-
-impl WasmerInstance {
-    /// Instantiates `module` with `config` (its output to `streams`).
-    pub(crate) fn start(
-        backend: &Wasmer,
-        module: &CompiledModule,
-        config: &RunConfig,
-        wasi: WasiImpl,
-        streams: &OutputStreams,
-        functions: &[HostFunction],
-    ) -> Result<Self, Error> {
-        let owned = Owned::instantiate(backend, module, config, wasi, streams, functions)?;
-        Ok(WasmerInstance { owned })
-    }
-}
-
-impl NativeInstance for WasmerInstance {
-    fn call(
-        &mut self,
-        name: &str,
-        _signature: &Signature,
-        args: &[HostValue],
-        limits: CallLimits,
-    ) -> Result<NativeCall, Error> {
-        self.owned.call(name, args, limits)
-    }
-
-    fn memory_size(&mut self, name: &str) -> Option<u64> {
-        let owned = &self.owned;
-        owned.memory(name).map(|m| m.view(&owned.store).data_size())
-    }
-
-    fn read_memory(&mut self, name: &str, offset: u64, buf: &mut [u8]) -> Result<(), Error> {
-        self.owned.read(name, offset, buf)
-    }
-
-    fn write_memory(&mut self, name: &str, offset: u64, data: &[u8]) -> Result<(), Error> {
-        self.owned.write(name, offset, data)
-    }
-}
-
-/// What an instance owns: the store, the instance in it and its wasix environment (none with
+/// An instance on wasmer: the store, the instance in it and its wasix environment (none with
 /// the portable WASI), and the backend, whose tokio runtime each call enters.
-struct Owned {
+pub(crate) struct WasmerInstance {
     store: Store,
     instance: wasmer::Instance,
     wasi_env: Option<WasiFunctionEnv>,
@@ -119,9 +74,9 @@ impl Meter {
     }
 }
 
-// SAFETY: `Owned` is moved between threads only between calls (every use is through `&mut`
-// or `&` of the one `WasmerInstance`, which is not `Sync`), never while wasm or a host function
-// of it runs. What makes wasmer's `Store` not `Send` is raw pointers in its object tables (into
+// SAFETY: a `WasmerInstance` is moved between threads only between calls (every use is
+// through `&mut` or `&` of it, and it is not `Sync`), never while wasm or a host function of it
+// runs. What makes wasmer's `Store` not `Send` is raw pointers in its object tables (into
 // the instance's own heap allocations, which move with it) and a boxed `on_called` handler whose
 // type lacks the bound, though `StoreMut::on_called` accepts only `Send` handlers (we set none).
 // Everything put into the store through wasmer's API is `Send` (`FunctionEnv<T: Send>`, host
@@ -131,19 +86,20 @@ impl Meter {
 // its end, so `interrupt` signals the thread that runs the call). The test
 // `an_instance_called_from_thread_after_thread_keeps_its_state` calls one instance from a new
 // thread each time: WASI state, memory, a timeout and fuel.
-unsafe impl Send for Owned {}
+unsafe impl Send for WasmerInstance {}
 
-impl Owned {
-    /// `module` instantiated as a run would instantiate it, its start function and
-    /// `_initialize` on the configuration's fuel and time, as one call's.
-    fn instantiate(
+impl WasmerInstance {
+    /// `module` instantiated as a run would instantiate it (with `config`, its output to
+    /// `streams`), its start function and `_initialize` on the configuration's fuel and time,
+    /// as one call's.
+    pub(crate) fn start(
         backend: &Wasmer,
         module: &CompiledModule,
         config: &RunConfig,
         wasi: WasiImpl,
         streams: &OutputStreams,
         functions: &[HostFunction],
-    ) -> Result<Owned, Error> {
+    ) -> Result<WasmerInstance, Error> {
         let native: &Compiled = module.native(backend.id)?;
         let _entered = backend.tokio.enter();
         let failed = |message: String| Error::Instantiation {
@@ -186,7 +142,7 @@ impl Owned {
             }
             (_, None) => {}
         }
-        Ok(Owned {
+        Ok(WasmerInstance {
             meter: Meter::of(&instance)?,
             store,
             instance,
@@ -199,10 +155,13 @@ impl Owned {
     fn memory(&self, name: &str) -> Option<wasmer::Memory> {
         self.instance.exports.get_memory(name).ok().cloned()
     }
+}
 
+impl NativeInstance for WasmerInstance {
     fn call(
         &mut self,
         name: &str,
+        _signature: &Signature,
         args: &[HostValue],
         limits: CallLimits,
     ) -> Result<NativeCall, Error> {
@@ -237,7 +196,11 @@ impl Owned {
         })
     }
 
-    fn read(&self, name: &str, offset: u64, buf: &mut [u8]) -> Result<(), Error> {
+    fn memory_size(&mut self, name: &str) -> Option<u64> {
+        self.memory(name).map(|m| m.view(&self.store).data_size())
+    }
+
+    fn read_memory(&mut self, name: &str, offset: u64, buf: &mut [u8]) -> Result<(), Error> {
         let memory = self
             .memory(name)
             .ok_or_else(|| Error::no_memory(NAME, name))?;
@@ -247,7 +210,7 @@ impl Owned {
             .map_err(|e| Error::memory_access(NAME, e))
     }
 
-    fn write(&self, name: &str, offset: u64, data: &[u8]) -> Result<(), Error> {
+    fn write_memory(&mut self, name: &str, offset: u64, data: &[u8]) -> Result<(), Error> {
         let memory = self
             .memory(name)
             .ok_or_else(|| Error::no_memory(NAME, name))?;
@@ -258,7 +221,7 @@ impl Owned {
     }
 }
 
-impl Drop for Owned {
+impl Drop for WasmerInstance {
     fn drop(&mut self) {
         // Flushes and closes the guest's files, and ends its WASI process.
         let _entered = self.backend.tokio.enter();
