@@ -911,7 +911,8 @@ mod raw_call {
     }
 
     pub struct Wasm3 {
-        instance: raw::Wasm3Instance,
+        /// Owns the runtime `check` belongs to: kept alive, never read.
+        _instance: raw::Wasm3Instance,
         check: wasm3x_sys::IM3Function,
         args: [u64; 2],
     }
@@ -924,15 +925,13 @@ mod raw_call {
             instance.memory()[ptr..ptr + token.len()].copy_from_slice(token);
             let check = instance.function(c"check");
             Wasm3 {
-                instance,
+                _instance: instance,
                 check,
                 args: [ptr as u64, token.len() as u64],
             }
         }
 
         pub fn check(&mut self) -> i32 {
-            // The instance stays borrowed, and so alive, through the call.
-            let _instance = &mut self.instance;
             call(self.check, &self.args) as i32
         }
     }

@@ -272,14 +272,8 @@ fn run_one(
             result.reason = Some(reason.clone());
             Status::XFail
         }
-        (_, _, Some(what)) => {
-            let why = test
-                .spec
-                .implementation_defined
-                .as_ref()
-                .map(|d| d.why.as_str())
-                .unwrap_or_default();
-            result.reason = Some(format!("{what}; implementation-defined: {why}"));
+        (_, _, Some(reason)) => {
+            result.reason = Some(reason);
             Status::Differs
         }
         (_, true, None) => Status::Pass,
@@ -293,7 +287,7 @@ enum Checked {
     /// Each check that failed (none: the test passed).
     Failures(Vec<String>),
     /// The run missed the expectation of an implementation-defined test, doing another thing
-    /// the specification allows: what it did.
+    /// the specification allows: what it did, and why that is allowed.
     Differs(String),
 }
 
@@ -463,11 +457,12 @@ fn execute(
         }
     }
     let other = match (&spec.implementation_defined, failures.is_empty()) {
-        (Some(defined), false) => crate::verdict::differs(defined, &outcome.termination, &stderr),
+        (Some(defined), false) => crate::verdict::differs(defined, &outcome.termination, &stderr)
+            .map(|what| format!("{what}; implementation-defined: {}", defined.why)),
         _ => None,
     };
     Ok(match other {
-        Some(what) => Checked::Differs(what),
+        Some(reason) => Checked::Differs(reason),
         None => Checked::Failures(failures),
     })
 }
