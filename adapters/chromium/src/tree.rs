@@ -96,7 +96,10 @@ impl Tree {
 
     /// Makes `dir` (which held `self` when the run began) hold `after`: what the guest created
     /// or changed is written, what it removed is removed; but a link to an absolute path that
-    /// was not there is not made (the guest's file system was never the host's).
+    /// was not there is not made (the guest's file system was never the host's). Nothing is
+    /// written through a link: where the guest made an entry whose name the host holds as
+    /// something it was not shown (a link in a tree loaded without links, a special file), that
+    /// thing is replaced, never what it points to.
     pub(crate) fn write_back(&self, dir: &Path, after: &Tree) -> std::io::Result<()> {
         for (name, before) in &self.0 {
             if !after.0.contains_key(name) {
@@ -111,22 +114,19 @@ impl Tree {
                 (Some(Entry::Link(old)), Entry::Link(new)) if old == new => {}
                 (_, Entry::Link(target)) if target.starts_with('/') => {}
                 (before, Entry::Link(target)) => {
-                    if let Some(before) = before {
-                        remove(&path, before)?;
-                    }
+                    clear(&path, before)?;
                     std::os::unix::fs::symlink(target, &path)?;
                 }
+                (Some(Entry::File(_)), Entry::File(bytes)) => {
+                    // A file is rewritten in place, and only if it is still a file.
+                    write_file(&path, bytes, false)?;
+                }
                 (before, Entry::File(bytes)) => {
-                    // (a file is rewritten in place; what was something else is removed first)
-                    if let Some(before @ (Entry::Dir(_) | Entry::Link(_))) = before {
-                        remove(&path, before)?;
-                    }
-                    std::fs::write(&path, bytes)?;
+                    clear(&path, before)?;
+                    write_file(&path, bytes, true)?;
                 }
                 (before, Entry::Dir(tree)) => {
-                    if let Some(before) = before {
-                        remove(&path, before)?;
-                    }
+                    clear(&path, before)?;
                     std::fs::create_dir(&path)?;
                     Tree::default().write_back(&path, tree)?;
                 }
@@ -134,6 +134,32 @@ impl Tree {
         }
         Ok(())
     }
+}
+
+/// Makes room at `path` for a new entry: removes what was loaded there (`before`), or else
+/// what the tree was not shown (a link or special file: the entry itself, not its target).
+fn clear(path: &Path, before: Option<&Entry>) -> std::io::Result<()> {
+    match before {
+        Some(before) => remove(path, before),
+        None => match path.symlink_metadata() {
+            Ok(meta) if !meta.is_dir() => std::fs::remove_file(path),
+            _ => Ok(()),
+        },
+    }
+}
+
+/// Writes `bytes` to the file at `path` without following a link there: as a new file
+/// (`O_EXCL`), or over one that is still a regular file (`O_NOFOLLOW`).
+fn write_file(path: &Path, bytes: &[u8], new: bool) -> std::io::Result<()> {
+    use std::io::Write as _;
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).custom_flags(libc::O_NOFOLLOW);
+    match new {
+        true => options.create_new(true),
+        false => options.truncate(true),
+    };
+    options.open(path)?.write_all(bytes)
 }
 
 /// Removes what was loaded as `entry` at `path`; a directory that also holds what was not
@@ -229,5 +255,37 @@ mod tests {
             std::fs::read_link(root.join("absolute")).unwrap(),
             Path::new("/etc/passwd")
         );
+    }
+
+    #[test]
+    fn an_entry_made_where_the_host_has_a_link_the_guest_never_saw_replaces_the_link_not_its_target(
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        let (outside, root) = (dir.path().join("outside.txt"), dir.path().join("tree"));
+        std::fs::create_dir_all(root.join("dir")).unwrap();
+        std::fs::write(&outside, "outside").unwrap();
+        std::os::unix::fs::symlink("../outside.txt", root.join("up")).unwrap();
+        std::os::unix::fs::symlink(&outside, root.join("absolute")).unwrap();
+        std::os::unix::fs::symlink("dir", root.join("dir_link")).unwrap();
+        std::os::unix::fs::symlink("missing.txt", root.join("dangling")).unwrap();
+        let before = Tree::load(&root, Links::Skip).unwrap();
+        let mut after = before.clone();
+        // The guest, seeing no entries by those names, makes files and a directory there.
+        for name in ["up", "absolute", "dangling"] {
+            after.0.insert(name.into(), Entry::File(b"guest".to_vec()));
+        }
+        let inner = Tree(BTreeMap::from([("x".into(), Entry::File(b"x".to_vec()))]));
+        after.0.insert("dir_link".into(), Entry::Dir(inner));
+        before.write_back(&root, &after).unwrap();
+        assert_eq!(std::fs::read_to_string(&outside).unwrap(), "outside");
+        assert!(
+            !root.join("missing.txt").exists(),
+            "nothing made through a dangling link"
+        );
+        assert!(
+            !root.join("dir/x").exists(),
+            "nothing made through a directory's link"
+        );
+        assert_eq!(Tree::load(&root, Links::Load).unwrap(), after);
     }
 }
