@@ -248,6 +248,15 @@ impl WasiCtx {
             self.dir_and_path(m, old_fd, rights::PATH_RENAME_SOURCE, old_ptr, old_len)?;
         let (new_dir, new) =
             self.dir_and_path(m, new_fd, rights::PATH_RENAME_TARGET, new_ptr, new_len)?;
+        // A trailing slash on either name says "a directory": POSIX's pathname resolution
+        // fails with ENOTDIR for anything else, where cap-std would drop the slash of the new
+        // name and replace the file there (found by `wasiport fuzz`).
+        if old.ends_with('/') || new.ends_with('/') {
+            let source = old_dir.symlink_metadata(old.trim_end_matches('/'))?;
+            if !source.is_dir() {
+                return Err(Errno::NOTDIR);
+            }
+        }
         Ok(old_dir.rename(old, new_dir, new)?)
     }
 

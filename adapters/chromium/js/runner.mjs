@@ -9,6 +9,9 @@
 import { ConsoleStdout, Directory, File, OpenFile, PreopenDirectory, WASI } from './shim/index.js';
 import { guarded, start } from './guest.mjs';
 
+/** WASI preview 1's `badf`. */
+const ERRNO_BADF = 8;
+
 const modules = new Map();
 /** The run in progress: its captured output and preopens survive a terminated execution. */
 let current = null;
@@ -120,6 +123,11 @@ globalThis.wasiport = {
     const fds = [stdin, stdout, stderr, ...run.preopens.map((p) => p.fd)];
     const env = job.env.map(([k, v]) => `${k}=${v}`);
     const wasi = new WASI(job.args, env, fds, { debug: false });
+    // The shim's renumbering of an fd onto itself closes it; POSIX's dup2 and every other
+    // runtime leave it as it is.
+    const renumber = wasi.wasiImport.fd_renumber;
+    wasi.wasiImport.fd_renumber = (from, to) =>
+      from === to ? (wasi.fds[from] === undefined ? ERRNO_BADF : 0) : renumber(from, to);
     const readOnly = new Set(job.preopens.flatMap((p, i) => (p.read_only ? [3 + i] : [])));
     let memory;
     const imports = guarded(wasi.wasiImport, readOnly, new Set(), () => memory);

@@ -129,6 +129,16 @@ export function guardDescriptors(Descriptor, { enforceFlags = false } = {}) {
     const own = getFlags.call(this);
     return readOnlySet.has(this) ? { ...own, write: false, mutateDirectory: false } : own;
   };
+  // A path with a NUL byte names nothing on any host (wasmtime: `invalid`); the shims would
+  // make such a name in memory (the browser's) or throw a TypeError (node's fs).
+  for (const name of Object.getOwnPropertyNames(proto).filter((n) => n.endsWith('At'))) {
+    const call = proto[name];
+    if (typeof call !== 'function') continue;
+    proto[name] = function (...args) {
+      if (args.some((a) => typeof a === 'string' && a.includes('\0'))) throw 'invalid';
+      return call.apply(this, args);
+    };
+  }
   const openAt = proto.openAt;
   proto.openAt = function (pathFlags, path, openFlags, descriptorFlags) {
     const ro = readOnlySet.has(this);

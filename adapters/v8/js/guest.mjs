@@ -17,6 +17,8 @@
 /** The fuel counter's export (`wasiport::rewrite::FUEL_GLOBAL`). */
 const FUEL_GLOBAL = 'wasiport:fuel';
 const ENOTCAPABLE = 76;
+/** Every fdflags bit of preview 1: append, dsync, nonblock, rsync, sync. */
+const FDFLAGS_ALL = 0x1f;
 const OFLAGS_CREAT = 1;
 const OFLAGS_TRUNC = 8;
 const right = (bit) => 1n << BigInt(bit);
@@ -133,12 +135,23 @@ export function guarded(wasi, readOnly, opened, memory) {
   };
   imports.fd_renumber = (from, to) => {
     const errno = wasi.fd_renumber(from, to);
-    if (errno === 0) {
+    // Renumbering an fd onto itself changes nothing, its read-only mark included.
+    if (errno === 0 && from !== to) {
       if (readOnly.has(from)) readOnly.add(to);
       else readOnly.delete(to);
       readOnly.delete(from);
       opened.delete(from);
       if (to > 2) opened.add(to);
+    }
+    return errno;
+  };
+  // uvwasi passes on the host's own open flags (Linux's O_LARGEFILE is 0x8000): only preview
+  // 1's five fdflags are the guest's.
+  imports.fd_fdstat_get = (fd, out) => {
+    const errno = wasi.fd_fdstat_get(fd, out);
+    if (errno === 0) {
+      const view = new DataView(memory().buffer);
+      view.setUint16(out + 2, view.getUint16(out + 2, true) & FDFLAGS_ALL, true);
     }
     return errno;
   };
@@ -154,5 +167,18 @@ export function guarded(wasi, readOnly, opened, memory) {
     refuse(fd, newFd) ? ENOTCAPABLE : wasi.path_link(fd, flags, oldPath, oldLen, newFd, ...rest);
   imports.path_symlink = (oldPath, oldLen, fd, ...rest) =>
     refuse(fd) ? ENOTCAPABLE : wasi.path_symlink(oldPath, oldLen, fd, ...rest);
+  // A Wasm i32 reaches JavaScript signed; an fd is a u32 (node's WASI refuses a negative
+  // number with `inval` where the fd is simply not open: `badf`).
+  for (const [name, call] of Object.entries(imports)) {
+    if (!/^(fd|path|sock)_/.test(name)) continue;
+    const at = FD_ARGUMENTS[name] ?? [0];
+    imports[name] = (...args) => {
+      for (const i of at) args[i] >>>= 0;
+      return call(...args);
+    };
+  }
   return imports;
 }
+
+/** Where the fds are among a function's arguments, where they are not just the first. */
+const FD_ARGUMENTS = { fd_renumber: [0, 1], path_link: [0, 4], path_rename: [0, 3], path_symlink: [2] };

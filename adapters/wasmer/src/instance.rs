@@ -21,7 +21,7 @@ use wasmer_wasix::WasiFunctionEnv;
 
 use crate::host::{from_value, to_value};
 use crate::termination::classify;
-use crate::{internal, start_trap, Call, Compiled, Wasmer, NAME};
+use crate::{catching_panics, internal, start_trap, Call, Compiled, Wasmer, NAME};
 
 /// An instance on wasmer: the store, the instance in it and its wasix environment (none with
 /// the portable WASI), and the backend, whose tokio runtime each call enters.
@@ -135,7 +135,7 @@ impl WasmerInstance {
             (None, Some(initialize)) => {
                 set_remaining_points(&mut store, &instance, budget);
                 let call = Call::arm(&store, None, timeout)?;
-                let result = initialize.call(&mut store, &[]);
+                let result = catching_panics(|| initialize.call(&mut store, &[]))?;
                 if let (Some(ended), _) = call.end(&mut store, &instance, budget, &result) {
                     return Err(failed(format!("its `_initialize` ended: {ended}")));
                 }
@@ -182,7 +182,7 @@ impl NativeInstance for WasmerInstance {
         let budget = limits.fuel.unwrap_or(u64::MAX);
         self.meter.set(&mut self.store, budget)?;
         let call = Call::arm(&self.store, self.wasi_env.as_ref(), limits.timeout)?;
-        let result = func.call(&mut self.store, &params);
+        let result = catching_panics(|| func.call(&mut self.store, &params))?;
         let (meter, store) = (&self.meter, &mut self.store);
         let (ended, fuel_consumed) = call.end_with(|| meter.get(store), budget, &result);
         let end = match (ended, result) {

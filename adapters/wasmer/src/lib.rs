@@ -89,6 +89,20 @@ fn internal(e: impl std::fmt::Display) -> Error {
     }
 }
 
+/// Runs `call` (into the guest), turning a panic inside wasmer into an error instead of letting
+/// it unwind into the host: wasix has some (`path_rename` onto a target that vanished mid-call,
+/// found by `wasiport fuzz`).
+pub(crate) fn catching_panics<T>(call: impl FnOnce() -> T) -> Result<T, Error> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(call)).map_err(|panic| {
+        let message = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "(no message)".into());
+        internal(format!("wasmer panicked: {message}"))
+    })
+}
+
 /// One unit of fuel per Wasm operator.
 fn operator_cost(_: &wasmer::wasmparser::Operator) -> u64 {
     1
@@ -458,7 +472,7 @@ impl Backend for Wasmer {
             .clone();
 
         let call = Call::arm(&store, wasi_env.as_ref(), config.limits().timeout)?;
-        let result = start.call(&mut store, &[]);
+        let result = catching_panics(|| start.call(&mut store, &[]))?;
         let (ended, fuel_consumed) = call.end(&mut store, &instance, budget, &result);
         let termination = ended.unwrap_or(Termination::Exited(0));
         let exit_code = match termination {

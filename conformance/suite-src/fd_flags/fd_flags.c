@@ -111,3 +111,13 @@ CASE(fd_sync_after_a_write, "fd_sync") {
 CASE(fd_sync_bad_fd_is_ebadf, "fd_sync") {
     EXPECT_ERRNO(__wasi_fd_sync(BAD_FD), __WASI_ERRNO_BADF);
 }
+
+/* Found by `wasiport fuzz` (node's uvwasi passed on Linux's O_LARGEFILE, 0x8000). Preview 1's
+   fdflags are five bits: append, dsync, nonblock, rsync, sync. */
+CASE(fd_fdstat_get_shows_only_preview_1_fdflags, "fd_fdstat_get") {
+    __wasi_fdstat_t st;
+    EXPECT_OK(__wasi_fd_fdstat_get(fs(), &st));
+    EXPECT_EQ(st.fs_flags & ~0x1f, 0);
+    EXPECT_OK(__wasi_fd_fdstat_get(open_file("file.txt"), &st));
+    EXPECT_EQ(st.fs_flags & ~0x1f, 0);
+}

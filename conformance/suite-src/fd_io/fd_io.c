@@ -188,3 +188,26 @@ CASE(fd_renumber_bad_fd_is_ebadf, "fd_renumber") {
     __wasi_fd_t b = open_file("file.txt");
     EXPECT_ERRNO(__wasi_fd_renumber(BAD_FD, b), __WASI_ERRNO_BADF);
 }
+
+/* Found by `wasiport fuzz` (browser_wasi_shim closed the fd). Preview 1's `fd_renumber`
+   replaces `to` with `fd`: onto itself that changes nothing, as POSIX's dup2(fd, fd). */
+CASE(fd_renumber_onto_itself_keeps_the_fd_open, "fd_renumber fd_read") {
+    __wasi_fd_t fd = open_file("file.txt");
+    EXPECT_OK(__wasi_fd_renumber(fd, fd));
+    char buf[16] = {0};
+    EXPECT_EQ(read_some(fd, buf, sizeof buf), 12);
+}
+
+/* Found by `wasiport fuzz` (wasmer and node's uvwasi renumber onto any number). Preview 1
+   "does not provide a mechanism to ... renumber a file descriptor to an arbitrary number,
+   like dup2()": `to` must be open. */
+CASE(fd_renumber_onto_an_fd_not_open_is_ebadf, "fd_renumber") {
+    __wasi_fd_t fd = open_file("file.txt");
+    EXPECT_ERRNO(__wasi_fd_renumber(fd, BAD_FD), __WASI_ERRNO_BADF);
+}
+
+/* Found by `wasiport fuzz` (node's WASI took a negative fd for an argument error). An fd is
+   a u32; the largest is as closed as any other. */
+CASE(fd_close_of_fd_u32_max_is_ebadf, "fd_close") {
+    EXPECT_ERRNO(__wasi_fd_close((__wasi_fd_t)-1), __WASI_ERRNO_BADF);
+}

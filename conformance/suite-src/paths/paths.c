@@ -162,3 +162,17 @@ CASE(fd_prestat_dir_name_bad_fd_is_ebadf, "fd_prestat_dir_name") {
     char name[8];
     EXPECT_ERRNO(__wasi_fd_prestat_dir_name(BAD_FD, (uint8_t *)name, 8), __WASI_ERRNO_BADF);
 }
+
+/* Found by `wasiport fuzz` (preview2-shim and browser_wasi_shim open the directory itself).
+   POSIX open: ENOENT when "the path argument points to an empty string". */
+CASE(path_open_an_empty_path_is_enoent, "path_open") {
+    __wasi_fd_t fd;
+    EXPECT_ERRNO(open_at(fs(), "", 0, 0, &fd), __WASI_ERRNO_NOENT);
+}
+
+/* Found by `wasiport fuzz` (wasmer and the browser's shims open the directory). POSIX open:
+   EISDIR when the file is a directory and oflag "includes O_CREAT without O_DIRECTORY". */
+CASE(path_open_creat_on_a_directory_with_a_trailing_slash_is_eisdir, "path_open") {
+    __wasi_fd_t fd;
+    EXPECT_ERRNO(open_at(fs(), "dir/", __WASI_OFLAGS_CREAT, 0, &fd), __WASI_ERRNO_ISDIR);
+}

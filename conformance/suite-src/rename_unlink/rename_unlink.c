@@ -68,3 +68,15 @@ CASE(path_unlink_file_on_a_directory_is_eisdir, "path_unlink_file") {
 CASE(path_unlink_file_bad_fd_is_ebadf, "path_unlink_file") {
     EXPECT_ERRNO(__wasi_path_unlink_file(BAD_FD, "file.txt"), __WASI_ERRNO_BADF);
 }
+
+/* Found by `wasiport fuzz` (preview2-shim in the browser removed the file). POSIX: a path
+   with a trailing slash names a directory; a file there is ENOTDIR. */
+CASE(path_unlink_file_with_a_trailing_slash_is_enotdir, "path_unlink_file") {
+    EXPECT_ERRNO(__wasi_path_unlink_file(fs(), "file.txt/"), __WASI_ERRNO_NOTDIR);
+}
+
+/* Found by `wasiport fuzz` (wasix panicked: "Expected target inode to exist, and it's too late
+   to safely fail"). POSIX: a trailing slash names a directory, and file.txt is none. */
+CASE(path_rename_onto_a_file_with_a_trailing_slash_is_enotdir, "path_rename") {
+    EXPECT_ERRNO(__wasi_path_rename(fs(), "dir/inner.txt", fs(), "file.txt/"), __WASI_ERRNO_NOTDIR);
+}
