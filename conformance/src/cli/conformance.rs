@@ -198,7 +198,7 @@ pub(crate) fn conformance(args: ConformanceArgs) -> Result<u8, Failure> {
     match &args.out {
         Some(path) => std::fs::write(path, text)
             .map_err(|e| Failure::new(exit::CANT_CREATE, format!("{}: {e}", path.display())))?,
-        None => print!("{text}"),
+        None => super::print_report(&text)?,
     }
     let unexpected = report.unexpected();
     if args.out.is_some() || args.format != Format::Console {
@@ -291,11 +291,11 @@ fn worker(
         .map_err(|e| Failure::new(exit::DATA, e.to_string()))?;
     let tests: Vec<TestRef> = serde_json::from_reader(std::io::stdin())
         .map_err(|e| Failure::new(exit::USAGE, format!("worker input: {e}")))?;
-    let stdout = std::sync::Mutex::new(std::io::stdout());
+    // One line at a time, whole (a node runner shares this worker's stdout: see `stdout`).
+    let stdout = std::sync::Mutex::new(());
     let emit = |event: &Event| {
-        if let (Ok(line), Ok(mut out)) = (serde_json::to_string(event), stdout.lock()) {
-            let _ = writeln!(out, "{line}");
-            let _ = out.flush();
+        if let (Ok(line), Ok(_one)) = (serde_json::to_string(event), stdout.lock()) {
+            let _ = super::stdout::write_all(format!("{line}\n").as_bytes());
         }
     };
     // Start events come from a wrapper around each test: the runner reports only results.

@@ -7,6 +7,7 @@ mod inspect;
 mod report;
 mod run;
 mod serve;
+mod stdout;
 mod suite;
 
 use std::process::ExitCode;
@@ -58,6 +59,12 @@ impl Failure {
             message: message.into(),
         }
     }
+}
+
+/// Writes a report to stdout whole ([`stdout::write_all`]); failing that, says why.
+pub(crate) fn print_report(text: &str) -> Result<(), Failure> {
+    stdout::write_all(text.as_bytes())
+        .map_err(|e| Failure::new(exit::CANT_CREATE, format!("writing to stdout: {e}")))
 }
 
 impl From<wasiport::Error> for Failure {

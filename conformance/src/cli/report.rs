@@ -112,7 +112,7 @@ pub(crate) fn report(command: ReportCommand) -> Result<u8, Failure> {
     match &args.out {
         Some(path) => std::fs::write(path, text)
             .map_err(|e| Failure::new(exit::CANT_CREATE, format!("{}: {e}", path.display())))?,
-        None => print!("{text}"),
+        None => super::print_report(&text)?,
     }
     Ok(0)
 }

@@ -239,13 +239,16 @@ pub(crate) fn run(args: RunArgs) -> Result<u8, Failure> {
     let cache = args.cache.cache()?;
     let outcome = run_on(backend.as_ref(), &cache, &wasm, &config)?;
     if args.json {
-        println!("{}", report::outcome_json(backend.as_ref(), &outcome));
+        super::print_report(&format!(
+            "{}\n",
+            report::outcome_json(backend.as_ref(), &outcome)
+        ))?;
         return Ok(0);
     }
     if relayed {
         use std::io::Write as _;
         // Where our own streams are closed there is nowhere to say so either.
-        let _ = std::io::stdout().write_all(&outcome.stdout);
+        let _ = super::stdout::write_all(&outcome.stdout);
         let _ = std::io::stderr().write_all(&outcome.stderr);
     }
     for call in &outcome.trace {
