@@ -8,6 +8,7 @@ use std::path::PathBuf;
 pub mod backends;
 pub mod build;
 pub mod expectations;
+pub mod fuzz;
 pub mod http;
 pub mod http_spec;
 pub mod interactive;
@@ -34,4 +35,10 @@ pub fn default_suite_src_dir() -> PathBuf {
 /// The built-in expectation files (`conformance/expectations`).
 pub fn default_expectations_dir() -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/expectations"))
+}
+
+/// The built-in record of known fuzz divergences (`conformance/fuzz-known.json`, see
+/// [`fuzz::Known`]).
+pub fn default_fuzz_known() -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/fuzz-known.json"))
 }

@@ -3,6 +3,7 @@
 mod backends;
 mod call;
 mod conformance;
+mod fuzz;
 mod inspect;
 mod report;
 mod run;
@@ -124,6 +125,9 @@ enum Command {
     Backends(backends::BackendsArgs),
     /// Run the conformance suite (or any wasi-testsuite directory) on the backends.
     Conformance(conformance::ConformanceArgs),
+    /// Differential fuzzing: random WASI call sequences on every target, compared with a
+    /// reference; exit 1 on a mandated divergence not recorded as known.
+    Fuzz(fuzz::FuzzArgs),
     /// Work with conformance reports.
     #[command(subcommand)]
     Report(report::ReportCommand),
@@ -180,6 +184,7 @@ pub(crate) fn main() -> ExitCode {
         Command::Serve(args) => serve::serve(args),
         Command::Backends(args) => backends::backends(args),
         Command::Conformance(args) => conformance::conformance(args),
+        Command::Fuzz(args) => fuzz::fuzz(args),
         Command::Report(command) => report::report(command),
         Command::Suite(command) => suite::suite(command),
     };
