@@ -14,6 +14,7 @@ pub mod http_spec;
 pub mod interactive;
 pub mod matrix;
 pub mod perf;
+pub mod reliability;
 pub mod report;
 pub mod results;
 pub mod runner;

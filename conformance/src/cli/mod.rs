@@ -5,6 +5,7 @@ mod call;
 mod conformance;
 mod fuzz;
 mod inspect;
+mod reliability;
 mod report;
 mod run;
 mod serve;
@@ -128,6 +129,9 @@ enum Command {
     /// Differential fuzzing: random WASI call sequences on every target, compared with a
     /// reference; exit 1 on a mandated divergence not recorded as known.
     Fuzz(fuzz::FuzzArgs),
+    /// docs/reliability.md from one run: differential fuzzing, a soak of every in-process
+    /// backend, fault scenarios; exit 1 when any of them failed.
+    Reliability(reliability::ReliabilityArgs),
     /// Work with conformance reports.
     #[command(subcommand)]
     Report(report::ReportCommand),
@@ -185,6 +189,7 @@ pub(crate) fn main() -> ExitCode {
         Command::Backends(args) => backends::backends(args),
         Command::Conformance(args) => conformance::conformance(args),
         Command::Fuzz(args) => fuzz::fuzz(args),
+        Command::Reliability(args) => reliability::reliability(args),
         Command::Report(command) => report::report(command),
         Command::Suite(command) => suite::suite(command),
     };

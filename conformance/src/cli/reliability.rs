@@ -1,0 +1,102 @@
+//! `wasiport reliability`: docs/reliability.md from one run of fuzzing, soak and faults.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Args;
+use wasiport_conformance::reliability::{self, SoakOptions};
+use wasiport_conformance::{backends, default_fuzz_known, fuzz};
+
+use super::{exit, Failure};
+
+/// The targets soaked: those whose engine runs in this process.
+const IN_PROCESS: &[&str] = &[
+    "wasmtime",
+    "wasmtime-portable",
+    "wasmer",
+    "wasmer-portable",
+    "wasmi",
+    "wasmi-portable",
+    "wasm3",
+    "wasmedge-portable",
+];
+
+#[derive(Args)]
+pub(crate) struct ReliabilityArgs {
+    /// Fuzz programs.
+    #[arg(long, default_value = "500")]
+    programs: usize,
+    /// Soak runs per backend after the warm-up.
+    #[arg(long, default_value = "2000")]
+    soak_runs: usize,
+    /// Soak threads at once.
+    #[arg(long, default_value = "4")]
+    soak_threads: usize,
+    /// Write the Markdown here instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+    /// Write the whole report as JSON here too.
+    #[arg(long, value_name = "FILE")]
+    json: Option<PathBuf>,
+}
+
+pub(crate) fn reliability(args: ReliabilityArgs) -> Result<u8, Failure> {
+    if args.programs == 0 || args.soak_runs == 0 || args.soak_threads == 0 {
+        return Err(Failure::new(
+            exit::USAGE,
+            "--programs, --soak-runs and --soak-threads must be at least 1",
+        ));
+    }
+    let known = fuzz::Known::load(&default_fuzz_known())
+        .map_err(|e| Failure::new(exit::DATA, e.to_string()))?;
+    let reference = backends::by_name("wasmtime")?;
+    let targets = backends::TARGETS
+        .iter()
+        .filter(|t| **t != "wasmtime")
+        .map(|t| backends::by_name(t))
+        .collect::<Result<Vec<_>, _>>()?;
+    let options = fuzz::Options {
+        programs: args.programs,
+        ..fuzz::Options::default()
+    };
+    eprintln!("wasiport: fuzzing {} programs", args.programs);
+    let fuzzed = fuzz::run(reference.as_ref(), &targets, &options, &known);
+    let soak_options = SoakOptions {
+        threads: args.soak_threads,
+        runs: args.soak_runs,
+        warmup: (args.soak_runs / 10).max(1),
+        timeout: Duration::from_secs(10),
+    };
+    let mut soaks = Vec::new();
+    for name in IN_PROCESS.iter().filter(|n| backends::TARGETS.contains(n)) {
+        eprintln!("wasiport: soaking {name}");
+        let backend = backends::by_name(name)?;
+        let soaked = reliability::soak(backend.as_ref(), &soak_options)
+            .map_err(|e| Failure::new(exit::SOFTWARE, format!("soak of {name}: {e}")))?;
+        soaks.push(soaked);
+    }
+    eprintln!("wasiport: fault scenarios");
+    let mut all = vec![reference];
+    all.extend(targets);
+    let faults = reliability::faults(&all);
+    let report = reliability::Report {
+        fuzz: fuzzed,
+        soaks,
+        faults,
+    };
+    let args_line: Vec<String> = std::env::args().skip(1).collect();
+    let text = reliability::markdown(&report, &format!("wasiport {}", args_line.join(" ")));
+    let cant = |path: &PathBuf, e: std::io::Error| {
+        Failure::new(exit::CANT_CREATE, format!("{}: {e}", path.display()))
+    };
+    match &args.out {
+        Some(path) => std::fs::write(path, text).map_err(|e| cant(path, e))?,
+        None => super::print_report(&text)?,
+    }
+    if let Some(path) = &args.json {
+        let json = serde_json::to_string_pretty(&report)
+            .map_err(|e| Failure::new(exit::SOFTWARE, e.to_string()))?;
+        std::fs::write(path, json + "\n").map_err(|e| cant(path, e))?;
+    }
+    Ok(if report.failed() { exit::DIFFER } else { 0 })
+}
