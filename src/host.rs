@@ -6,6 +6,7 @@ use std::borrow::Cow;
 use std::fmt;
 use std::sync::{Arc, OnceLock};
 
+use crate::kit::panic_message;
 use crate::{wasi_p1, Error, Signature, ValType};
 
 /// A value passed to or returned from a host function.
@@ -363,16 +364,6 @@ impl HostFunction {
         }
         Ok(results)
     }
-}
-
-/// The text a panic was raised with (`panic!("...")`'s message), or a placeholder for a panic
-/// with another payload.
-fn panic_message(payload: &(dyn std::any::Any + Send)) -> &str {
-    payload
-        .downcast_ref::<&'static str>()
-        .copied()
-        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
-        .unwrap_or("a payload that is not text")
 }
 
 fn display_types(types: &[ValType]) -> String {

@@ -199,3 +199,19 @@ fn call_limits(config: &RunConfig) -> CallLimits {
         timeout: config.limits().timeout,
     }
 }
+
+/// The text a panic was raised with (`panic!("...")`'s message), or a placeholder for a panic
+/// with another payload: for an adapter that catches a panic of its runtime (or of a host
+/// function) and reports it as an error.
+///
+/// ```
+/// let payload = std::panic::catch_unwind(|| panic!("it broke")).unwrap_err();
+/// assert_eq!(wasiport::kit::panic_message(&*payload), "it broke");
+/// ```
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> &str {
+    payload
+        .downcast_ref::<&'static str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("a payload that is not text")
+}

@@ -94,12 +94,10 @@ fn internal(e: impl std::fmt::Display) -> Error {
 /// found by `wasiport fuzz`).
 pub(crate) fn catching_panics<T>(call: impl FnOnce() -> T) -> Result<T, Error> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(call)).map_err(|panic| {
-        let message = panic
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| panic.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "(no message)".into());
-        internal(format!("wasmer panicked: {message}"))
+        internal(format!(
+            "wasmer panicked: {}",
+            wasiport::kit::panic_message(&*panic)
+        ))
     })
 }
 

@@ -75,11 +75,7 @@ pub fn observe(backend: &dyn Backend, wasm: &[u8], timeout: Duration) -> Observa
     let outcome = match outcome {
         Ok(outcome) => outcome,
         Err(panic) => {
-            let message = panic
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_default();
+            let message = wasiport::kit::panic_message(&*panic);
             return failed(format!("{} panicked: {message}", backend.name()));
         }
     };
