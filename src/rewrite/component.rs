@@ -27,11 +27,25 @@ pub fn preview1_to_component(wasm: &[u8]) -> Result<Vec<u8>, String> {
     if crate::ComponentInfo::is_component(wasm) {
         return Err("it is a component already".to_string());
     }
+    // wit-component 0.254 reads a module's custom sections before validating it, and panics
+    // on one that runs past the end (found by mangling modules: `wasiport reliability`): the
+    // module is validated first, and a panic is an error all the same.
+    wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::all())
+        .validate_all(wasm)
+        .map_err(|e| format!("not a valid module: {e}"))?;
     let adapter = wasi_preview1_component_adapter_provider::WASI_SNAPSHOT_PREVIEW1_COMMAND_ADAPTER;
-    ComponentEncoder::default()
-        .validate(true)
-        .module(wasm)
-        .and_then(|e| e.adapter(crate::wasi_p1::MODULE, adapter))
-        .and_then(|mut e| e.encode())
-        .map_err(|e| format!("wrapping the module as a component: {e:#}"))
+    let encoded = std::panic::catch_unwind(|| {
+        ComponentEncoder::default()
+            .validate(true)
+            .module(wasm)
+            .and_then(|e| e.adapter(crate::wasi_p1::MODULE, adapter))
+            .and_then(|mut e| e.encode())
+    });
+    match encoded {
+        Ok(result) => result.map_err(|e| format!("wrapping the module as a component: {e:#}")),
+        Err(panic) => Err(format!(
+            "wrapping the module as a component: wit-component panicked: {}",
+            crate::kit::panic_message(&*panic)
+        )),
+    }
 }
