@@ -178,3 +178,38 @@ fn bad_fuzz_flags_and_files_are_one_line_and_a_distinct_exit_code() {
         );
     }
 }
+
+#[test]
+fn saved_findings_are_suite_tests_that_expect_the_references_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = wasiport(&[
+        "fuzz",
+        "--backend",
+        "wasmer",
+        "--programs",
+        "4",
+        "--save",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let saved: Vec<_> = std::fs::read_dir(dir.path()).unwrap().flatten().collect();
+    assert!(!saved.is_empty(), "wasmer diverges within 4 programs");
+    for file in saved {
+        let text = std::fs::read_to_string(file.path()).unwrap();
+        wat::parse_str(&text).unwrap_or_else(|e| panic!("{}: {e}", file.path().display()));
+        let spec = text
+            .lines()
+            .find_map(|l| l.strip_prefix(";;! "))
+            .expect("a spec line");
+        let spec: Value = serde_json::from_str(spec).unwrap();
+        assert_eq!(spec["dirs"], serde_json::json!(["fuzz.dir"]));
+        assert!(spec["stdout"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("00 ")));
+    }
+}

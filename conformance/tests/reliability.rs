@@ -11,6 +11,8 @@ fn a_small_reliability_run_finds_no_leak_and_no_broken_fault_scenario() {
             "reliability",
             "--programs",
             "5",
+            "--mangle-cases",
+            "20",
             "--soak-runs",
             "40",
             "--soak-threads",
@@ -57,6 +59,14 @@ fn a_small_reliability_run_finds_no_leak_and_no_broken_fault_scenario() {
             "{scenario}"
         );
     }
+    let mangled = report["mangled"].as_array().unwrap();
+    assert!(
+        mangled.iter().all(|m| m["panicked"] == 0 && m["hung"] == 0),
+        "{mangled:#?}"
+    );
+    assert!(mangled
+        .iter()
+        .any(|m| m["target"] == "spec parser" && m["refused"].as_u64() > Some(0)));
     let soaks = report["soaks"].as_array().unwrap();
     assert!(!soaks.is_empty());
     assert!(soaks.iter().all(|s| s["failed"] == 0 && s["runs"] == 40));

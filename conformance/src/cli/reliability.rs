@@ -4,8 +4,10 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Args;
+use wasiport_conformance::expectations::Expectations;
 use wasiport_conformance::reliability::{self, SoakOptions};
-use wasiport_conformance::{backends, default_fuzz_known, fuzz};
+use wasiport_conformance::spec::Spec;
+use wasiport_conformance::{backends, default_expectations_dir, default_fuzz_known, fuzz};
 
 use super::{exit, Failure};
 
@@ -26,6 +28,9 @@ pub(crate) struct ReliabilityArgs {
     /// Fuzz programs.
     #[arg(long, default_value = "500")]
     programs: usize,
+    /// Mangled modules per target (and 20 times as many mangled files per parser).
+    #[arg(long, default_value = "300")]
+    mangle_cases: usize,
     /// Soak runs per backend after the warm-up.
     #[arg(long, default_value = "2000")]
     soak_runs: usize,
@@ -41,10 +46,17 @@ pub(crate) struct ReliabilityArgs {
 }
 
 pub(crate) fn reliability(args: ReliabilityArgs) -> Result<u8, Failure> {
-    if args.programs == 0 || args.soak_runs == 0 || args.soak_threads == 0 {
+    if [
+        args.programs,
+        args.mangle_cases,
+        args.soak_runs,
+        args.soak_threads,
+    ]
+    .contains(&0)
+    {
         return Err(Failure::new(
             exit::USAGE,
-            "--programs, --soak-runs and --soak-threads must be at least 1",
+            "--programs, --mangle-cases, --soak-runs and --soak-threads must be at least 1",
         ));
     }
     let known = fuzz::Known::load(&default_fuzz_known())
@@ -61,6 +73,37 @@ pub(crate) fn reliability(args: ReliabilityArgs) -> Result<u8, Failure> {
     };
     eprintln!("wasiport: fuzzing {} programs", args.programs);
     let fuzzed = fuzz::run(reference.as_ref(), &targets, &options, &known);
+    let mut all = vec![reference];
+    all.extend(targets);
+    let mut mangled = Vec::new();
+    for backend in &all {
+        eprintln!("wasiport: mangled modules on {}", backend.name());
+        let timeout = Duration::from_millis(500);
+        mangled.push(reliability::modules(
+            backend.as_ref(),
+            args.mangle_cases,
+            1,
+            timeout,
+        ));
+    }
+    let cases = args.mangle_cases * 20;
+    let spec = r#"{"args": ["a"], "dirs": ["fs.dir"], "env": {"K": "V"}, "exit_code": 3, "stdout": "x", "features": ["fd_write"], "implementation_defined": {"why": "w", "also": ["errno", {"exit_code": 3}]}}"#;
+    mangled.push(reliability::parser(
+        "spec parser",
+        spec,
+        Spec::parse,
+        cases,
+        1,
+    ));
+    let expectations = std::fs::read_to_string(default_expectations_dir().join("wasmer.toml"))
+        .map_err(|e| Failure::new(exit::NO_INPUT, format!("the wasmer expectations: {e}")))?;
+    mangled.push(reliability::parser(
+        "expectations parser",
+        &expectations,
+        Expectations::parse,
+        cases,
+        1,
+    ));
     let soak_options = SoakOptions {
         threads: args.soak_threads,
         runs: args.soak_runs,
@@ -76,11 +119,10 @@ pub(crate) fn reliability(args: ReliabilityArgs) -> Result<u8, Failure> {
         soaks.push(soaked);
     }
     eprintln!("wasiport: fault scenarios");
-    let mut all = vec![reference];
-    all.extend(targets);
     let faults = reliability::faults(&all);
     let report = reliability::Report {
         fuzz: fuzzed,
+        mangled,
         soaks,
         faults,
     };

@@ -132,3 +132,26 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 pub fn is_outside(line: &str) -> bool {
     !line.starts_with(&format!("{PREOPEN}/")) && !line.starts_with(&format!("{PREOPEN} "))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_suite_fixture_fuzz_dir_is_the_fuzzers_tree() {
+        // A program `wasiport fuzz --save` wrote runs in the suite on this fixture.
+        let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("suite-src/fixtures/fuzz.dir");
+        let scratch = Scratch::new().unwrap();
+        let copy = tempfile::tempdir().unwrap();
+        crate::suite::copy_fixture(&fixture, &copy.path().join(PREOPEN)).unwrap();
+        let mut lines = Vec::new();
+        walk(copy.path(), Path::new(""), &mut lines).unwrap();
+        let inside: Vec<String> = scratch
+            .snapshot()
+            .unwrap()
+            .into_iter()
+            .filter(|l| !is_outside(l))
+            .collect();
+        assert_eq!(lines, inside);
+    }
+}
