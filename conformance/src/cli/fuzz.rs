@@ -110,7 +110,7 @@ pub(crate) fn fuzz(args: FuzzArgs) -> Result<u8, Failure> {
                 .map_err(|e| Failure::new(exit::SOFTWARE, e.to_string()))?
                 + "\n"
         }
-        Format::Markdown => fuzz::markdown(&report, &command_line()),
+        Format::Markdown => fuzz::markdown(&report, &super::command_line()),
     };
     match &args.out {
         Some(path) => std::fs::write(path, text)
@@ -168,10 +168,4 @@ fn save(
         std::fs::write(dir.join(name), fuzz::suite_test(finding, &stdout)).map_err(cant)?;
     }
     Ok(())
-}
-
-/// This command line as typed, for the report's header.
-fn command_line() -> String {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    format!("wasiport {}", args.join(" "))
 }

@@ -63,6 +63,12 @@ impl Failure {
     }
 }
 
+/// This command line as typed (`wasiport ...`), for the header of a generated report.
+pub(crate) fn command_line() -> String {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    format!("wasiport {}", args.join(" "))
+}
+
 /// Writes a report to stdout whole ([`stdout::write_all`]); failing that, says why.
 pub(crate) fn print_report(text: &str) -> Result<(), Failure> {
     stdout::write_all(text.as_bytes())

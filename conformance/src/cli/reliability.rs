@@ -126,8 +126,7 @@ pub(crate) fn reliability(args: ReliabilityArgs) -> Result<u8, Failure> {
         soaks,
         faults,
     };
-    let args_line: Vec<String> = std::env::args().skip(1).collect();
-    let text = reliability::markdown(&report, &format!("wasiport {}", args_line.join(" ")));
+    let text = reliability::markdown(&report, &super::command_line());
     let cant = |path: &PathBuf, e: std::io::Error| {
         Failure::new(exit::CANT_CREATE, format!("{}: {e}", path.display()))
     };
