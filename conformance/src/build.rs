@@ -5,7 +5,8 @@
 //! * `*.c` files hold several cases each (`CASE(name, "wasi functions")`, see `check.h`); each
 //!   case is compiled on its own with clang for `wasm32-wasi` against wasi-libc, so that it is
 //!   one test in wasi-testsuite's layout. `//! name {json}` lines add to a case's spec, `//! *
-//!   {json}` lines to every case of the file.
+//!   {json}` lines to every case of the file (a file-wide `mandated` is not given to a case
+//!   that is `implementation_defined`).
 //! * `*.wat` files are one test each, converted with the `wat` crate; `;;! {json}` lines give
 //!   its spec.
 //! * `*.rs` files are WASI 0.2 programs (the `rust/` crate's binaries, built once with cargo for
@@ -164,6 +165,10 @@ fn c_cases(path: &Path, source: &str) -> Result<Vec<Case>, BuildError> {
     for case in &mut cases {
         let mut spec = Map::new();
         merge(&mut spec, &file_wide);
+        // A file's `mandated` is its cases' default; an implementation-defined case has none.
+        if case.spec.contains_key("implementation_defined") {
+            spec.remove("mandated");
+        }
         merge(&mut spec, &case.spec);
         // A legacy spec checks that nothing else is printed; an operation-based one says what
         // it reads itself.

@@ -22,14 +22,14 @@ pub struct Cell {
     /// Tests that did another thing than expected that the specification allows, as
     /// `suite/test` (they count as passed too).
     pub differing: Vec<String>,
-    /// Tests skipped because the backend runs no such component (their reason starts with
-    /// [`UNSUPPORTED`]).
+    /// Tests skipped because the backend lacks a capability they need, for such a component or
+    /// a limit (their reason starts with [`UNSUPPORTED`]).
     pub unsupported: usize,
 }
 
 impl Cell {
     /// `pass`, `differs` (no test failed, some differ), `partial`, `fail`, `unsupported` (no
-    /// test ran: the backend runs no such component) or `none` (no test ran).
+    /// test ran: the backend lacks a capability the tests need) or `none` (no test ran).
     pub fn verdict(&self) -> &'static str {
         match (self.passed, self.failing.len()) {
             (0, 0) if self.unsupported > 0 => "unsupported",
@@ -46,10 +46,14 @@ impl Cell {
 pub type Holds = fn(&str) -> bool;
 
 /// The matrix's sections, each a table: a title and which rows (features) it holds.
-pub const SECTIONS: [(&str, Holds); 3] = [
+pub const SECTIONS: [(&str, Holds); 4] = [
     ("WASI preview 1 and core Wasm", |row| {
-        !row.starts_with("wasi:")
+        !row.starts_with("wasi:") && !row.starts_with("limits:")
     }),
+    (
+        "Limits (fuel, timeout, memory cap, capture cap, call stack)",
+        |row| row.starts_with("limits:"),
+    ),
     ("WASI 0.2 (components)", |row| {
         row.starts_with("wasi:") && !row.contains("@0.3#")
     }),
@@ -75,7 +79,7 @@ impl Matrix {
     /// let test = |name: &str, ok: bool| TestResult {
     ///     name: name.into(), executed: true, duration_s: 0.0,
     ///     failures: if ok { vec![] } else { vec!["no".into()] },
-    ///     status: None, reason: None, features: vec!["fd_write".into()],
+    ///     status: None, reason: None, features: vec!["fd_write".into()], mandated: None,
     /// };
     /// let report = Report { results: vec![SuiteResult::new("io".into(),
     ///     Runtime { name: "x".into(), version: "1".into() },
@@ -147,8 +151,8 @@ impl Matrix {
              counts the tests that exercise the function: **pass** (all passed), **differs** \
              (k/n: none failed, and k of the n tests run did another thing that the \
              specification allows, as each one's spec says: implementation-defined), \
-             **partial** (some passed), **fail** (none), **unsupported** (the backend runs no such components), — \
-             (no test ran).\n",
+             **partial** (some passed), **fail** (none), **unsupported** (the backend lacks \
+             a capability the tests need: such components, or a limit), — (no test ran).\n",
         );
         for (title, holds) in SECTIONS {
             let rows: Vec<_> = self.rows.iter().filter(|(r, _)| holds(r)).collect();
@@ -216,11 +220,14 @@ impl Matrix {
             let _ = writeln!(md, "\n## Failing or differing on {b}\n");
             for (suite, test) in failing {
                 let id = format!("{}/{}", suite.name, test.name);
-                let why = test
+                let mut why = test
                     .reason
                     .clone()
                     .or_else(|| test.failures.first().cloned())
                     .unwrap_or_default();
+                if let Some(mandated) = &test.mandated {
+                    let _ = write!(why, " (mandated: {mandated})");
+                }
                 let _ = writeln!(
                     md,
                     "- <a id=\"{}\"></a>`{id}` ({}): {}",

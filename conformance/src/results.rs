@@ -89,6 +89,10 @@ pub struct TestResult {
     /// The WASI functions it exercises.
     #[serde(default, alias = "wasi_functions")]
     pub features: Vec<String>,
+    /// For a test that failed (expectedly or not): what mandates what it expected, from its
+    /// spec, so a reader can check the verdict against the specification.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mandated: Option<String>,
 }
 
 impl TestResult {

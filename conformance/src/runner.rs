@@ -158,6 +158,7 @@ pub fn run_tests(
                     status: Some(Status::Fail),
                     reason: None,
                     features: suites[s].tests[t].spec.features.clone(),
+                    mandated: None,
                 })
         })
         .collect()
@@ -190,14 +191,15 @@ impl ModuleCache {
 
 /// Why a test has no outcome to check.
 enum NotRun {
-    /// The backend runs no such component (it lacks one of [`Capability::FOR_COMPONENTS`]):
-    /// the test is skipped, its reason starting with [`UNSUPPORTED`].
+    /// The backend lacks a capability the test needs (one of [`Capability::FOR_COMPONENTS`] for
+    /// its component, or one a limit of its spec needs): the test is skipped, its reason
+    /// starting with [`UNSUPPORTED`].
     Unsupported(String),
     /// It could not be run.
     Failed(String),
 }
 
-/// How the reason of a test skipped because its backend runs no such component starts; the
+/// How the reason of a test skipped because its backend lacks a capability it needs starts; the
 /// matrix shows those cells as unsupported.
 pub const UNSUPPORTED: &str = "unsupported: ";
 
@@ -237,6 +239,7 @@ fn run_one(
         status: None,
         reason: None,
         features: test.spec.features.clone(),
+        mandated: None,
     };
     if let Some(Expected::Skip { reason }) = expected {
         result.status = Some(Status::Skip);
@@ -279,6 +282,9 @@ fn run_one(
         (_, true, None) => Status::Pass,
         (_, false, None) => Status::Fail,
     });
+    if matches!(result.status, Some(Status::Fail | Status::XFail)) {
+        result.mandated = test.spec.mandated.clone();
+    }
     result
 }
 
@@ -335,23 +341,45 @@ fn execute(
             )));
         }
     }
+    if let Some((capability, limit)) = spec
+        .limits
+        .needs()
+        .find(|(c, _)| !capabilities.contains(*c))
+    {
+        return Err(NotRun::Unsupported(format!(
+            "{UNSUPPORTED}{} has no {capability}, which the test's {limit} needs",
+            backend.name()
+        )));
+    }
     let scratch = tempfile::tempdir().map_err(|e| format!("a scratch directory: {e}"))?;
     let program = test
         .module
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "test.wasm".into());
+    let capture = |bytes: Option<usize>| OutputMode::Capture {
+        limit: bytes.unwrap_or(OutputMode::DEFAULT_CAPTURE_LIMIT),
+    };
+    let limits = &spec.limits;
     let mut config = RunConfig::builder()
         .program_name(program)
         .args(test.spec.args.iter().cloned())
         .stdin(Stdin::Empty)
-        .stdout(OutputMode::default())
-        .stderr(OutputMode::default());
+        .stdout(capture(limits.stdout_bytes))
+        .stderr(capture(limits.stderr_bytes));
     // A backend that cannot stop a guest runs without (none of ours today: wasm3 stops one
     // through its metering); `wasiport conformance` then kills its worker process when a test
     // overruns.
-    if backend.capabilities().contains(Capability::Timeout) {
+    if let Some(ms) = limits.timeout_ms {
+        config = config.timeout(Duration::from_millis(ms));
+    } else if backend.capabilities().contains(Capability::Timeout) {
         config = config.timeout(timeout);
+    }
+    if let Some(fuel) = limits.fuel {
+        config = config.fuel(fuel);
+    }
+    if let Some(bytes) = limits.max_memory_bytes {
+        config = config.max_memory_bytes(bytes);
     }
     if test.spec.network_loopback {
         config = config.network(wasiport::Network::Loopback);
@@ -371,13 +399,6 @@ fn execute(
             config.preopen_read_write(&copy, &guest)
         };
         copies.push((copy, guest, read_only));
-    }
-    if spec.is_served() && !capabilities.contains(Capability::HttpService) {
-        return Err(NotRun::Unsupported(format!(
-            "{UNSUPPORTED}{} does not serve a wasi:http handler (the test's {})",
-            backend.name(),
-            spec.world.as_deref().unwrap_or_default()
-        )));
     }
     if spec.is_interactive() {
         let engine = options.engine.clone().ok_or_else(|| {
@@ -412,18 +433,20 @@ fn execute(
         Some(code) => code,
         None => spec.exit_code,
     };
-    match &outcome.termination {
-        Termination::Exited(code) if *code == exit_code => {}
-        Termination::Exited(code) => failures.push(format!(
-            "exit code {code}, expected {}{}",
-            exit_code,
-            if stderr.is_empty() {
-                String::new()
-            } else {
-                format!("; stderr: {}", stderr.trim_end())
-            }
+    let and_stderr = match stderr.is_empty() {
+        true => String::new(),
+        false => format!("; stderr: {}", stderr.trim_end()),
+    };
+    match (&outcome.termination, spec.terminated) {
+        (ended, Some(expected)) if expected.matches(ended) => {}
+        (ended, Some(expected)) => {
+            failures.push(format!("{ended}, expected {expected}{and_stderr}"))
+        }
+        (Termination::Exited(code), None) if *code == exit_code => {}
+        (Termination::Exited(code), None) => failures.push(format!(
+            "exit code {code}, expected {exit_code}{and_stderr}"
         )),
-        other => failures.push(format!("{other}; stderr: {}", stderr.trim_end())),
+        (other, None) => failures.push(format!("{other}; stderr: {}", stderr.trim_end())),
     }
     for (stream, actual) in [("stdout", &outcome.stdout), ("stderr", &outcome.stderr)] {
         let read: String = spec

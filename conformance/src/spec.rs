@@ -22,7 +22,10 @@
 //! read-only), `"network": "loopback"` (a component's `wasi:sockets` may reach loopback
 //! addresses; without it, no network) and `"implementation_defined"` (the specification leaves
 //! the behaviour to the runtime: why, and which other behaviours it accepts; see
-//! [`ImplementationDefined`]). Unknown fields are an error naming the file, so a typo never
+//! [`ImplementationDefined`]), `"mandated"` (the document and line that mandate the expectation:
+//! every built-in test has this or `implementation_defined`), `"limits"` (fuel, timeout, memory
+//! cap, capture caps of the run: see [`RunLimits`]) and `"terminated"` (how the run must end when
+//! not by exiting: see [`Ending`]). Unknown fields are an error naming the file, so a typo never
 //! turns a check off.
 
 use std::collections::BTreeMap;
@@ -69,7 +72,153 @@ pub struct Spec {
     /// Whether the WASI specification leaves the behaviour checked to the runtime, and what
     /// else it accepts; `None`: the expectation is the specification's.
     pub implementation_defined: Option<ImplementationDefined>,
+    /// What mandates the expectation (`"mandated": "witx path_open: similar to openat in
+    /// POSIX; POSIX.1-2017 openat(): ENOENT ..."`): the document and the line that backs it.
+    /// Every test of the built-in suite has this or [`Spec::implementation_defined`], never
+    /// both.
+    pub mandated: Option<String>,
+    /// The limits the run sets (`"limits": {...}`); none by default.
+    pub limits: RunLimits,
+    /// How the run must end when not by exiting (`"terminated"`); `None`: it exits with
+    /// [`Spec::exit_code`].
+    pub terminated: Option<Ending>,
 }
+
+/// The limits a test's run sets (`"limits": {"fuel": 100000, "timeout_ms": 200,
+/// "max_memory_bytes": 1048576, "stdout_bytes": 10, "stderr_bytes": 10}`, each optional): a
+/// backend without the capability a limit needs skips the test as unsupported, and one that
+/// declares it must enforce it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunLimits {
+    /// The fuel budget ([`wasiport::Capability::Fuel`]).
+    pub fuel: Option<u64>,
+    /// The wall-clock timeout in milliseconds ([`wasiport::Capability::Timeout`]), instead of
+    /// the runner's own per-test timeout.
+    pub timeout_ms: Option<u64>,
+    /// The cap on linear memory ([`wasiport::Capability::MemoryLimit`]).
+    pub max_memory_bytes: Option<u64>,
+    /// The most bytes of stdout captured (the rest is dropped, not an error).
+    pub stdout_bytes: Option<usize>,
+    /// The most bytes of stderr captured.
+    pub stderr_bytes: Option<usize>,
+}
+
+impl RunLimits {
+    /// The capability each limit set needs, with the limit's name.
+    ///
+    /// ```
+    /// use wasiport::Capability;
+    /// use wasiport_conformance::spec::RunLimits;
+    /// let limits = RunLimits { fuel: Some(10), ..RunLimits::default() };
+    /// assert_eq!(limits.needs().collect::<Vec<_>>(), [(Capability::Fuel, "fuel")]);
+    /// ```
+    pub fn needs(&self) -> impl Iterator<Item = (wasiport::Capability, &'static str)> {
+        use wasiport::Capability;
+        let capture = self.stdout_bytes.is_some() || self.stderr_bytes.is_some();
+        [
+            (self.fuel.is_some(), Capability::Fuel, "fuel"),
+            (self.timeout_ms.is_some(), Capability::Timeout, "timeout"),
+            (
+                self.max_memory_bytes.is_some(),
+                Capability::MemoryLimit,
+                "memory cap",
+            ),
+            (capture, Capability::CaptureOutput, "capture cap"),
+        ]
+        .into_iter()
+        .filter(|(set, _, _)| *set)
+        .map(|(_, capability, name)| (capability, name))
+    }
+}
+
+/// How a run ends other than by exiting (`"terminated"`): `"out_of_fuel"`, `"timeout"`,
+/// `"memory_limit"`, `"trap"` (any trap) or `"trap:KIND"` (a trap of that
+/// [`wasiport::TrapKind`], by its stable name).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ending {
+    /// The fuel budget ran out.
+    OutOfFuel,
+    /// The timeout ran out.
+    Timeout,
+    /// The initial memory is over the cap: the module never started.
+    MemoryLimit,
+    /// A trap, of this kind if given.
+    Trap(Option<wasiport::TrapKind>),
+}
+
+impl Ending {
+    /// Reads `"out_of_fuel"`, `"timeout"`, `"memory_limit"`, `"trap"` or `"trap:KIND"`.
+    ///
+    /// ```
+    /// use wasiport::TrapKind;
+    /// use wasiport_conformance::spec::Ending;
+    /// assert_eq!(Ending::parse("trap:stack_overflow"), Ok(Ending::Trap(Some(TrapKind::StackOverflow))));
+    /// assert_eq!(Ending::parse("out_of_fuel"), Ok(Ending::OutOfFuel));
+    /// assert!(Ending::parse("trap:sideways").is_err());
+    /// ```
+    pub fn parse(text: &str) -> Result<Ending, String> {
+        Ok(match text {
+            "out_of_fuel" => Ending::OutOfFuel,
+            "timeout" => Ending::Timeout,
+            "memory_limit" => Ending::MemoryLimit,
+            "trap" => Ending::Trap(None),
+            _ => {
+                let kind = text
+                    .strip_prefix("trap:")
+                    .and_then(|k| TRAP_KINDS.iter().copied().find(|kind| kind.as_str() == k));
+                match kind {
+                    Some(kind) => Ending::Trap(Some(kind)),
+                    None => {
+                        return Err(format!(
+                            "`terminated: {text}`: expected out_of_fuel, timeout, \
+                             memory_limit, trap or trap:KIND"
+                        ))
+                    }
+                }
+            }
+        })
+    }
+
+    /// Whether `termination` is this ending.
+    pub fn matches(self, termination: &wasiport::Termination) -> bool {
+        use wasiport::Termination as T;
+        match (self, termination) {
+            (Ending::OutOfFuel, T::OutOfFuel)
+            | (Ending::Timeout, T::Timeout)
+            | (Ending::MemoryLimit, T::MemoryLimit)
+            | (Ending::Trap(None), T::Trap(_)) => true,
+            (Ending::Trap(Some(kind)), T::Trap(trap)) => trap.kind == kind,
+            _ => false,
+        }
+    }
+}
+
+impl std::fmt::Display for Ending {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Ending::OutOfFuel => f.write_str("out_of_fuel"),
+            Ending::Timeout => f.write_str("timeout"),
+            Ending::MemoryLimit => f.write_str("memory_limit"),
+            Ending::Trap(None) => f.write_str("trap"),
+            Ending::Trap(Some(kind)) => write!(f, "trap:{kind}"),
+        }
+    }
+}
+
+/// The trap kinds a `"terminated": "trap:KIND"` may name.
+const TRAP_KINDS: &[wasiport::TrapKind] = &[
+    wasiport::TrapKind::Unreachable,
+    wasiport::TrapKind::MemoryOutOfBounds,
+    wasiport::TrapKind::TableOutOfBounds,
+    wasiport::TrapKind::IndirectCallToNull,
+    wasiport::TrapKind::IndirectCallTypeMismatch,
+    wasiport::TrapKind::StackOverflow,
+    wasiport::TrapKind::IntegerDivideByZero,
+    wasiport::TrapKind::IntegerOverflow,
+    wasiport::TrapKind::InvalidConversionToInteger,
+    wasiport::TrapKind::Other,
+];
 
 /// A test whose expectation the WASI specification does not mandate (`"implementation_defined":
 /// {"why": "...", "also": ["trap", "errno"]}`): the spec's own expectation is the preferred
@@ -84,7 +233,7 @@ pub struct ImplementationDefined {
 }
 
 /// A behaviour an implementation-defined test accepts besides its expectation: `"trap"`,
-/// `"errno"` or `{"exit_code": N}`.
+/// `"errno"`, `"failure"` or `{"exit_code": N}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Behaviour {
@@ -93,6 +242,9 @@ pub enum Behaviour {
     /// The call returns an error other than the one expected: the guest's only failed checks
     /// are the harness's `expected errno E, got G` with `G` not 0 (success).
     Errno,
+    /// The run ends with another failing status than the one expected: any exit code but 0
+    /// (for a status the specification calls a failure without numbering it).
+    Failure,
     /// The guest saw the other allowed behaviour itself, and says so by exiting with this code
     /// (for what only the guest can tell apart, e.g. a listing without `.` and `..`).
     ExitCode(i32),
@@ -230,6 +382,12 @@ struct Raw {
     servers: Option<Vec<RawServer>>,
     #[serde(default)]
     implementation_defined: Option<ImplementationDefined>,
+    #[serde(default)]
+    mandated: Option<String>,
+    #[serde(default)]
+    limits: RunLimits,
+    #[serde(default)]
+    terminated: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -422,7 +580,22 @@ impl Spec {
             servers: servers(raw.servers.unwrap_or_default())?,
             operations: Vec::new(),
             implementation_defined: raw.implementation_defined,
+            mandated: raw.mandated,
+            limits: raw.limits,
+            terminated: raw.terminated.as_deref().map(Ending::parse).transpose()?,
         };
+        if spec.mandated.as_ref().is_some_and(|m| m.trim().is_empty()) {
+            return Err("`mandated` is empty: cite what mandates the expectation".into());
+        }
+        if spec.mandated.is_some() && spec.implementation_defined.is_some() {
+            return Err(
+                "both `mandated` and `implementation_defined`: an expectation is one or the other"
+                    .into(),
+            );
+        }
+        if spec.terminated.is_some() && spec.exit_code != 0 {
+            return Err("both `terminated` and an `exit_code`: a run ends one way".into());
+        }
         if spec
             .implementation_defined
             .as_ref()

@@ -29,6 +29,9 @@ use crate::spec::{Behaviour, ImplementationDefined};
 /// let told = ImplementationDefined { why: "".into(), also: vec![Behaviour::ExitCode(3)] };
 /// assert!(differs(&told, &Termination::Exited(3), "").is_some());
 /// assert_eq!(differs(&told, &Termination::Exited(1), ""), None);
+/// let failing = ImplementationDefined { why: "".into(), also: vec![Behaviour::Failure] };
+/// assert!(differs(&failing, &Termination::Exited(2), "").is_some());
+/// assert_eq!(differs(&failing, &Termination::Exited(0), ""), None);
 /// ```
 pub fn differs(
     defined: &ImplementationDefined,
@@ -49,6 +52,9 @@ pub fn differs(
                 errnos
                     .filter(|e| !e.is_empty())
                     .map(|e| format!("returned errno {}", e.join(", ")))
+            }
+            (Behaviour::Failure, Termination::Exited(code)) if *code != 0 => {
+                Some(format!("exited with {code}, another failing status"))
             }
             (Behaviour::ExitCode(allowed), Termination::Exited(code)) if code == allowed => Some(
                 format!("exited with {code}, the guest's sign of the other behaviour"),

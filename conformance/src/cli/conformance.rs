@@ -465,6 +465,8 @@ fn in_children(
                     status: Some(status),
                     reason,
                     features: test.spec.features.clone(),
+                    // A crash is the backend's failure, not a missed expectation.
+                    mandated: None,
                 };
                 on_result(&result);
                 results[i] = Some(result);
