@@ -120,6 +120,49 @@ fn every_wasi_function_has_success_and_error_tests() {
 }
 
 #[test]
+fn every_built_in_test_says_what_mandates_its_expectation_or_that_it_is_implementation_defined() {
+    let suites = Suite::discover(&root().join("suite")).unwrap();
+    let uncited: Vec<String> = suites
+        .iter()
+        .flat_map(|s| s.tests.iter().map(move |t| (s, t)))
+        .filter(|(_, t)| t.spec.mandated.is_none() && t.spec.implementation_defined.is_none())
+        .map(|(s, t)| format!("{}/{}", s.name, t.name))
+        .collect();
+    assert!(
+        uncited.is_empty(),
+        "tests with neither `mandated` nor `implementation_defined`: {uncited:#?}"
+    );
+}
+
+#[test]
+fn the_limits_group_covers_every_limit_a_backend_declares() {
+    let suites = Suite::discover(&root().join("suite")).unwrap();
+    let limits = suites
+        .iter()
+        .find(|s| s.name == "limits")
+        .expect("a limits group");
+    for row in ["fuel", "timeout", "memory", "output", "stack"] {
+        let feature = format!("limits:{row}");
+        assert!(
+            limits
+                .tests
+                .iter()
+                .any(|t| t.spec.features.contains(&feature)),
+            "no test of {feature}"
+        );
+    }
+    // Each limit is seen both stopping a guest and letting one finish.
+    let ends = |stopped: bool| {
+        limits
+            .tests
+            .iter()
+            .filter(|t| t.spec.terminated.is_some() == stopped)
+            .count()
+    };
+    assert!(ends(true) >= 4 && ends(false) >= 4);
+}
+
+#[test]
 fn the_committed_suite_is_built_from_its_sources() {
     let out = wasiport(&["suite", "check"]);
     assert_eq!(

@@ -8,6 +8,7 @@ static uint8_t *past_end(void) {
 }
 
 //! args_sizes_get_counts {"args": ["a", "bc"]}
+//! args_sizes_get_counts {"mandated": "witx args_get: the first argument should be the program's name, the rest are the user's arguments, each NUL-terminated; witx args_sizes_get: returns the argument count and the size of that string data (argv[0] + 1, then 2 and 3 bytes)"}
 CASE(args_sizes_get_counts, "args_sizes_get args_get") {
     __wasi_size_t argc, size;
     EXPECT_OK(__wasi_args_sizes_get(&argc, &size));
@@ -18,6 +19,7 @@ CASE(args_sizes_get_counts, "args_sizes_get args_get") {
 }
 
 //! args_get_values {"args": ["a", "b c", "", "-x=y"]}
+//! args_get_values {"mandated": "witx args_get: after the program's name come the arguments the user passed, each NUL-terminated, so b c, the empty string and -x=y come back as given"}
 CASE(args_get_values, "args_get args_sizes_get") {
     __wasi_size_t argc, size;
     EXPECT_OK(__wasi_args_sizes_get(&argc, &size));
@@ -31,6 +33,7 @@ CASE(args_get_values, "args_get args_sizes_get") {
     EXPECT(strcmp((char *)argv[4], "-x=y") == 0);
 }
 
+//! args_sizes_get_without_args {"mandated": "witx args_get: the first argument should be the program's name and the following ones are the user's arguments, so with none passed args_sizes_get counts 1"}
 CASE(args_sizes_get_without_args, "args_sizes_get") {
     __wasi_size_t argc, size;
     EXPECT_OK(__wasi_args_sizes_get(&argc, &size));
@@ -50,6 +53,7 @@ CASE(args_sizes_get_out_of_bounds_is_efault, "args_sizes_get") {
 }
 
 //! environ_sizes_get_counts {"env": {"A": "1", "BB": "22"}}
+//! environ_sizes_get_counts {"mandated": "witx environ_get: each variable is its key and value joined with `=` and NUL-terminated; witx environ_sizes_get: returns the variable count and the size of that data (A=1 and BB=22 with a NUL each: 2 variables, 10 bytes)"}
 CASE(environ_sizes_get_counts, "environ_sizes_get") {
     __wasi_size_t count, size;
     EXPECT_OK(__wasi_environ_sizes_get(&count, &size));
@@ -58,6 +62,7 @@ CASE(environ_sizes_get_counts, "environ_sizes_get") {
 }
 
 //! environ_get_values {"env": {"A": "1", "EMPTY": "", "EQ": "x=y"}}
+//! environ_get_values {"mandated": "witx environ_get: each variable is its key and value joined with `=` and NUL-terminated, so an empty value gives EMPTY= and a value holding `=` is kept whole (EQ=x=y)"}
 CASE(environ_get_values, "environ_get environ_sizes_get") {
     __wasi_size_t count, size;
     EXPECT_OK(__wasi_environ_sizes_get(&count, &size));
@@ -74,6 +79,7 @@ CASE(environ_get_values, "environ_get environ_sizes_get") {
     EXPECT_EQ(seen, 7);
 }
 
+//! environ_is_empty_by_default {"mandated": "wasiport RunConfig::env: the guest's environment is exactly the variables the run sets, none by default (as wasi-testsuite's runner passes only a spec's env); witx environ_sizes_get: returns the number of environment variables"}
 CASE(environ_is_empty_by_default, "environ_sizes_get environ_get") {
     __wasi_size_t count, size;
     EXPECT_OK(__wasi_environ_sizes_get(&count, &size));

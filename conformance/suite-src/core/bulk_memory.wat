@@ -1,4 +1,5 @@
 ;;! {"features": ["core:bulk-memory"]}
+;;! {"mandated": "WebAssembly core spec 2.0, bulk memory instructions: memory.fill sets n bytes from d to the value and memory.copy copies n bytes from s to d, so byte 215 (copied from 115) is 7 and the module exits 0"}
 ;; memory.fill and memory.copy, then a check of the copied bytes.
 (module
   (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))

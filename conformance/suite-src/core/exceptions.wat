@@ -1,4 +1,5 @@
 ;;! {"features": ["core:exceptions"]}
+;;! {"mandated": "WebAssembly core spec 3.0, exception handling: throw creates an exception of the tag with its i32 argument, and try_table's catch for that tag branches to its label with the payload, so $caught yields 17 and the module exits 0"}
 ;; throw and try_table/catch of a tag carrying an i32.
 (module
   (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))

@@ -1,4 +1,5 @@
 ;;! {"features": ["core:extended-const"]}
+;;! {"mandated": "WebAssembly core spec 3.0, extended constant expressions: i32.add, i32.sub and i32.mul are constant instructions, so the global's initializer 6*7+0 is valid and evaluates to 42"}
 ;; A global initialized by a constant expression with i32.add and i32.mul.
 (module
   (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))

@@ -1,4 +1,5 @@
 ;;! {"features": ["core:gc"]}
+;;! {"mandated": "WebAssembly core spec 3.0, garbage collection: struct.new builds a struct from its field values, struct.set writes a mutable field and struct.get reads a field, so x=40 plus y=2 is 42"}
 ;; A GC struct allocated, written and read.
 (module
   (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))

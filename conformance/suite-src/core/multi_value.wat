@@ -1,4 +1,5 @@
 ;;! {"features": ["core:multi-value"]}
+;;! {"mandated": "WebAssembly core spec 2.0, multiple values: function and block types may have several results, so $pair and the block leave 40 and 2 for i32.add (42)"}
 ;; A function and a block that return two values.
 (module
   (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))

@@ -1,4 +1,5 @@
 ;;! {"features": ["core:mvp", "proc_exit"]}
+;;! {"mandated": "WebAssembly core spec 1.0, control and numeric instructions: loop with br_if repeats while i < 100 and i32.add accumulates, so the sum of 1..100 is 5050 and the module exits 0"}
 ;; The baseline every engine must run: a loop summing 1..100.
 (module
   (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))

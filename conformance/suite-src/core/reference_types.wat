@@ -1,4 +1,5 @@
 ;;! {"features": ["core:reference-types"]}
+;;! {"mandated": "WebAssembly core spec 2.0, reference types and table instructions: a new table's elements are null, table.grow appends the given value, table.set/table.get write and read, ref.is_null tests null, call_indirect calls through the named table"}
 ;; A table of funcref grown at run time, a null check and an indirect call through it.
 (module
   (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))

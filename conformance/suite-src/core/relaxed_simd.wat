@@ -1,4 +1,5 @@
 ;;! {"features": ["core:relaxed-simd"]}
+;;! {"mandated": "WebAssembly core spec 3.0, relaxed vector instructions: iNxM.relaxed_laneselect equals v128.bitselect where each mask lane is all ones or all zeros (relaxed-simd Overview), so lane 1, mask 0, takes b's 6"}
 ;; i32x4.relaxed_laneselect with an all-ones/all-zeros mask, whose result every implementation
 ;; must agree on.
 (module

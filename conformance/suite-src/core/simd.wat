@@ -1,4 +1,5 @@
 ;;! {"features": ["core:simd"]}
+;;! {"mandated": "WebAssembly core spec 2.0, vector instructions: i32x4.add adds lane-wise and i32x4.extract_lane 2 reads lane 2, so 3+30 is 33"}
 ;; i32x4.add and a lane extract.
 (module
   (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))

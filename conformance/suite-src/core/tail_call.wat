@@ -1,4 +1,5 @@
 ;;! {"features": ["core:tail-call"]}
+;;! {"mandated": "WebAssembly core spec 3.0, tail calls: return_call pops the caller's frame as return does before calling (tail-call proposal Overview, Execution), so a million-deep countdown needs no stack growth and returns 0"}
 ;; A million-deep countdown by return_call: without tail calls it would exhaust the stack.
 (module
   (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))

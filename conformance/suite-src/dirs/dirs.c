@@ -6,6 +6,7 @@
 
 #define FOLLOW __WASI_LOOKUPFLAGS_SYMLINK_FOLLOW
 
+//! path_create_directory_makes_a_directory {"mandated": "witx path_create_directory: creates a directory, similar to mkdirat in POSIX; POSIX.1-2017 mkdirat(): creates a new directory at path relative to fd, which witx path_filestat_get then reports as filetype directory"}
 CASE(path_create_directory_makes_a_directory, "path_create_directory path_filestat_get") {
     EXPECT_OK(__wasi_path_create_directory(fs(), "made"));
     __wasi_filestat_t st;
@@ -13,22 +14,27 @@ CASE(path_create_directory_makes_a_directory, "path_create_directory path_filest
     EXPECT_EQ(st.filetype, __WASI_FILETYPE_DIRECTORY);
 }
 
+//! path_create_directory_existing_is_eexist {"mandated": "witx path_create_directory: similar to mkdirat in POSIX; POSIX.1-2017 mkdirat(): EEXIST when the named file exists (here a directory)"}
 CASE(path_create_directory_existing_is_eexist, "path_create_directory") {
     EXPECT_ERRNO(__wasi_path_create_directory(fs(), "dir"), __WASI_ERRNO_EXIST);
 }
 
+//! path_create_directory_over_a_file_is_eexist {"mandated": "witx path_create_directory: similar to mkdirat in POSIX; POSIX.1-2017 mkdirat(): EEXIST when the named file exists (here a regular file)"}
 CASE(path_create_directory_over_a_file_is_eexist, "path_create_directory") {
     EXPECT_ERRNO(__wasi_path_create_directory(fs(), "file.txt"), __WASI_ERRNO_EXIST);
 }
 
+//! path_create_directory_missing_parent_is_enoent {"mandated": "witx path_create_directory: similar to mkdirat in POSIX; POSIX.1-2017 mkdirat(): ENOENT when a component of the path prefix does not name an existing directory (no/ is missing)"}
 CASE(path_create_directory_missing_parent_is_enoent, "path_create_directory") {
     EXPECT_ERRNO(__wasi_path_create_directory(fs(), "no/such"), __WASI_ERRNO_NOENT);
 }
 
+//! path_create_directory_bad_fd_is_ebadf {"mandated": "witx path_create_directory: similar to mkdirat in POSIX; POSIX.1-2017 mkdirat(): EBADF when path is relative and fd is neither AT_FDCWD nor a valid descriptor open for reading or searching"}
 CASE(path_create_directory_bad_fd_is_ebadf, "path_create_directory") {
     EXPECT_ERRNO(__wasi_path_create_directory(BAD_FD, "x"), __WASI_ERRNO_BADF);
 }
 
+//! path_remove_directory_removes_an_empty_directory {"mandated": "witx path_remove_directory: similar to unlinkat(fd, path, AT_REMOVEDIR) in POSIX; POSIX.1-2017 rmdir()/unlinkat(): an empty directory is removed, so witx path_filestat_get (similar to stat) then finds nothing: ENOENT"}
 CASE(path_remove_directory_removes_an_empty_directory, "path_remove_directory") {
     EXPECT_OK(__wasi_path_create_directory(fs(), "gone"));
     EXPECT_OK(__wasi_path_remove_directory(fs(), "gone"));
@@ -36,14 +42,17 @@ CASE(path_remove_directory_removes_an_empty_directory, "path_remove_directory") 
     EXPECT_ERRNO(__wasi_path_filestat_get(fs(), FOLLOW, "gone", &st), __WASI_ERRNO_NOENT);
 }
 
+//! path_remove_directory_not_empty_is_enotempty {"mandated": "witx path_remove_directory: return errno::notempty if the directory is not empty (POSIX.1-2017 unlinkat() with AT_REMOVEDIR allows EEXIST or ENOTEMPTY; the witx picks ENOTEMPTY)"}
 CASE(path_remove_directory_not_empty_is_enotempty, "path_remove_directory") {
     EXPECT_ERRNO(__wasi_path_remove_directory(fs(), "dir"), __WASI_ERRNO_NOTEMPTY);
 }
 
+//! path_remove_directory_on_a_file_is_enotdir {"mandated": "witx path_remove_directory: similar to unlinkat(fd, path, AT_REMOVEDIR) in POSIX; POSIX.1-2017 unlinkat(): ENOTDIR when AT_REMOVEDIR is set and path does not name a directory"}
 CASE(path_remove_directory_on_a_file_is_enotdir, "path_remove_directory") {
     EXPECT_ERRNO(__wasi_path_remove_directory(fs(), "file.txt"), __WASI_ERRNO_NOTDIR);
 }
 
+//! path_remove_directory_missing_is_enoent {"mandated": "witx path_remove_directory: similar to unlinkat(fd, path, AT_REMOVEDIR) in POSIX; POSIX.1-2017 unlinkat(): ENOENT when a component of path does not name an existing file"}
 CASE(path_remove_directory_missing_is_enoent, "path_remove_directory") {
     EXPECT_ERRNO(__wasi_path_remove_directory(fs(), "missing"), __WASI_ERRNO_NOENT);
 }
@@ -74,6 +83,7 @@ static int has_entry(const uint8_t *buf, size_t used, const char *name, __wasi_f
     return 0;
 }
 
+//! fd_readdir_lists_names_and_types {"mandated": "witx fd_readdir: the buffer holds a dirent per entry followed by d_namlen name bytes; witx dirent.d_type: the type of the file the entry refers to (filetype regular_file, directory, and symbolic_link for the link itself)"}
 CASE(fd_readdir_lists_names_and_types, "fd_readdir") {
     static uint8_t buf[4096];
     size_t used = readdir_at(fs(), buf, sizeof buf, __WASI_DIRCOOKIE_START);
@@ -96,6 +106,7 @@ CASE(fd_readdir_lists_dot_and_dot_dot, "fd_readdir") {
     EXPECT(dotdot);
 }
 
+//! fd_readdir_resumes_from_a_cookie {"mandated": "witx fd_readdir: cookie is the location in the directory to start reading; witx dirent.d_next: the offset of the next entry, so reading from an entry's d_next does not list that entry again"}
 CASE(fd_readdir_resumes_from_a_cookie, "fd_readdir") {
     static uint8_t buf[4096], rest[4096];
     size_t used = readdir_at(fs(), buf, sizeof buf, __WASI_DIRCOOKIE_START);
@@ -105,11 +116,13 @@ CASE(fd_readdir_resumes_from_a_cookie, "fd_readdir") {
     EXPECT(!has_entry(rest, more, "file.txt", __WASI_FILETYPE_REGULAR_FILE, 0));
 }
 
+//! fd_readdir_fills_a_small_buffer {"mandated": "witx fd_readdir: fills the output buffer as much as possible, truncating the last entry if need be, and a count below the buffer size means the end was reached; so an 8-byte buffer over a non-empty directory comes back full (8)"}
 CASE(fd_readdir_fills_a_small_buffer, "fd_readdir") {
     uint8_t buf[8];
     EXPECT_EQ(readdir_at(fs(), buf, sizeof buf, __WASI_DIRCOOKIE_START), sizeof buf);
 }
 
+//! fd_readdir_bad_fd_is_ebadf {"mandated": "witx errno badf: bad file descriptor; POSIX.1-2017 2.3 Error Numbers: EBADF when a file descriptor argument refers to no open file (as fdopendir(), the POSIX way to read a directory through an fd)"}
 CASE(fd_readdir_bad_fd_is_ebadf, "fd_readdir") {
     uint8_t buf[64];
     __wasi_size_t used;
@@ -117,6 +130,7 @@ CASE(fd_readdir_bad_fd_is_ebadf, "fd_readdir") {
 }
 
 /* POSIX says ENOTDIR, the rights model EBADF (a file has no FD_READDIR right): either. */
+//! fd_readdir_of_a_file_is_an_error {"mandated": "witx fd_readdir: reads directory entries from a directory; POSIX.1-2017 fdopendir(): ENOTDIR when fd is not associated with a directory (the test accepts ENOTDIR, or EBADF for a file's fd lacking the fd_readdir right)"}
 CASE(fd_readdir_of_a_file_is_an_error, "fd_readdir") {
     __wasi_fd_t fd;
     EXPECT_OK(open_at(fs(), "file.txt", 0, 0, &fd));

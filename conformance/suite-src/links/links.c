@@ -5,6 +5,7 @@
 
 #define FOLLOW __WASI_LOOKUPFLAGS_SYMLINK_FOLLOW
 
+//! path_readlink_reads_a_symlink {"mandated": "witx path_readlink: similar to readlinkat in POSIX; POSIX.1-2017 readlink(): places the link's contents in buf and returns the count of bytes placed"}
 CASE(path_readlink_reads_a_symlink, "path_readlink") {
     char buf[32] = {0};
     __wasi_size_t used = 0;
@@ -13,6 +14,7 @@ CASE(path_readlink_reads_a_symlink, "path_readlink") {
     EXPECT_BYTES(buf, "file.txt", 8);
 }
 
+//! path_readlink_truncates_to_the_buffer {"mandated": "witx path_readlink: similar to readlinkat in POSIX, and if buf is too small the first buf_len bytes are written; POSIX.1-2017 readlink(): the first bufsize bytes are placed in buf and the count placed is returned"}
 CASE(path_readlink_truncates_to_the_buffer, "path_readlink") {
     char buf[4] = {0};
     __wasi_size_t used = 0;
@@ -21,6 +23,7 @@ CASE(path_readlink_truncates_to_the_buffer, "path_readlink") {
     EXPECT_BYTES(buf, "file", 4);
 }
 
+//! path_readlink_of_a_file_is_einval {"mandated": "witx path_readlink: similar to readlinkat in POSIX; POSIX.1-2017 readlink(): EINVAL when path names a file that is not a symbolic link"}
 CASE(path_readlink_of_a_file_is_einval, "path_readlink") {
     char buf[32];
     __wasi_size_t used;
@@ -28,6 +31,7 @@ CASE(path_readlink_of_a_file_is_einval, "path_readlink") {
                  __WASI_ERRNO_INVAL);
 }
 
+//! path_readlink_missing_is_enoent {"mandated": "witx path_readlink: similar to readlinkat in POSIX; POSIX.1-2017 readlink(): ENOENT when a component of path does not name an existing file"}
 CASE(path_readlink_missing_is_enoent, "path_readlink") {
     char buf[32];
     __wasi_size_t used;
@@ -35,6 +39,7 @@ CASE(path_readlink_missing_is_enoent, "path_readlink") {
                  __WASI_ERRNO_NOENT);
 }
 
+//! path_symlink_creates_a_symlink {"mandated": "witx path_symlink: similar to symlinkat in POSIX; POSIX.1-2017 symlink(): creates a link containing the string path1; readlink(): returns that content; typenames lookupflags symlink_follow: opening through the link expands it"}
 CASE(path_symlink_creates_a_symlink, "path_symlink path_readlink path_open") {
     EXPECT_OK(__wasi_path_symlink("dir/inner.txt", fs(), "to_inner"));
     char buf[32] = {0};
@@ -48,14 +53,17 @@ CASE(path_symlink_creates_a_symlink, "path_symlink path_readlink path_open") {
     EXPECT_EQ(read_some(fd, text, sizeof text), 6);
 }
 
+//! path_symlink_over_an_existing_file_is_eexist {"mandated": "witx path_symlink: similar to symlinkat in POSIX; POSIX.1-2017 symlink(): EEXIST when path2 names an existing file"}
 CASE(path_symlink_over_an_existing_file_is_eexist, "path_symlink") {
     EXPECT_ERRNO(__wasi_path_symlink("dir", fs(), "file.txt"), __WASI_ERRNO_EXIST);
 }
 
+//! path_symlink_bad_fd_is_ebadf {"mandated": "witx path_symlink: similar to symlinkat in POSIX; POSIX.1-2017 symlinkat(): EBADF when path2 is relative and fd is not a valid file descriptor open for reading or searching"}
 CASE(path_symlink_bad_fd_is_ebadf, "path_symlink") {
     EXPECT_ERRNO(__wasi_path_symlink("file.txt", BAD_FD, "x"), __WASI_ERRNO_BADF);
 }
 
+//! path_link_makes_a_hard_link {"mandated": "witx path_link: similar to linkat in POSIX; POSIX.1-2017 link(): creates a new directory entry for the existing file and increments its link count by one (nlink 2, and the same typenames filestat ino)"}
 CASE(path_link_makes_a_hard_link, "path_link path_filestat_get") {
     EXPECT_OK(__wasi_path_link(fs(), 0, "file.txt", fs(), "hard.txt"));
     __wasi_filestat_t a, b;
@@ -80,11 +88,13 @@ CASE(path_link_with_symlink_follow_links_the_target, "path_link path_filestat_ge
     EXPECT_EQ(made.ino, target.ino);
 }
 
+//! path_link_over_an_existing_file_is_eexist {"mandated": "witx path_link: similar to linkat in POSIX; POSIX.1-2017 link(): EEXIST when path2 resolves to an existing directory entry"}
 CASE(path_link_over_an_existing_file_is_eexist, "path_link") {
     make_file(fs(), "other.txt", "x");
     EXPECT_ERRNO(__wasi_path_link(fs(), 0, "file.txt", fs(), "other.txt"), __WASI_ERRNO_EXIST);
 }
 
+//! path_link_missing_source_is_enoent {"mandated": "witx path_link: similar to linkat in POSIX; POSIX.1-2017 link(): ENOENT when the file named by path1 does not exist"}
 CASE(path_link_missing_source_is_enoent, "path_link") {
     EXPECT_ERRNO(__wasi_path_link(fs(), 0, "missing", fs(), "new.txt"), __WASI_ERRNO_NOENT);
 }

@@ -5,6 +5,17 @@
 //! blocking_write_zeroes_and_flush_writes_zero_bytes {"stdout": "\u0000\u0000"}
 //! splice_copies_a_file_to_stdout {"stdout": "hello"}
 //! blocking_splice_copies_a_file_to_stdout {"stdout": "hello, file\n"}
+//! read_gives_bytes_then_closed {"mandated": "WIT wasi:filesystem/types@0.2.12 read-via-stream: reads the file from the offset, like POSIX read; wasi:io/streams@0.2.12 read: up to len bytes, verbatim; subscribe: ready on data or end; closed once no input is left"}
+//! blocking_read_at_the_end_is_closed {"mandated": "WIT wasi:io/streams@0.2.12 blocking-read: blocks until a byte can be read, else as read, which fails with closed when no more input will come, as past the last byte of a file stream (read-via-stream, like POSIX read)"}
+//! skip_passes_over_bytes {"mandated": "WIT wasi:io/streams@0.2.12 skip: behaves as read but returns the number of bytes consumed, so after 7 skipped the next read gives the file's bytes from offset 7"}
+//! blocking_skip_at_the_end_is_closed {"mandated": "WIT wasi:io/streams@0.2.12 blocking-skip: skip after blocking; skip consumes bytes as read does (the file's 12), then fails with closed as read does when no more input will come"}
+//! write_then_flush_reaches_stdout {"mandated": "WIT wasi:io/streams@0.2.12: check-write permits bytes, write writes them verbatim, flush and blocking-flush flush all written before them; wasi:cli/stdout@0.2.12 get-stdout: the program's standard output"}
+//! write_zeroes_writes_zero_bytes {"mandated": "WIT wasi:io/streams@0.2.12 write-zeroes: used like write (after check-write) but writes that many zero bytes; blocking-flush flushes all written before it"}
+//! blocking_write_zeroes_and_flush_writes_zero_bytes {"mandated": "WIT wasi:io/streams@0.2.12 blocking-write-zeroes-and-flush: equivalent to blocking-write-and-flush with len zero bytes as contents"}
+//! splice_copies_a_file_to_stdout {"mandated": "WIT wasi:io/streams@0.2.12 splice: check-write, then read from the input up to the smaller of that permit and len, then write it; returns the bytes moved, so 5 in all copy the file's first 5"}
+//! blocking_splice_copies_a_file_to_stdout {"mandated": "WIT wasi:io/streams@0.2.12 blocking-splice: splice after blocking until both streams are ready; repeated until read's closed ends it, it copies the whole file (read-via-stream, like POSIX read)"}
+//! poll_returns_the_ready_ones {"mandated": "WIT wasi:io/poll@0.2.12 poll: waits until one or more pollables are ready and returns the indices of the ready ones; wasi:clocks/monotonic-clock subscribe-duration: a zero duration is ready, an hour is not"}
+//! poll_waits_for_one {"mandated": "WIT wasi:io/poll@0.2.12 poll: waits until one or more pollables are ready and returns the indices of the ready ones; wasi:clocks/monotonic-clock subscribe-duration: 2 ms resolves long before an hour"}
 use guest::{case, check, check_eq, ok, preopen};
 use wasip2::cli::stdout;
 use wasip2::filesystem::types::{Descriptor, DescriptorFlags, OpenFlags, PathFlags};

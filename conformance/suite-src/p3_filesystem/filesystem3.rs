@@ -4,6 +4,18 @@
 //! * {"dirs": ["fs.dir"]}
 //! get_directories_lists_the_preopens {"readonly_dirs": ["ro.dir"]}
 //! a_read_only_preopen_refuses_create_directory_at {"readonly_dirs": ["ro.dir"]}
+//! open_at_and_read_via_stream_read_a_file {"mandated": "WIT wasi:filesystem/types@0.3.0 descriptor.open-at (like openat) and read-via-stream (like pread): the stream gives the file from the offset, file\\n from 7, and with no error it closes and its future resolves to ok"}
+//! open_at_a_missing_file_is_no_entry {"mandated": "WIT wasi:filesystem/types@0.3.0 descriptor.open-at: similar to openat in POSIX, no-entry is ENOENT; POSIX.1-2017 openat(): ENOENT when O_CREAT is not set and the path names no existing file"}
+//! open_at_exclusive_of_an_existing_file_is_exist {"mandated": "WIT wasi:filesystem/types@0.3.0 open-flags create and exclusive: like O_CREAT and O_EXCL, fail if the file already exists (exist is EEXIST); POSIX.1-2017 openat(): EEXIST when O_CREAT and O_EXCL are set and the named file exists"}
+//! write_via_stream_writes_at_an_offset {"mandated": "WIT wasi:filesystem/types@0.3.0 descriptor.write-via-stream: like pwrite, writes the stream's contents from the offset and resolves once all are written, so FILE at 7 gives hello, FILE\\n"}
+//! stat_says_type_and_size {"mandated": "WIT wasi:filesystem/types@0.3.0 descriptor.stat: like fstat, the type (regular-file) and a regular file's size in bytes (hello, file\\n is 12); get-type: the preopen is a directory"}
+//! stat_at_a_missing_path_is_no_entry {"mandated": "WIT wasi:filesystem/types@0.3.0 descriptor.stat-at: similar to fstatat in POSIX, no-entry is ENOENT; POSIX.1-2017 fstatat(): ENOENT when a component of path does not name an existing file"}
+//! read_directory_lists_the_entries {"mandated": "WIT wasi:filesystem/types@0.3.0 descriptor.read-directory: a stream of the directory's entries from its beginning, . and .. omitted, its future resolving to ok when all were read"}
+//! create_directory_at_makes_one_and_then_exist {"mandated": "WIT wasi:filesystem/types@0.3.0 descriptor.create-directory-at: similar to mkdirat in POSIX, exist is EEXIST; POSIX.1-2017 mkdirat(): creates the directory, then EEXIST once the named file exists"}
+//! unlink_file_at_removes_a_file_then_no_entry {"mandated": "WIT wasi:filesystem/types@0.3.0 descriptor.unlink-file-at: like unlinkat(fd, path, 0), its errors as POSIX specifies; POSIX.1-2017 unlinkat(): removes the link, then ENOENT when path names no existing file"}
+//! rename_at_moves_a_file {"mandated": "WIT wasi:filesystem/types@0.3.0 descriptor.rename-at: similar to renameat in POSIX; POSIX.1-2017 renameat(): afterwards the old name no longer exists, so stat-at of it is no-entry (ENOENT)"}
+//! a_read_only_preopen_refuses_create_directory_at {"mandated": "WIT wasi:filesystem/types@0.3.0 descriptor-flags mutate-directory: without it, an operation that would create, rename or delete shall fail with read-only (EROFS); a read-only preopen (wasiport DirAccess::ReadOnly) lacks it"}
+//! get_directories_lists_the_preopens {"mandated": "WIT wasi:filesystem/preopens@0.3.0 get-directories: the preopened directories with their names (fs.dir, ro.dir as the run names them); wasiport RunConfig: preopens are given in the order configured"}
 use guest::{case, check, check_eq, check_matches, ok, preopen_p3 as preopen};
 use wasip3::filesystem::preopens;
 use wasip3::filesystem::types::{

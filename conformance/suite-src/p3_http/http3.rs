@@ -7,6 +7,8 @@
 //! * {"world": "wasi:http/service", "proposals": ["http"]}
 //! service3_answers_a_get {"operations": [{"type": "run"}, {"type": "request", "response": {"status": 200, "headers": {"content-type": "text/plain"}, "body": "hello from the 0.3 handler\n"}}, {"type": "request", "path": "/whatever", "response": {"status": 404}}, {"type": "request", "method": "POST", "path": "/", "response": {"status": 405}}, {"type": "kill", "signal": "SIGINT"}, {"type": "wait"}]}
 //! service3_echoes_a_request_body {"operations": [{"type": "run"}, {"type": "request", "method": "POST", "path": "/echo", "body": "hello, echo", "response": {"status": 200, "headers": {"content-type": "application/octet-stream"}, "body": "hello, echo"}}, {"type": "request", "method": "POST", "path": "/echo", "response": {"status": 200}}, {"type": "kill", "signal": "SIGINT"}, {"type": "wait"}]}
+//! service3_answers_a_get {"mandated": "WIT wasi:http@0.3.0 handler.handle: returns the response to send, response.new being 200 unless set-status-code sets another; RFC 9110 5.1: field names are case-insensitive; 15.5.5/15.5.6: 404 for no such resource, 405 for a method it does not allow"}
+//! service3_echoes_a_request_body {"mandated": "WIT wasi:http@0.3.0 request.consume-body: a stream of the request body's contents, which the handler sends back; RFC 9112 6.3: a request with neither Content-Length nor Transfer-Encoding has an empty body, so the bodiless POST echoes nothing"}
 use wasip3::http::types::{ErrorCode, Fields, Method, Request, Response};
 use wasip3::{wit_bindgen, wit_future, wit_stream};
 

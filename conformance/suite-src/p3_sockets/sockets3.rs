@@ -4,6 +4,12 @@
 //! tcp_listen_accept_and_connect_on_loopback {"network": "loopback"}
 //! udp_send_and_receive_on_loopback {"network": "loopback"}
 //! a_grant_of_loopback_refuses_another_address {"network": "loopback"}
+//! tcp_bind_without_a_grant_is_access_denied {"mandated": "WIT wasi:sockets/types@0.3.0 error-code: access-denied (EACCES, EPERM) is always possible; wasiport Network::None, the default: every socket address is refused, so creating or binding is access-denied"}
+//! tcp_connect_without_a_grant_is_access_denied {"mandated": "WIT wasi:sockets/types@0.3.0 error-code: access-denied (EACCES, EPERM) is always possible; wasiport Network::None, the default: every socket address is refused, so creating or connecting is access-denied"}
+//! udp_bind_without_a_grant_is_access_denied {"mandated": "WIT wasi:sockets/types@0.3.0 error-code: access-denied (EACCES, EPERM) is always possible; wasiport Network::None, the default: every socket address is refused, so creating or binding is access-denied"}
+//! tcp_listen_accept_and_connect_on_loopback {"mandated": "WIT wasi:sockets/types@0.3.0 tcp-socket: listen gives a stream of accepted connections; closing send's stream is shutdown(SHUT_WR), a FIN, and receive's stream ends with its future ok after the peer's FIN, so ping then ok; wasiport Network::Loopback allows 127.0.0.1"}
+//! udp_send_and_receive_on_loopback {"mandated": "WIT wasi:sockets/types@0.3.0 udp-socket: send to an address is like sendto, receive returns the data and the sender's address (a, bound to 127.0.0.1); wasiport Network::Loopback allows 127.0.0.1"}
+//! a_grant_of_loopback_refuses_another_address {"mandated": "wasiport Network::Loopback: TCP and UDP to and from loopback addresses only, so 192.0.2.1 (TEST-NET-1, RFC 5737) is refused; WIT wasi:sockets/types@0.3.0 error-code access-denied (EACCES, EPERM), always possible, is that refusal"}
 use guest::{case, check, check_eq, check_matches, ok};
 use wasip3::sockets::types::{
     ErrorCode, IpAddressFamily, IpSocketAddress, Ipv4SocketAddress, TcpSocket, UdpSocket,

@@ -2,15 +2,18 @@
 #include "check.h"
 
 //! proc_exit_sets_the_exit_code {"exit_code": 42}
+//! proc_exit_sets_the_exit_code {"mandated": "witx proc_exit: terminates the process normally, rval being the exit code returned by the process (42)"}
 CASE(proc_exit_sets_the_exit_code, "proc_exit") {
     __wasi_proc_exit(42);
 }
 
+//! proc_exit_zero {"mandated": "witx proc_exit: terminates the process normally; an exit code of 0 indicates successful termination"}
 CASE(proc_exit_zero, "proc_exit") {
     __wasi_proc_exit(0);
 }
 
 //! proc_exit_does_not_return {"exit_code": 7}
+//! proc_exit_does_not_return {"mandated": "witx proc_exit: terminates the process and is marked noreturn, so nothing after it runs and the exit code is its argument (7)"}
 CASE(proc_exit_does_not_return, "proc_exit") {
     __wasi_proc_exit(7);
     say("proc_exit returned\n");

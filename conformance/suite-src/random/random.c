@@ -1,6 +1,7 @@
 /* random_get. */
 #include "check.h"
 
+//! random_get_fills_the_buffer {"mandated": "witx random_get: writes high-quality random data into the buffer, so two 64-byte draws differ and few bytes are zero (the chance of failing either check is negligible)"}
 CASE(random_get_fills_the_buffer, "random_get") {
     uint8_t a[64] = {0}, b[64] = {0};
     EXPECT_OK(__wasi_random_get(a, sizeof a));
@@ -11,6 +12,7 @@ CASE(random_get_fills_the_buffer, "random_get") {
     EXPECT(zeros < 16);
 }
 
+//! random_get_of_nothing_succeeds {"mandated": "witx random_get: fills buf with buf_len bytes of random data and names no failure; a buf_len of 0 is a valid size that asks for nothing"}
 CASE(random_get_of_nothing_succeeds, "random_get") {
     uint8_t a[1];
     EXPECT_OK(__wasi_random_get(a, 0));
