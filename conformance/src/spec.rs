@@ -527,6 +527,11 @@ impl Spec {
     /// assert!(Spec::parse(r#"{"exitcode": 1}"#).unwrap_err().contains("exitcode"));
     /// assert!(Spec::parse(r#"{"network": "loopback"}"#)?.network_loopback);
     /// assert!(Spec::parse(r#"{"network": "everywhere"}"#).is_err());
+    /// let fuel = r#""limits": {"fuel": 10}, "terminated": "out_of_fuel""#;
+    /// assert!(Spec::parse(&format!("{{{fuel}}}")).is_ok());
+    /// assert!(Spec::parse(&format!(r#"{{{fuel}, "exit_code": 1}}"#)).is_err());
+    /// assert!(Spec::parse(&format!(r#"{{{fuel}, "proposals": ["sockets"], "operations": [{{"type": "run"}},
+    ///     {{"type": "connect"}}]}}"#)).unwrap_err().contains("limits"));
     /// # Ok::<(), String>(())
     /// ```
     pub fn parse(text: &str) -> Result<Spec, String> {
@@ -605,6 +610,27 @@ impl Spec {
         }
         if let Some(operations) = raw.operations {
             spec.operations = spec.take_run(operations)?;
+        }
+        // A guest the runner talks to runs in a process of its own, under the runner's timeout
+        // only: its limits would be ignored, so they are refused.
+        if spec.is_interactive()
+            && (spec.limits != RunLimits::default() || spec.terminated.is_some())
+        {
+            return Err(
+                "`limits` and `terminated` apply only to a run checked after it ends, \
+                        not to one the runner talks to (write, connect, send, request, kill)"
+                    .into(),
+            );
+        }
+        if spec.terminated.is_some()
+            && spec
+                .operations
+                .iter()
+                .any(|op| matches!(op, Operation::Wait { exit_code } if *exit_code != 0))
+        {
+            return Err(
+                "both `terminated` and a `wait` with an exit code: a run ends one way".into(),
+            );
         }
         Ok(spec)
     }
