@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 pub mod backends;
 pub mod build;
+pub mod diff;
 pub mod expectations;
 pub mod fuzz;
 pub mod http;

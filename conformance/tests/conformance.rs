@@ -854,3 +854,112 @@ fn the_html_matrix_loads_in_a_headless_browser() {
         .collect();
     assert!(console_errors.is_empty(), "{console_errors:#?}");
 }
+
+/// A JSON report of `backend` on `suite`.
+fn report_of(suite: &Path, backend: &str, out: &Path) {
+    let output = wasiport(&[
+        "conformance",
+        "--backend",
+        backend,
+        "--suite",
+        suite.to_str().unwrap(),
+        "--format",
+        "json",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(out.exists(), "no report: {}", text(&output.stderr));
+}
+
+#[test]
+fn report_diff_gates_a_regression_and_shows_a_fix() {
+    // Two real runs of the seek group on wasmtime: as built, and with one test's expected
+    // stdout changed, so that it fails as a regression in the runtime would.
+    let dir = tempfile::tempdir().unwrap();
+    let suite = dir.path().join("seek");
+    copy_dir(&root().join("suite/seek"), &suite);
+    let (base, new) = (dir.path().join("base.json"), dir.path().join("new.json"));
+    report_of(&suite, "wasmtime", &base);
+    let spec = suite.join("fd_tell_follows_reads.json");
+    let mut json: Value = serde_json::from_str(&std::fs::read_to_string(&spec).unwrap()).unwrap();
+    json["stdout"] = "something else".into();
+    std::fs::write(&spec, json.to_string()).unwrap();
+    report_of(&suite, "wasmtime", &new);
+
+    let out = wasiport(&[
+        "report",
+        "diff",
+        base.to_str().unwrap(),
+        new.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let console = text(&out.stdout);
+    assert!(
+        console.contains("regressed wasmtime seek/fd_tell_follows_reads: pass → fail"),
+        "{console}"
+    );
+    let out = wasiport(&[
+        "report",
+        "diff",
+        new.to_str().unwrap(),
+        base.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let wasmtime = &json["backends"][0];
+    assert_eq!(wasmtime["backend"], "wasmtime");
+    assert_eq!(wasmtime["fixed"][0]["test"], "seek/fd_tell_follows_reads");
+    assert_eq!(wasmtime["regressed"].as_array().map(Vec::len), Some(0));
+    let out = wasiport(&[
+        "report",
+        "diff",
+        base.to_str().unwrap(),
+        new.to_str().unwrap(),
+        "--format",
+        "markdown",
+    ]);
+    assert!(text(&out.stdout).contains("## Regressed on wasmtime"));
+
+    // A backend in only one report: its tests appeared; a file that is no report: one line.
+    let other = dir.path().join("other.json");
+    report_of(&suite, "wasmi", &other);
+    let out = wasiport(&[
+        "report",
+        "diff",
+        base.to_str().unwrap(),
+        other.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(json["backends"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|b| b["backend"] == "wasmi"
+            && b["base_version"].is_null()
+            && !b["appeared"].as_array().unwrap().is_empty()));
+    let out = wasiport(&[
+        "report",
+        "diff",
+        spec.to_str().unwrap(),
+        new.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(65), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stderr).lines().count(), 1);
+    let out = wasiport(&["report", "diff", "/nonexistent.json", new.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(66), "{}", text(&out.stderr));
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    // `cp -a`: the fixture holds links, which must stay links.
+    let status = Command::new("cp")
+        .arg("-a")
+        .arg(from)
+        .arg(to)
+        .status()
+        .unwrap();
+    assert!(status.success());
+}

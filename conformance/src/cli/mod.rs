@@ -43,7 +43,7 @@ pub(crate) mod exit {
     /// The module's initial memory is larger than `--max-memory`.
     pub const MEMORY_LIMIT: u8 = 123;
     /// `--backend all`: the backends' outcomes differ; `conformance`: an unexpected failure or
-    /// pass; `suite check`: the built suite is stale.
+    /// pass; `suite check`: the built suite is stale; `report diff`: a test regressed.
     pub const DIFFER: u8 = 1;
 }
 

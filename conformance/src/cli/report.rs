@@ -1,9 +1,11 @@
-//! `wasiport report merge`: one matrix from reports of separate runs; `wasiport report
-//! performance`: docs/performance.md from criterion's results.
+//! `wasiport report merge`: one matrix from reports of separate runs; `wasiport report diff`:
+//! what changed between two reports (exit 1 on a regression); `wasiport report performance`:
+//! docs/performance.md from criterion's results.
 
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
+use wasiport_conformance::diff::Diff;
 use wasiport_conformance::results::Report;
 
 use super::conformance::{render, Format};
@@ -13,6 +15,9 @@ use super::{exit, Failure};
 pub(crate) enum ReportCommand {
     /// Merge JSON reports (e.g. one per CI job and backend) into one report or matrix.
     Merge(MergeArgs),
+    /// What changed from a base report to a new one, per backend: regressed, fixed, now
+    /// skipped, appeared, vanished. Exits 1 when a test regressed (a CI gate for an upgrade).
+    Diff(DiffArgs),
     /// Write the performance report (tables and SVG charts) from `cargo bench`'s results.
     Performance(PerformanceArgs),
 }
@@ -91,28 +96,83 @@ pub(crate) struct MergeArgs {
     out: Option<PathBuf>,
 }
 
+#[derive(Args)]
+pub(crate) struct DiffArgs {
+    /// The base report (e.g. the committed baseline), in wasi-testsuite's JSON result schema.
+    base: PathBuf,
+    /// The new report.
+    new: PathBuf,
+    /// The output format.
+    #[arg(long, value_enum, default_value = "console")]
+    format: DiffFormat,
+    /// Write here instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+}
+
+/// How `report diff` writes.
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub(crate) enum DiffFormat {
+    /// A table of counts and a line per change.
+    Console,
+    /// The same in Markdown (e.g. for a CI job summary).
+    Markdown,
+    /// Every change as JSON.
+    Json,
+}
+
 pub(crate) fn report(command: ReportCommand) -> Result<u8, Failure> {
-    let args = match command {
-        ReportCommand::Merge(args) => args,
-        ReportCommand::Performance(args) => return performance(args),
-    };
-    let mut reports = Vec::new();
-    for path in &args.reports {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| Failure::new(exit::NO_INPUT, format!("{}: {e}", path.display())))?;
-        let report: Report = serde_json::from_str(&text).map_err(|e| {
-            Failure::new(
-                exit::DATA,
-                format!("{}: not a conformance report: {e}", path.display()),
-            )
-        })?;
-        reports.push(report);
+    match command {
+        ReportCommand::Merge(args) => merge(args),
+        ReportCommand::Diff(args) => diff(args),
+        ReportCommand::Performance(args) => performance(args),
     }
-    let text = render(&Report::merge(reports), args.format);
-    match &args.out {
+}
+
+/// A JSON report, or the command line's failure to read it.
+fn read_report(path: &std::path::Path) -> Result<Report, Failure> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Failure::new(exit::NO_INPUT, format!("{}: {e}", path.display())))?;
+    serde_json::from_str(&text).map_err(|e| {
+        Failure::new(
+            exit::DATA,
+            format!("{}: not a conformance report: {e}", path.display()),
+        )
+    })
+}
+
+/// Writes `text` to `out`, or to stdout.
+fn write_out(out: Option<&std::path::Path>, text: &str) -> Result<(), Failure> {
+    match out {
         Some(path) => std::fs::write(path, text)
-            .map_err(|e| Failure::new(exit::CANT_CREATE, format!("{}: {e}", path.display())))?,
-        None => super::print_report(&text)?,
+            .map_err(|e| Failure::new(exit::CANT_CREATE, format!("{}: {e}", path.display()))),
+        None => super::print_report(text),
     }
+}
+
+fn merge(args: MergeArgs) -> Result<u8, Failure> {
+    let reports = args
+        .reports
+        .iter()
+        .map(|path| read_report(path))
+        .collect::<Result<Vec<_>, _>>()?;
+    write_out(
+        args.out.as_deref(),
+        &render(&Report::merge(reports), args.format),
+    )?;
     Ok(0)
+}
+
+fn diff(args: DiffArgs) -> Result<u8, Failure> {
+    let diff = Diff::new(&read_report(&args.base)?, &read_report(&args.new)?);
+    let text = match args.format {
+        DiffFormat::Console => diff.console(),
+        DiffFormat::Markdown => diff.markdown(),
+        DiffFormat::Json => diff.json(),
+    };
+    write_out(args.out.as_deref(), &text)?;
+    Ok(match diff.regressions() {
+        0 => 0,
+        _ => exit::DIFFER,
+    })
 }
