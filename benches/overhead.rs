@@ -1286,7 +1286,6 @@ fn write_criterion_side_file(name: &str, json: &serde_json::Value) {
 }
 
 fn main() {
-    wasiport_conformance::backends::serve_worker_if_asked();
     if let Ok(test) = std::env::var(ONE_TEST) {
         child_runs_one_test(&test);
     }

@@ -61,7 +61,6 @@ criterion_group! {
 }
 fn main() {
     // WasmEdge's own WASI runs in a copy of this program.
-    wasiport_conformance::backends::serve_worker_if_asked();
     benches();
     Criterion::default().configure_from_args().final_summary();
 }

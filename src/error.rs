@@ -36,6 +36,16 @@ pub enum Error {
         /// Each missing import as `module::name`.
         imports: Vec<String>,
     },
+    /// The backend cannot start on this machine: its runtime (a library, a program, a worker
+    /// it runs in) is missing or broken; `reason` says which, in the runtime's words where it
+    /// has any.
+    #[error("{backend} is unavailable here: {reason}")]
+    Unavailable {
+        /// The backend's name.
+        backend: &'static str,
+        /// Why, and how to get it.
+        reason: String,
+    },
     /// The configuration needs a capability the backend does not have.
     #[error("{backend} does not support {feature}")]
     Unsupported {

@@ -196,6 +196,36 @@ pub enum TrapKind {
 }
 
 impl TrapKind {
+    /// Every kind, in declaration order.
+    ///
+    /// ```
+    /// use wasiport::TrapKind;
+    /// assert!(TrapKind::ALL.contains(&TrapKind::StackOverflow));
+    /// ```
+    pub const ALL: &'static [TrapKind] = &[
+        TrapKind::Unreachable,
+        TrapKind::MemoryOutOfBounds,
+        TrapKind::TableOutOfBounds,
+        TrapKind::IndirectCallToNull,
+        TrapKind::IndirectCallTypeMismatch,
+        TrapKind::StackOverflow,
+        TrapKind::IntegerDivideByZero,
+        TrapKind::IntegerOverflow,
+        TrapKind::InvalidConversionToInteger,
+        TrapKind::Other,
+    ];
+
+    /// The kind whose [`TrapKind::as_str`] is `name`.
+    ///
+    /// ```
+    /// use wasiport::TrapKind;
+    /// assert_eq!(TrapKind::from_name("unreachable"), Some(TrapKind::Unreachable));
+    /// assert_eq!(TrapKind::from_name("nothing"), None);
+    /// ```
+    pub fn from_name(name: &str) -> Option<TrapKind> {
+        TrapKind::ALL.iter().copied().find(|k| k.as_str() == name)
+    }
+
     /// The stable snake_case name.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -112,7 +112,8 @@ pub const NOT_BUILT: &[(&str, &str)] = &[
     #[cfg(not(feature = "wasmedge"))]
     (
         "wasmedge",
-        "needs libwasmedge: run scripts/install-wasmedge, then build with --features wasmedge",
+        "build with --features wasmedge (it runs in wasiport-wasmedge-worker, which needs \
+         libwasmedge: scripts/install-wasmedge)",
     ),
     #[cfg(not(feature = "node"))]
     ("node", "build with --features node (it needs Node.js 20 or newer to run)"),
@@ -122,22 +123,6 @@ pub const NOT_BUILT: &[(&str, &str)] = &[
         "build with --features chromium (it needs Debian's chromium and the WASI shim: scripts/setup)",
     ),
 ];
-
-/// Lets the compiled-in backends that run guests in worker copies of this program (WasmEdge,
-/// with its own WASI) start it as one: call it first in `main`. In such a copy it runs the job
-/// and ends the process; elsewhere it returns at once. Does nothing without those backends.
-///
-/// ```
-/// fn main() {
-///     wasiport_conformance::backends::serve_worker_if_asked();
-///     // ... run guests on any backend.
-/// }
-/// # main();
-/// ```
-pub fn serve_worker_if_asked() {
-    #[cfg(feature = "wasmedge")]
-    wasiport_wasmedge::serve_if_asked();
-}
 
 /// Why a backend could not be had.
 #[derive(Debug, thiserror::Error)]
@@ -188,7 +173,7 @@ pub fn by_name(name: &str) -> Result<Box<dyn Backend>, LookupError> {
         #[cfg(feature = "wasm3")]
         "wasm3" => Ok(Box::new(wasiport_wasm3::Wasm3::new())),
         #[cfg(feature = "wasmedge")]
-        "wasmedge" => Ok(Box::new(wasiport_wasmedge::Wasmedge::new()?)),
+        "wasmedge" => Ok(Box::new(wasiport_wasmedge_process::WasmedgeProcess::new()?)),
         #[cfg(feature = "node")]
         "node" => Ok(Box::new(wasiport_node::Node::new()?)),
         #[cfg(feature = "chromium")]
@@ -203,8 +188,8 @@ pub fn by_name(name: &str) -> Result<Box<dyn Backend>, LookupError> {
 /// every one of [`TARGETS`].
 ///
 /// ```
-/// let backends = wasiport_conformance::backends::select("all")?;
-/// assert_eq!(backends.len(), wasiport_conformance::backends::TARGETS.len());
+/// let backends = wasiport_conformance::backends::select("wasmi, wasmi-portable")?;
+/// assert_eq!(backends[1].name(), "wasmi-portable");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn select(list: &str) -> Result<Vec<Box<dyn Backend>>, LookupError> {

@@ -166,7 +166,7 @@ impl Ending {
             _ => {
                 let kind = text
                     .strip_prefix("trap:")
-                    .and_then(|k| TRAP_KINDS.iter().copied().find(|kind| kind.as_str() == k));
+                    .and_then(wasiport::TrapKind::from_name);
                 match kind {
                     Some(kind) => Ending::Trap(Some(kind)),
                     None => {
@@ -205,20 +205,6 @@ impl std::fmt::Display for Ending {
         }
     }
 }
-
-/// The trap kinds a `"terminated": "trap:KIND"` may name.
-const TRAP_KINDS: &[wasiport::TrapKind] = &[
-    wasiport::TrapKind::Unreachable,
-    wasiport::TrapKind::MemoryOutOfBounds,
-    wasiport::TrapKind::TableOutOfBounds,
-    wasiport::TrapKind::IndirectCallToNull,
-    wasiport::TrapKind::IndirectCallTypeMismatch,
-    wasiport::TrapKind::StackOverflow,
-    wasiport::TrapKind::IntegerDivideByZero,
-    wasiport::TrapKind::IntegerOverflow,
-    wasiport::TrapKind::InvalidConversionToInteger,
-    wasiport::TrapKind::Other,
-];
 
 /// A test whose expectation the WASI specification does not mandate (`"implementation_defined":
 /// {"why": "...", "also": ["trap", "errno"]}`): the spec's own expectation is the preferred

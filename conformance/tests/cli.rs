@@ -720,3 +720,180 @@ fn inspect_lists_exports_with_signatures_and_who_can_call_them() {
         .as_array()
         .is_some_and(|ways| ways.contains(&json!("run"))));
 }
+
+/// A copy of the `wasiport` binary alone in a directory of its own, started with a `PATH` of the
+/// system's directories only: what a user gets from `cargo install` or a copied release binary.
+fn a_lone_copy() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("wasiport");
+    std::fs::copy(env!("CARGO_BIN_EXE_wasiport"), &copy).unwrap();
+    (dir, copy)
+}
+
+fn run_lone(copy: &std::path::Path, args: &[&str]) -> Output {
+    std::process::Command::new(copy)
+        .args(args)
+        .env("PATH", "/usr/bin:/bin")
+        .env_remove("WASIPORT_WASMEDGE_WORKER")
+        .env("XDG_CACHE_HOME", copy.parent().unwrap().join("cache"))
+        .output()
+        .expect("start the copy")
+}
+
+#[test]
+fn a_copy_of_the_binary_alone_lists_the_backends_and_runs_a_guest() {
+    let (_dir, copy) = a_lone_copy();
+    let out = run_lone(&copy, &["--version"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = run_lone(&copy, &["backends", "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let listed: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let hello = wat("hello");
+    let started = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["available"] == true && b["name"] != "chromium")
+        .expect("some backend starts from a lone copy");
+    let name = started["name"].as_str().unwrap();
+    let out = run_lone(&copy, &["run", "--backend", name, hello.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "hello, world\n");
+
+    // WasmEdge, built in, is unavailable without its worker, and says why and how to get it.
+    if backends::NAMES.contains(&"wasmedge") {
+        let wasmedge = listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|b| b["name"] == "wasmedge")
+            .unwrap();
+        assert_eq!(wasmedge["available"], false, "{wasmedge}");
+        assert!(
+            wasmedge["why"]
+                .as_str()
+                .unwrap()
+                .contains("wasiport-wasmedge-worker"),
+            "{wasmedge}"
+        );
+        let out = run_lone(
+            &copy,
+            &["run", "--backend", "wasmedge", hello.to_str().unwrap()],
+        );
+        assert_one_line_failure(&out, 69, "wasmedge is unavailable here");
+    }
+}
+
+#[test]
+#[cfg_attr(
+    not(feature = "wasmedge"),
+    ignore = "built without WasmEdge (scripts/install-wasmedge, then --features wasmedge)"
+)]
+fn a_copy_of_the_binary_beside_the_wasmedge_worker_runs_guests_on_wasmedge() {
+    let (dir, copy) = a_lone_copy();
+    // The worker cargo built beside the binary (`cargo test --workspace` builds it).
+    let built =
+        PathBuf::from(env!("CARGO_BIN_EXE_wasiport")).with_file_name("wasiport-wasmedge-worker");
+    assert!(
+        built.is_file(),
+        "{} is not built: cargo build -p wasiport-wasmedge --bin wasiport-wasmedge-worker",
+        built.display()
+    );
+    std::fs::copy(&built, dir.path().join("wasiport-wasmedge-worker")).unwrap();
+    let hello = wat("hello");
+    for wasi in ["native", "portable"] {
+        let out = run_lone(
+            &copy,
+            &[
+                "run",
+                "--backend",
+                "wasmedge",
+                "--wasi",
+                wasi,
+                hello.to_str().unwrap(),
+            ],
+        );
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "--wasi {wasi}: {}",
+            stderr(&out)
+        );
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "hello, world\n");
+    }
+    // What needs the guest in this process is refused, in one line.
+    let calculator = wat("calculator");
+    let out = run_lone(
+        &copy,
+        &[
+            "call",
+            "--backend",
+            "wasmedge",
+            calculator.to_str().unwrap(),
+            "add",
+            "1",
+            "2",
+        ],
+    );
+    assert_one_line_failure(&out, 69, "wasmedge does not support instances");
+}
+
+#[test]
+fn stdin_dash_gives_the_hosts_stdin_to_the_guest_in_json_mode() {
+    let dir = tempfile::tempdir().unwrap();
+    let echo = dir.path().join("echo.wat");
+    std::fs::write(
+        &echo,
+        r#"(module
+          (import "wasi_snapshot_preview1" "fd_read" (func $read (param i32 i32 i32 i32) (result i32)))
+          (import "wasi_snapshot_preview1" "fd_write" (func $write (param i32 i32 i32 i32) (result i32)))
+          (memory (export "memory") 1)
+          (func (export "_start")
+            (i32.store (i32.const 0) (i32.const 64))
+            (i32.store (i32.const 4) (i32.const 1024))
+            (drop (call $read (i32.const 0) (i32.const 0) (i32.const 1) (i32.const 16)))
+            (i32.store (i32.const 4) (i32.load (i32.const 16)))
+            (drop (call $write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 20)))))"#,
+    )
+    .unwrap();
+    let backend = backends::NAMES[0];
+    let mut child = common::wasiport_command()
+        .args(["run", "--json", "--backend", backend, "--stdin", "-"])
+        .arg(&echo)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    let mut pipe = child.stdin.take().unwrap();
+    pipe.write_all(b"from the host").unwrap();
+    drop(pipe);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["stdout"], "from the host", "{v}");
+}
+
+#[test]
+fn completions_and_the_man_page_come_from_the_command_line_definition() {
+    for shell in ["bash", "zsh", "fish"] {
+        let out = wasiport(&["completions", shell]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let script = String::from_utf8_lossy(&out.stdout);
+        // Every subcommand is offered.
+        for command in ["run", "conformance", "report", "completions"] {
+            assert!(script.contains(command), "{shell}: no {command}");
+        }
+    }
+    let out = wasiport(&["completions", "tcsh"]);
+    assert_eq!(out.status.code(), Some(2), "clap refuses an unknown shell");
+    let out = wasiport(&["manpage"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let page = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        page.starts_with(".ie") || page.contains(".TH wasiport"),
+        "{page}"
+    );
+    assert!(page.contains("conformance"), "{page}");
+}

@@ -197,7 +197,8 @@ fn docs_matrix_is_up_to_date() {
     assert!(
         text(&out.stdout) == committed,
         "docs/matrix.md is stale: regenerate it with \
-         `cargo run --features wasiport-conformance/wasmedge --bin wasiport -- conformance --format markdown --out docs/matrix.md`"
+         `cargo build --workspace --all-features --bins && target/debug/wasiport conformance \
+         --format markdown --out docs/matrix.md`"
     );
 }
 

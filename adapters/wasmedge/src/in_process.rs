@@ -28,10 +28,10 @@ use crate::host::{from_value, modules, to_value, Ended, HostModule};
 use crate::termination::trap_kind;
 use crate::{internal, Mode, NAME};
 
-/// How deep a guest's calls may nest: past it, a call traps as a stack overflow. WasmEdge 0.14
-/// has no limit of its own; this is about what wasmtime's default stack holds of small frames,
-/// and what an 8 MiB thread stack holds of AOT code's.
-pub(crate) const MAX_CALL_DEPTH: u32 = 20_000;
+// How deep a guest's calls may nest: past it, a call traps as a stack overflow. WasmEdge 0.14
+// has no limit of its own; the limit is about what wasmtime's default stack holds of small
+// frames, and what an 8 MiB thread stack holds of AOT code's.
+use crate::MAX_CALL_DEPTH;
 
 /// Whether the call depth of the guest `instance` is at the limit: an `unreachable` trap there is
 /// the limit's.

@@ -39,40 +39,29 @@
 mod capi;
 mod host;
 mod in_process;
-mod job;
-mod process;
 mod termination;
 mod worker;
 
-pub use worker::serve_if_asked;
+pub use wasiport_wasmedge_process::{Mode, MAX_CALL_DEPTH, NAME, RUNTIME_VERSION};
+pub use worker::{serve_if_asked, worker_main};
 
 use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use wasiport::kit::{InstanceKit, RunKit};
-use wasiport::rewrite::{limit_call_depth, start_as_export};
 use wasiport::{
     Backend, BackendId, Capabilities, Capability, CompiledModule, Error, Instance, ModuleInfo,
     Outcome, RunConfig, WasiImpl,
 };
 
+use wasiport_wasmedge_process::locate::Worker;
+use wasiport_wasmedge_process::{rewritten, temp};
+
 use crate::capi::{Configure, Source};
-use crate::in_process::{Guest, WasmedgeInstance, MAX_CALL_DEPTH};
+use crate::in_process::{Guest, WasmedgeInstance};
 
-/// The backend's name.
-pub const NAME: &str = "wasmedge";
-/// The WasmEdge release this crate is built for; [`Wasmedge::new`] checks the loaded library.
-pub const RUNTIME_VERSION: &str = "0.14.1";
-
-/// How [`Backend::compile`] prepares a module.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
-    /// Validated, then interpreted at each run (WasmEdge's default).
-    Interpreter,
-    /// Compiled ahead of time by WasmEdge's LLVM compiler into a native shared library, which
-    /// each run loads: slower to compile, much faster to run.
-    Aot,
-}
+pub(crate) use wasiport_wasmedge_process::internal;
 
 /// Runs modules on WasmEdge: with its own WASI preview-1 implementation, each run in a worker
 /// process of this program; with the portable WASI, in this process, where host functions and
@@ -93,22 +82,32 @@ pub struct Wasmedge {
 /// of the module rewritten for WasmEdge: its call depth limited, its start function an export
 /// (see `in_process.rs`).
 struct Prepared {
-    file: tempfile::TempPath,
+    file: PreparedFile,
     /// How it was prepared: only an AOT library is worth saving.
     mode: Mode,
+}
+
+/// A prepared module's file: this process's own temporary file, or (in a worker) the host's.
+enum PreparedFile {
+    Owned(tempfile::TempPath),
+    Borrowed(PathBuf),
+}
+
+impl std::ops::Deref for PreparedFile {
+    type Target = Path;
+
+    fn deref(&self) -> &Path {
+        match self {
+            PreparedFile::Owned(temp) => temp,
+            PreparedFile::Borrowed(path) => path,
+        }
+    }
 }
 
 fn invalid(e: capi::Failure) -> Error {
     Error::InvalidModule {
         backend: NAME,
         message: e.message,
-    }
-}
-
-pub(crate) fn internal(message: impl std::fmt::Display) -> Error {
-    Error::Internal {
-        backend: NAME,
-        message: message.to_string(),
     }
 }
 
@@ -155,6 +154,20 @@ impl Wasmedge {
         self.mode
     }
 
+    /// The module prepared at `file` (by a host this worker serves, which keeps the file), as
+    /// this backend's own.
+    fn prepared_elsewhere(&self, file: PathBuf, info: ModuleInfo) -> CompiledModule {
+        let file = PreparedFile::Borrowed(file);
+        CompiledModule::new(
+            self.id,
+            info,
+            Prepared {
+                file,
+                mode: self.mode,
+            },
+        )
+    }
+
     /// The WASI of a run (or an instance: `in_process`) of `config`: the one chosen, or by
     /// default WasmEdge's own, unless the run needs this process.
     fn wasi(config: &RunConfig, in_process: bool) -> Result<WasiImpl, Error> {
@@ -171,32 +184,12 @@ impl Wasmedge {
     }
 }
 
-/// The module as WasmEdge runs it: its start function an export, called where a timeout holds,
-/// and its call depth limited (WasmEdge's interpreter has no limit of its own).
-fn rewritten(wasm: &[u8]) -> Result<Vec<u8>, Error> {
-    start_as_export(wasm)
-        .and_then(|wasm| limit_call_depth(&wasm, MAX_CALL_DEPTH))
-        .map_err(|message| Error::InvalidModule {
-            backend: NAME,
-            message,
-        })
-}
-
 /// A prepared module's file as the UTF-8 path WasmEdge takes.
 fn path(prepared: &Prepared) -> Result<&str, Error> {
     prepared
         .file
         .to_str()
         .ok_or_else(|| internal("a temporary path is not UTF-8"))
-}
-
-/// A temporary file for a prepared module, removed with the last clone of it.
-fn temp(suffix: &str) -> Result<tempfile::NamedTempFile, Error> {
-    tempfile::Builder::new()
-        .prefix("wasiport-wasmedge-")
-        .suffix(suffix)
-        .tempfile()
-        .map_err(|e| internal(format!("cannot make a temporary file: {e}")))
 }
 
 /// This machine's CPU as AOT code depends on it: a hash (FNV-1a) of the first processor's model
@@ -224,6 +217,17 @@ fn host_cpu() -> &'static str {
         });
         format!("{hash:016x}")
     })
+}
+
+/// This very program as a worker, even when its file was replaced since it started (cargo's
+/// runner patches binaries in place): Linux keeps the running image reachable as /proc/self/exe.
+fn this_program() -> Result<Worker, Error> {
+    let exe = match Path::new("/proc/self/exe") {
+        linux if linux.exists() => linux.to_path_buf(),
+        _ => std::env::current_exe()
+            .map_err(|e| internal(format!("cannot find this program to start a worker: {e}")))?,
+    };
+    Ok(Worker::at(exe))
 }
 
 fn loaded_version() -> &'static str {
@@ -257,7 +261,7 @@ impl Backend for Wasmedge {
                     path: file.path().to_path_buf(),
                     source,
                 })?;
-                file.into_temp_path()
+                PreparedFile::Owned(file.into_temp_path())
             }
             Mode::Aot => {
                 // Compiled-in counting, so that a fuel budget holds for native code too.
@@ -267,7 +271,7 @@ impl Backend for Wasmedge {
                     .to_str()
                     .ok_or_else(|| internal("a temporary path is not UTF-8"))?;
                 config.compile_aot(wasm, out).map_err(invalid)?;
-                path
+                PreparedFile::Owned(path)
             }
         };
         let mode = self.mode;
@@ -291,7 +295,7 @@ impl Backend for Wasmedge {
         if prepared.mode != Mode::Aot || self.mode != Mode::Aot {
             return Ok(None);
         }
-        std::fs::read(&prepared.file)
+        std::fs::read(&*prepared.file)
             .map(Some)
             .map_err(|source| Error::Io {
                 path: prepared.file.to_path_buf(),
@@ -314,7 +318,7 @@ impl Backend for Wasmedge {
             self.id,
             info,
             Prepared {
-                file: file.into_temp_path(),
+                file: PreparedFile::Owned(file.into_temp_path()),
                 mode: Mode::Aot,
             },
         ))
@@ -330,7 +334,22 @@ impl Backend for Wasmedge {
             Err(early) => return Ok(early),
         };
         match run.wasi {
-            WasiImpl::Native => process::run_in_worker(&prepared.file, config, run),
+            WasiImpl::Native => {
+                if !worker::serves_jobs() {
+                    return Err(Error::InvalidConfig(format!(
+                        "{NAME}: WasmEdge's own WASI runs in a worker process, a copy of this \
+                         program, which must call wasiport_wasmedge::serve_if_asked() first in \
+                         main (or be built with the crate's feature worker-constructor); the \
+                         portable WASI (--wasi portable) needs no worker"
+                    )));
+                }
+                let module = wasiport_wasmedge_process::run::Module {
+                    file: &prepared.file,
+                    wasm: &prepared.file,
+                    aot: prepared.mode == Mode::Aot,
+                };
+                wasiport_wasmedge_process::run::run_in_worker(&this_program()?, module, config, run)
+            }
             WasiImpl::Portable => in_process::run(path(prepared)?, self.mode, config, run),
         }
     }

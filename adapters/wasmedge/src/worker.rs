@@ -1,4 +1,6 @@
-//! The worker: the child process in which one run with WasmEdge's own WASI happens.
+//! The worker: the child process in which one run with WasmEdge's own WASI happens, and the
+//! worker program `wasiport-wasmedge-worker` ([`worker_main`]) that serves hosts which do not
+//! link libwasmedge (`wasiport-wasmedge-process`).
 //!
 //! WasmEdge's WASI reads and writes the process's own file descriptors 0, 1 and 2, with no way
 //! to give it others. Redirecting those in the host process would capture every thread's output
@@ -7,23 +9,29 @@
 //! started again with [`JOB_VAR`] set: its `main` calls [`serve_if_asked`] first, which runs the
 //! job and ends the process. (A test binary, whose `main` is libtest's, gets the same call from a
 //! constructor: the `worker-constructor` feature.) A program that has not called it is not
-//! started as a worker: its `main` would run again.
+//! started as a worker: its `main` would run again. The worker program runs the same jobs, and
+//! portable-WASI ones too (a host without libwasmedge has no other place to run them), and
+//! with [`SERVICE_ARG`] it validates and compiles modules for such a host, one line each.
 
 use std::ffi::{CString, OsStr};
+use std::io::{BufRead, Write};
+use std::os::fd::FromRawFd;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
 
 use wasiport::rewrite::START_EXPORT;
+use wasiport::{
+    Backend, Error, ModuleInfo, Network, OutputMode, Preopen, RunConfig, SocketPreopen, Stdin,
+    Termination, TrapKind, WasiImpl,
+};
+use wasiport_wasmedge_process::protocol::{
+    End, Job, JobWasi, Reply, Report, Request, TraceRecord, JOB_VAR, SERVICE_ARG, WORKER_FAILED,
+};
 
 use crate::capi::{code, Configure, Executor, ModuleInstance, Source, Statistics, Store};
-use crate::in_process::at_the_depth_limit;
-use crate::job::{End, Job, Report};
-
-/// The variable naming the job file of a worker.
-pub(crate) const JOB_VAR: &str = "WASIPORT_WASMEDGE_JOB";
-
-/// The exit status of a worker that could not read its job or write its report.
-pub(crate) const WORKER_FAILED: i32 = 121;
+use crate::in_process::{at_the_depth_limit, depth_limit_trap};
+use crate::termination::trap_kind;
+use crate::{Mode, Wasmedge};
 
 /// Whether this program serves worker jobs: it called [`serve_if_asked`].
 static SERVES_JOBS: AtomicBool = AtomicBool::new(false);
@@ -60,6 +68,82 @@ pub fn serve_if_asked() {
 /// Whether this program can be started as a worker.
 pub(crate) fn serves_jobs() -> bool {
     SERVES_JOBS.load(Ordering::SeqCst)
+}
+
+/// The worker program's `main`: serves the job it was started for, or with [`SERVICE_ARG`]
+/// validates and compiles modules, one request a line on stdin, until stdin ends.
+pub fn worker_main() {
+    serve_if_asked();
+    if std::env::args().nth(1).as_deref() == Some(SERVICE_ARG) {
+        serve_compiles();
+        return;
+    }
+    eprintln!(
+        "wasiport-wasmedge-worker: runs WasmEdge for a wasiport host (started with {JOB_VAR} \
+         or {SERVICE_ARG}); not a program to run by hand"
+    );
+    std::process::exit(2);
+}
+
+/// The compile service: a [`Reply`] for each [`Request`] line.
+fn serve_compiles() {
+    crate::capi::log_off();
+    let stdin = std::io::stdin();
+    let mut stdout = std::io::stdout().lock();
+    for line in stdin.lock().lines() {
+        let Ok(line) = line else { break };
+        let reply = match serde_json::from_str::<Request>(&line) {
+            Ok(Request::Version) => Reply::Version {
+                version: crate::capi::version(),
+            },
+            Ok(Request::Validate { wasm }) => validate(&wasm),
+            Ok(Request::CompileAot { wasm, out }) => compile_aot(&wasm, &out),
+            Err(e) => Reply::Failed {
+                message: format!("bad request: {e}"),
+            },
+        };
+        let Ok(json) = serde_json::to_string(&reply) else {
+            break;
+        };
+        if writeln!(stdout, "{json}")
+            .and_then(|()| stdout.flush())
+            .is_err()
+        {
+            break;
+        }
+    }
+}
+
+fn validate(wasm: &str) -> Reply {
+    let config = match Configure::new(None) {
+        Ok(config) => config,
+        Err(e) => return Reply::Failed { message: e.message },
+    };
+    match config.load(Source::File(wasm)) {
+        Ok(_) => Reply::Done,
+        Err(e) => Reply::Invalid { message: e.message },
+    }
+}
+
+fn compile_aot(wasm: &str, out: &str) -> Reply {
+    let bytes = match std::fs::read(wasm) {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            return Reply::Failed {
+                message: format!("{wasm}: {e}"),
+            }
+        }
+    };
+    let mut config = match Configure::new(None) {
+        Ok(config) => config,
+        Err(e) => return Reply::Failed { message: e.message },
+    };
+    // Compiled-in counting, so that a fuel budget holds for native code too.
+    config.measure_cost();
+    match config.compile_aot(&bytes, out) {
+        Ok(()) => Reply::Done,
+        Err(e) => Reply::Invalid { message: e.message },
+    }
 }
 
 #[cfg(feature = "worker-constructor")]
@@ -105,17 +189,21 @@ extern "C" fn heap_exhausted() {
 /// [`End::HeapExhausted`] through C++'s new-handler (looked up at run time in the libstdc++ that
 /// libwasmedge loaded, so nothing links against it).
 fn bound_the_heap(job: &Job) -> Result<(), String> {
-    let memory = job
-        .max_memory_pages
-        .map_or(MAX_MEMORY_BYTES, |pages| u64::from(pages) * 65536);
+    let memory = job.max_memory_bytes.unwrap_or(MAX_MEMORY_BYTES);
     let limit = libc::rlimit {
         rlim_cur: memory + HEAP_HEADROOM,
         rlim_max: memory + HEAP_HEADROOM,
     };
     let report = Report {
-        end: End::HeapExhausted,
+        end: End::Trap {
+            kind: TrapKind::StackOverflow.as_str().into(),
+            message: "the interpreter's stacks exhausted the worker's heap (WasmEdge 0.14 has \
+                      no call-depth limit)"
+                .into(),
+        },
         fuel_consumed: None,
         in_start: false,
+        trace: Vec::new(),
     };
     let json = serde_json::to_vec(&report).map_err(|e| e.to_string())?;
     let path = CString::new(job.report.as_str()).map_err(|e| e.to_string())?;
@@ -141,19 +229,23 @@ fn serve(job_path: &OsStr) -> Result<(), String> {
         std::fs::read(job_path).map_err(|e| format!("{}: {e}", job_path.to_string_lossy()))?;
     let job: Job = serde_json::from_slice(&text).map_err(|e| format!("bad job: {e}"))?;
     bound_the_heap(&job)?;
-    let report = run(&job);
+    let report = match job.wasi {
+        JobWasi::Native => run(&job),
+        JobWasi::Portable => run_portable(&job),
+    };
+    // What the portable WASI wrote to this process's stdout, before `_exit`.
+    let _ = std::io::stdout().flush();
     let json = serde_json::to_vec(&report).map_err(|e| e.to_string())?;
     std::fs::write(&job.report, json).map_err(|e| format!("{}: {e}", job.report))
 }
 
 fn run(job: &Job) -> Report {
-    let failed = |message: String| Report {
-        end: End::Failed { message },
-        fuel_consumed: None,
-        in_start: false,
-    };
     crate::capi::log_off();
-    let mut config = match Configure::new(job.max_memory_pages) {
+    // Whole pages: a cap between two page counts allows the lower one.
+    let pages = job
+        .max_memory_bytes
+        .map(|bytes| u32::try_from(bytes / 65536).unwrap_or(u32::MAX));
+    let mut config = match Configure::new(pages) {
         Ok(config) => config,
         Err(e) => return failed(e.message),
     };
@@ -170,7 +262,17 @@ fn run(job: &Job) -> Report {
         // After the executor: creating one resets the limit to its configuration's.
         stat.set_cost_limit(job.fuel.unwrap_or(u64::MAX));
         let store = Store::new()?;
-        let wasi = ModuleInstance::wasi(&job.argv, &job.env, &job.preopens)?;
+        let env: Vec<String> = job.env.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        // WasmEdge's own preopen strings: `GUEST:HOST` or `GUEST:HOST:readonly`.
+        let preopens: Vec<String> = job
+            .preopens
+            .iter()
+            .map(|p| {
+                let access = if p.read_only { ":readonly" } else { "" };
+                format!("{}:{}{access}", p.guest, p.host)
+            })
+            .collect();
+        let wasi = ModuleInstance::wasi(&job.argv, &env, &preopens)?;
         executor.register_import(&store, &wasi)?;
         let instance = executor.instantiate(&store, &module)?;
         Ok((module, executor, store, wasi, instance))
@@ -189,10 +291,16 @@ fn run(job: &Job) -> Report {
     let result = start.and_then(|()| call("_start"));
     let end = match result {
         Err(e) if e.code == code::COST_LIMIT_EXCEEDED => End::OutOfFuel,
-        Err(e) if e.code == code::UNREACHABLE && at_the_depth_limit(&instance) => End::DepthLimit,
+        Err(e) if e.code == code::UNREACHABLE && at_the_depth_limit(&instance) => {
+            let trap = depth_limit_trap();
+            End::Trap {
+                kind: trap.kind.as_str().into(),
+                message: trap.message,
+            }
+        }
         // Errors of the execution phase (0x4xx) are traps.
         Err(e) if e.code & 0xF00 == 0x400 => End::Trap {
-            code: e.code,
+            kind: trap_kind(e.code).as_str().into(),
             message: e.message,
         },
         Err(e) if e.code != code::TERMINATED => End::Failed { message: e.message },
@@ -207,9 +315,101 @@ fn run(job: &Job) -> Report {
         end,
         fuel_consumed: Some(stat.total_cost()),
         in_start,
+        trace: Vec::new(),
     };
     // The process ends right after the report is written: WasmEdge's contexts are left to it
     // rather than torn down one by one.
     std::mem::forget((instance, module, executor, store, wasi, stat));
     report
+}
+
+fn failed(message: String) -> Report {
+    Report {
+        end: End::Failed { message },
+        fuel_consumed: None,
+        in_start: false,
+        trace: Vec::new(),
+    }
+}
+
+/// A run with the portable WASI, here as `Wasmedge` runs one in process, its stdio this
+/// process's own (the host's pipes).
+fn run_portable(job: &Job) -> Report {
+    let ran = || -> Result<wasiport::Outcome, Error> {
+        let mode = if job.aot {
+            Mode::Aot
+        } else {
+            Mode::Interpreter
+        };
+        let backend = Wasmedge::with_mode(mode)?;
+        let wasm = std::fs::read(&job.wasm).map_err(|source| Error::Io {
+            path: job.wasm.clone().into(),
+            source,
+        })?;
+        let info = ModuleInfo::parse(&wasm).map_err(crate::internal)?;
+        let module = backend.prepared_elsewhere(job.module.clone().into(), info);
+        let mut config = RunConfig::builder()
+            .wasi(WasiImpl::Portable)
+            .stdin(Stdin::Inherit)
+            .stdout(OutputMode::Inherit)
+            .stderr(OutputMode::Inherit)
+            .trace(job.trace);
+        if let Some((program, args)) = job.argv.split_first() {
+            config = config
+                .program_name(program.clone())
+                .args(args.iter().cloned());
+        }
+        for (key, value) in &job.env {
+            config = config.env(key.clone(), value.clone());
+        }
+        for p in &job.preopens {
+            config = config.preopen(if p.read_only {
+                Preopen::read_only(&p.host, p.guest.clone())
+            } else {
+                Preopen::read_write(&p.host, p.guest.clone())
+            });
+        }
+        for &fd in &job.sockets {
+            // SAFETY: the host passed this listening socket on at this number, for this run.
+            let listener = unsafe { std::net::TcpListener::from_raw_fd(fd) };
+            config = config.preopen_socket(SocketPreopen::new(listener));
+        }
+        if job.loopback {
+            config = config.network(Network::Loopback);
+        }
+        if let Some(fuel) = job.fuel {
+            config = config.fuel(fuel);
+        }
+        if let Some(bytes) = job.max_memory_bytes {
+            config = config.max_memory_bytes(bytes);
+        }
+        backend.run(&module, &config.build()?)
+    };
+    match ran() {
+        Ok(outcome) => Report {
+            end: match outcome.termination {
+                Termination::Exited(code) => End::Exited { code },
+                Termination::Trap(trap) => End::Trap {
+                    kind: trap.kind.as_str().into(),
+                    message: trap.message,
+                },
+                Termination::OutOfFuel => End::OutOfFuel,
+                // The host keeps the time, and checked the memory before.
+                other => End::Failed {
+                    message: format!("the worker's run ended: {other}"),
+                },
+            },
+            fuel_consumed: outcome.fuel_consumed,
+            in_start: false,
+            trace: outcome.trace.iter().map(TraceRecord::from).collect(),
+        },
+        Err(Error::Instantiation { message, .. }) => Report {
+            end: End::NotInstantiated { message },
+            fuel_consumed: None,
+            in_start: false,
+            trace: Vec::new(),
+        },
+        Err(Error::Internal { message, .. }) => failed(message),
+        Err(e) => failed(e.to_string()),
+    }
 }

@@ -13,13 +13,21 @@ pub(crate) struct BackendsArgs {
     json: bool,
 }
 
+/// Why a backend did not start, without repeating that it is unavailable.
+fn why_unavailable(e: backends::LookupError) -> String {
+    match e {
+        backends::LookupError::Failed(wasiport::Error::Unavailable { reason, .. }) => reason,
+        other => other.to_string(),
+    }
+}
+
 pub(crate) fn backends(args: BackendsArgs) -> Result<u8, Failure> {
     // The engines themselves; their portable-WASI targets are the same runtimes. A backend
     // whose engine is missing here (node, chromium) is listed with why.
     type Started = Result<Box<dyn wasiport::Backend>, String>;
     let all: Vec<(&str, Started)> = backends::NAMES
         .iter()
-        .map(|name| (*name, backends::by_name(name).map_err(|e| e.to_string())))
+        .map(|name| (*name, backends::by_name(name).map_err(why_unavailable)))
         .collect();
     if args.json {
         let list: Vec<_> = all

@@ -14,7 +14,7 @@ mod suite;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 /// Exit codes of the command line itself. Guest exit codes pass through unchanged when a
 /// module runs without `--json`; these are chosen from the BSD `sysexits.h` range so that they
@@ -69,6 +69,15 @@ pub(crate) fn command_line() -> String {
     format!("wasiport {}", args.join(" "))
 }
 
+/// `wasiport manpage`: roff from the clap definition.
+fn manpage() -> Result<u8, Failure> {
+    let mut out = Vec::new();
+    clap_mangen::Man::new(Cli::command())
+        .render(&mut out)
+        .map_err(|e| Failure::new(exit::SOFTWARE, format!("the man page: {e}")))?;
+    print_report(&String::from_utf8_lossy(&out)).map(|()| 0)
+}
+
 /// Writes a report to stdout whole ([`stdout::write_all`]); failing that, says why.
 pub(crate) fn print_report(text: &str) -> Result<(), Failure> {
     stdout::write_all(text.as_bytes())
@@ -81,7 +90,9 @@ impl From<wasiport::Error> for Failure {
         let code = match &e {
             E::InvalidModule { .. } | E::Instantiation { .. } => exit::DATA,
             E::NoSuchExport { .. } | E::ArgumentMismatch { .. } => exit::USAGE,
-            E::MissingImports { .. } | E::Unsupported { .. } => exit::UNAVAILABLE,
+            E::MissingImports { .. } | E::Unsupported { .. } | E::Unavailable { .. } => {
+                exit::UNAVAILABLE
+            }
             E::Io { .. } => exit::NO_INPUT,
             E::InvalidConfig(_) => exit::USAGE,
             _ => exit::SOFTWARE,
@@ -106,7 +117,7 @@ impl From<wasiport_conformance::backends::LookupError> for Failure {
     about = "Run WASI programs on any WebAssembly runtime, and compare them",
     after_help = "Exit codes: the guest's own exit code for `run` without --json (`call`: 0 when \
 the function returned); 64 bad flag value (`call`: no such function, arguments of other types), \
-65 invalid module or suite, 66 missing input, 69 unsupported by the backend, 70 runtime failure, \
+65 invalid module or suite, 66 missing input, 69 unsupported by the backend (or unavailable here), 70 runtime failure, \
 73 cannot write output, 123 memory limit, 124 timeout, 125 out of fuel, 134 trap; 1 when \
 `--backend all` finds differences or `conformance` an unexpected result."
 )]
@@ -144,6 +155,14 @@ enum Command {
     /// Build or check the built-in suite from its sources.
     #[command(subcommand)]
     Suite(suite::SuiteCommand),
+    /// Print a shell's completion script for wasiport (e.g. `wasiport completions bash >
+    /// /etc/bash_completion.d/wasiport`).
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print wasiport's man page (roff; `wasiport manpage | man -l -`).
+    Manpage,
 }
 
 /// Where compiled modules are kept between runs (`wasiport run` and `conformance`).
@@ -198,6 +217,12 @@ pub(crate) fn main() -> ExitCode {
         Command::Reliability(args) => reliability::reliability(args),
         Command::Report(command) => report::report(command),
         Command::Suite(command) => suite::suite(command),
+        Command::Completions { shell } => {
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "wasiport", &mut out);
+            print_report(&String::from_utf8_lossy(&out)).map(|()| 0)
+        }
+        Command::Manpage => manpage(),
     };
     match result {
         Ok(code) => ExitCode::from(code),

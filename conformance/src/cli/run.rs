@@ -23,8 +23,9 @@ pub(crate) struct RunArgs {
     /// Set an environment variable for the guest.
     #[arg(long = "env", value_name = "KEY=VALUE")]
     envs: Vec<String>,
-    /// Feed this file to the guest's stdin (default: the host's stdin, or nothing with
-    /// --json or --backend all).
+    /// Feed this file to the guest's stdin; `-` is the host's stdin, read whole before the run
+    /// with --json or --backend all (default: the host's stdin, or nothing with --json or
+    /// --backend all).
     #[arg(long, value_name = "FILE")]
     stdin: Option<PathBuf>,
     /// Stop the guest after this many seconds of wall-clock time.
@@ -114,6 +115,15 @@ pub(super) fn config_with_args(
         b = b.preopen(parse_dir(d)?);
     }
     b = b.stdin(match &args.stdin {
+        Some(path) if path.as_os_str() == "-" && !capture => Stdin::Inherit,
+        // Read once here, so that each backend of `--backend all` gets the same bytes.
+        Some(path) if path.as_os_str() == "-" => {
+            let mut bytes = Vec::new();
+            std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut bytes).map_err(|e| {
+                Failure::new(exit::NO_INPUT, format!("reading the host's stdin: {e}"))
+            })?;
+            Stdin::Bytes(bytes)
+        }
         Some(path) => Stdin::Bytes(read_input(path)?),
         None if capture => Stdin::Empty,
         None => Stdin::Inherit,

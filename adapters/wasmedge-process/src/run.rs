@@ -1,9 +1,11 @@
-//! The host's side of a run: the job written, the worker started with the run's stdio, its
-//! output collected, the timeout enforced, the report read.
+//! The host's side of a run in a worker: the job written, the worker started with the run's
+//! stdio (and its listening sockets), its output collected, the timeout enforced, the report
+//! read.
 
 use std::io::{Read, Write};
+use std::os::fd::{AsRawFd, OwnedFd};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -11,52 +13,76 @@ use std::thread::JoinHandle;
 use wasiport::kit::RunKit;
 use wasiport::output::OutputSink;
 use wasiport::watchdog::Watchdog;
-use wasiport::{Error, Outcome, OutputMode, RunConfig, Stdin, Termination, Trap, TrapKind};
+use wasiport::{
+    Error, Network, Outcome, OutputMode, RunConfig, Stdin, Termination, Trap, TrapKind, WasiImpl,
+};
 
-use crate::job::{End, Job, Report};
-use crate::termination::trap_kind;
-use crate::worker::{JOB_VAR, WORKER_FAILED};
+use crate::locate::Worker;
+use crate::protocol::{End, Job, JobPreopen, JobWasi, Report, JOB_VAR, WORKER_FAILED};
 use crate::{internal, NAME};
 
-/// The job for `config`, in WasmEdge's own terms.
-fn job(module: &Path, config: &RunConfig, report: &Path) -> Result<Job, Error> {
-    let utf8 = |path: &Path| {
-        path.to_str().map(str::to_owned).ok_or_else(|| {
-            Error::InvalidConfig(format!(
-                "{NAME} takes only UTF-8 paths, not {}",
-                path.display()
-            ))
-        })
-    };
+/// A prepared module as a run loads it.
+#[derive(Debug, Clone, Copy)]
+pub struct Module<'a> {
+    /// What WasmEdge loads: the rewritten `.wasm`, or the AOT library.
+    pub file: &'a Path,
+    /// The rewritten `.wasm` (the same as `file` unless that is an AOT library).
+    pub wasm: &'a Path,
+    /// Whether `file` is an AOT library.
+    pub aot: bool,
+}
+
+fn utf8(path: &Path) -> Result<String, Error> {
+    path.to_str().map(str::to_owned).ok_or_else(|| {
+        Error::InvalidConfig(format!(
+            "{NAME} takes only UTF-8 paths, not {}",
+            path.display()
+        ))
+    })
+}
+
+/// The job for `config`.
+fn job(
+    module: Module<'_>,
+    wasi: WasiImpl,
+    config: &RunConfig,
+    sockets: &[OwnedFd],
+    report: &Path,
+) -> Result<Job, Error> {
     let mut preopens = Vec::new();
     for p in config.preopens() {
         let host = utf8(p.host_path())?;
         // WasmEdge reads a preopen as `GUEST:HOST[:readonly]`, so a colon in either is
-        // ambiguous.
-        if host.contains(':') || p.guest_path().contains(':') {
+        // ambiguous to its own WASI.
+        if wasi == WasiImpl::Native && (host.contains(':') || p.guest_path().contains(':')) {
             return Err(Error::InvalidConfig(format!(
                 "{NAME} cannot preopen a path holding `:` ({host} as {})",
                 p.guest_path()
             )));
         }
-        let access = if p.is_read_only() { ":readonly" } else { "" };
-        preopens.push(format!("{}:{host}{access}", p.guest_path()));
+        preopens.push(JobPreopen {
+            host,
+            guest: p.guest_path().to_string(),
+            read_only: p.is_read_only(),
+        });
     }
     let limits = config.limits();
     Ok(Job {
-        module: utf8(module)?,
+        module: utf8(module.file)?,
+        wasm: utf8(module.wasm)?,
+        aot: module.aot,
+        wasi: match wasi {
+            WasiImpl::Native => JobWasi::Native,
+            WasiImpl::Portable => JobWasi::Portable,
+        },
         argv: config.argv().to_vec(),
-        env: config
-            .env()
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect(),
+        env: config.env().to_vec(),
         preopens,
+        sockets: sockets.iter().map(AsRawFd::as_raw_fd).collect(),
+        loopback: config.network() == Network::Loopback,
+        trace: config.trace(),
         fuel: limits.fuel,
-        // Whole pages: a cap between two page counts allows the lower one.
-        max_memory_pages: limits
-            .max_memory_bytes
-            .map(|bytes| u32::try_from(bytes / 65536).unwrap_or(u32::MAX)),
+        max_memory_bytes: limits.max_memory_bytes,
         report: utf8(report)?,
     })
 }
@@ -99,43 +125,37 @@ fn wait_unreaped(child: &Child) -> std::io::Result<()> {
     }
 }
 
-/// Runs the module at `module` (a `.wasm` file or an AOT shared library) as `config` says, in a
-/// worker process, with WasmEdge's own WASI.
-pub(crate) fn run_in_worker(
-    module: &Path,
+/// Runs `module` as `config` says in a worker started by `worker`, with the WASI `run` chose:
+/// WasmEdge's own, or the portable one served in the worker.
+pub fn run_in_worker(
+    worker: &Worker,
+    module: Module<'_>,
     config: &RunConfig,
     run: RunKit,
 ) -> Result<Outcome, Error> {
-    if !crate::worker::serves_jobs() {
-        return Err(Error::InvalidConfig(format!(
-            "{NAME}: WasmEdge's own WASI runs in a worker process, a copy of this program, which \
-             must call wasiport_wasmedge::serve_if_asked() first in main (or be built with the \
-             crate's feature worker-constructor); the portable WASI (--wasi portable) needs no \
-             worker"
-        )));
-    }
     let dir = tempfile::Builder::new()
         .prefix("wasiport-wasmedge-")
         .tempdir()
         .map_err(|e| internal(format!("cannot make a temporary directory: {e}")))?;
     let report_path = dir.path().join("report.json");
     let job_path = dir.path().join("job.json");
-    let job = job(module, config, &report_path)?;
+    // Each listening socket as a descriptor of its own, which the worker inherits.
+    let sockets = config
+        .sockets()
+        .iter()
+        .map(|s| s.listener().map(OwnedFd::from))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| internal(format!("cannot pass a listening socket on: {e}")))?;
+    let job = job(module, run.wasi, config, &sockets, &report_path)?;
     let json = serde_json::to_vec(&job).map_err(internal)?;
     std::fs::write(&job_path, json).map_err(|source| Error::Io {
         path: job_path.clone(),
         source,
     })?;
-    // This very program, even when its file was replaced since it started (cargo's runner
-    // patches binaries in place): Linux keeps the running image reachable as /proc/self/exe.
-    let exe = match Path::new("/proc/self/exe") {
-        linux if linux.exists() => linux.to_path_buf(),
-        _ => std::env::current_exe()
-            .map_err(|e| internal(format!("cannot find this program to start a worker: {e}")))?,
-    };
 
     let streams = &run.streams;
-    let mut child = Command::new(&exe)
+    let mut command = worker.command();
+    command
         .env(JOB_VAR, &job_path)
         .stdin(match config.stdin() {
             // An empty stdin is a pipe closed at once, not /dev/null: WasmEdge polls stdin
@@ -145,9 +165,30 @@ pub(crate) fn run_in_worker(
             Stdin::Inherit => Stdio::inherit(),
         })
         .stdout(stdio_for(config.stdout()))
-        .stderr(stdio_for(config.stderr()))
-        .spawn()
-        .map_err(|e| internal(format!("cannot start a worker ({}): {e}", exe.display())))?;
+        .stderr(stdio_for(config.stderr()));
+    if !job.sockets.is_empty() {
+        let fds = job.sockets.clone();
+        use std::os::unix::process::CommandExt;
+        // SAFETY: between fork and exec only fcntl runs, which is async-signal-safe; it keeps
+        // the sockets open across the exec, at the numbers the job names.
+        unsafe {
+            command.pre_exec(move || {
+                for &fd in &fds {
+                    if libc::fcntl(fd, libc::F_SETFD, 0) != 0 {
+                        return Err(std::io::Error::last_os_error());
+                    }
+                }
+                Ok(())
+            });
+        }
+    }
+    let mut child = command.spawn().map_err(|e| {
+        internal(format!(
+            "cannot start a worker ({}): {e}",
+            worker.program().display()
+        ))
+    })?;
+    drop(sockets);
 
     let feeder = match (child.stdin.take(), config.stdin()) {
         (Some(mut pipe), Stdin::Bytes(bytes)) => {
@@ -208,18 +249,28 @@ pub(crate) fn run_in_worker(
     };
     let termination = match report.end {
         End::Exited { code } => Termination::Exited(code),
-        End::Trap { code, message } => Termination::Trap(Trap::new(trap_kind(code), message)),
-        End::OutOfFuel => Termination::OutOfFuel,
-        End::DepthLimit => Termination::Trap(crate::in_process::depth_limit_trap()),
-        End::HeapExhausted => Termination::Trap(Trap::new(
-            TrapKind::StackOverflow,
-            "the interpreter's stacks exhausted the worker's heap (WasmEdge 0.14 has no \
-             call-depth limit)",
+        End::Trap { kind, message } => Termination::Trap(Trap::new(
+            TrapKind::from_name(&kind).unwrap_or(TrapKind::Other),
+            message,
         )),
+        End::OutOfFuel => Termination::OutOfFuel,
+        End::NotInstantiated { message } => {
+            return Err(Error::Instantiation {
+                backend: NAME,
+                message,
+            })
+        }
         End::Failed { message } => return Err(internal(message)),
     };
     if report.in_start {
         return Err(Error::ended_in_instantiation(NAME, &termination));
+    }
+    if let Some(log) = &run.streams.trace {
+        for record in &report.trace {
+            if let Some(event) = record.event() {
+                log.push(event);
+            }
+        }
     }
     Ok(run.end(termination, report.fuel_consumed))
 }
