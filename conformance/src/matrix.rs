@@ -4,7 +4,9 @@
 //! **pass** (every test run passed), **differs** (none failed, and some did another thing the
 //! specification allows: implementation-defined tests), **partial** (some passed), **fail** (none
 //! passed), or **—** (no test ran). Failing and differing tests are listed under the table and
-//! linked from the cells.
+//! linked from the cells. A per-test view (test × backend) follows, each failure linked to its
+//! line; columns imported from another run's result file are marked so, with where they came
+//! from and when they ran.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -82,7 +84,7 @@ impl Matrix {
     ///     status: None, reason: None, features: vec!["fd_write".into()], mandated: None,
     /// };
     /// let report = Report { results: vec![SuiteResult::new("io".into(),
-    ///     Runtime { name: "x".into(), version: "1".into() },
+    ///     Runtime::new("x", "1"),
     ///     vec![test("a", true), test("b", false)])] };
     /// let m = Matrix::new(&report, &["fd_write", "fd_read"]);
     /// assert_eq!(m.rows["fd_write"][0].verdict(), "partial");
@@ -92,7 +94,11 @@ impl Matrix {
         let backends: Vec<(String, String)> = report
             .backends()
             .into_iter()
-            .map(|r| (r.name.clone(), r.version.clone()))
+            .map(|r| match r.imported {
+                // Never shown as measured here.
+                Some(_) => (r.name.clone(), format!("{} (imported)", r.version)),
+                None => (r.name.clone(), r.version.clone()),
+            })
             .collect();
         let mut matrix = Matrix {
             rows: rows
@@ -102,11 +108,7 @@ impl Matrix {
             backends,
         };
         for suite in &report.results {
-            let Some(col) = matrix
-                .backends
-                .iter()
-                .position(|(b, _)| *b == suite.runtime.name)
-            else {
+            let Some(col) = matrix.column(&suite.runtime.name) else {
                 continue;
             };
             for test in &suite.tests {
@@ -142,6 +144,109 @@ impl Matrix {
         matrix
     }
 
+    /// The column of `backend`.
+    fn column(&self, backend: &str) -> Option<usize> {
+        self.backends.iter().position(|(b, _)| b == backend)
+    }
+
+    /// Every test (as `suite/test`, in order) with its status on each backend (`None` where the
+    /// backend did not run that suite).
+    fn per_test(&self, report: &Report) -> BTreeMap<String, Vec<Option<Status>>> {
+        let mut tests: BTreeMap<String, Vec<Option<Status>>> = BTreeMap::new();
+        for suite in &report.results {
+            let Some(col) = self.column(&suite.runtime.name) else {
+                continue;
+            };
+            for test in &suite.tests {
+                tests
+                    .entry(format!("{}/{}", suite.name, test.name))
+                    .or_insert_with(|| vec![None; self.backends.len()])[col] = Some(test.status());
+            }
+        }
+        tests
+    }
+
+    /// The per-test view in Markdown: a row per test, its status on each backend; a failure,
+    /// expected or not, and a test that differs link to the test's line under the table.
+    fn per_test_markdown(&self, report: &Report) -> String {
+        let mut md = String::from("\n## Per test\n\n| test |");
+        for (b, _) in &self.backends {
+            let _ = write!(md, " {b} |");
+        }
+        md.push_str("\n| --- |");
+        for _ in &self.backends {
+            md.push_str(" --- |");
+        }
+        md.push('\n');
+        for (test, statuses) in self.per_test(report) {
+            let _ = write!(md, "| `{test}` |");
+            for (status, (b, _)) in statuses.iter().zip(&self.backends) {
+                let text = match status {
+                    None => "—".to_string(),
+                    Some(s) if s.passed() || *s == Status::Skip => s.as_str().to_string(),
+                    Some(s) => format!("[{}](#{})", s.as_str(), anchor(b, &test)),
+                };
+                let _ = write!(md, " {text} |");
+            }
+            md.push('\n');
+        }
+        md
+    }
+
+    /// The per-test view in HTML: a table of every test's status on each backend, each failure
+    /// (expected or not) and each test that differs linking to its line in the list below.
+    fn per_test_html(&self, report: &Report) -> String {
+        let mut h = String::from("<h2>Per test</h2>\n<table id=\"tests\"><thead><tr><th>test</th>");
+        for (b, v) in &self.backends {
+            let _ = write!(h, "<th>{} {}</th>", esc(b), esc(v));
+        }
+        h.push_str("</tr></thead><tbody>\n");
+        for (test, statuses) in self.per_test(report) {
+            let _ = write!(h, "<tr><td><code>{}</code></td>", esc(&test));
+            for (status, (b, _)) in statuses.iter().zip(&self.backends) {
+                let _ = match status {
+                    None => write!(h, "<td class=\"none\">—</td>"),
+                    Some(s) if s.passed() || *s == Status::Skip => {
+                        write!(h, "<td class=\"{0}\">{0}</td>", s.as_str())
+                    }
+                    Some(s) => write!(
+                        h,
+                        "<td class=\"{0}\"><a href=\"#{1}\">{0}</a></td>",
+                        s.as_str(),
+                        anchor(b, &test)
+                    ),
+                };
+            }
+            h.push_str("</tr>\n");
+        }
+        h.push_str("</tbody></table>\n<h2>Failing or differing</h2>\n<ul id=\"failures\">\n");
+        for suite in &report.results {
+            for test in &suite.tests {
+                let status = test.status();
+                if status.passed() || status == Status::Skip {
+                    continue;
+                }
+                let id = format!("{}/{}", suite.name, test.name);
+                let why = test
+                    .reason
+                    .clone()
+                    .or_else(|| test.failures.first().cloned())
+                    .unwrap_or_default();
+                let _ = writeln!(
+                    h,
+                    "<li id=\"{}\"><code>{}</code> on {} ({}): {}</li>",
+                    anchor(&suite.runtime.name, &id),
+                    esc(&id),
+                    esc(&suite.runtime.name),
+                    status.as_str(),
+                    esc(&why)
+                );
+            }
+        }
+        h.push_str("</ul>\n");
+        h
+    }
+
     /// The matrix as a Markdown document: the table, then each backend's failing tests with
     /// their first failure, as anchors the cells link to.
     pub fn markdown(&self, report: &Report) -> String {
@@ -154,6 +259,17 @@ impl Matrix {
              **partial** (some passed), **fail** (none), **unsupported** (the backend lacks \
              a capability the tests need: such components, or a limit), — (no test ran).\n",
         );
+        for runtime in report.backends() {
+            if let Some(imported) = &runtime.imported {
+                let _ = writeln!(
+                    md,
+                    "\n**Imported, not measured here:** {} — from {}, run {}.",
+                    runtime.label(),
+                    one_line(&imported.source),
+                    one_line(&imported.date)
+                );
+            }
+        }
         for (title, holds) in SECTIONS {
             let rows: Vec<_> = self.rows.iter().filter(|(r, _)| holds(r)).collect();
             if rows.is_empty() {
@@ -193,6 +309,7 @@ impl Matrix {
                 md.push('\n');
             }
         }
+        md.push_str(&self.per_test_markdown(report));
         md.push_str("\n## Totals\n\n| backend | pass | differs | fail | skip | xfail | xpass |\n| --- | --- | --- | --- | --- | --- | --- |\n");
         for (b, _) in &self.backends {
             let _ = writeln!(
@@ -252,8 +369,22 @@ impl Matrix {
              td.fail{background:#c62828;color:#fff}td.none{background:#eee;color:#777}\
              td.differs{background:#1565c0;color:#fff}\
              td.unsupported{background:#cfd8dc;color:#37474f}\
+             td.skip{background:#eee;color:#777}td.xfail{background:#ef9a9a}\
+             td.xpass{background:#f9a825}td a{color:inherit}\
              code{font-size:90%}</style></head><body>\n<h1>WASI conformance</h1>\n",
         );
+        for runtime in report.backends() {
+            if let Some(imported) = &runtime.imported {
+                let _ = writeln!(
+                    h,
+                    "<p class=\"imported\"><strong>Imported, not measured here:</strong> {} — \
+                     from {}, run {}.</p>",
+                    esc(&runtime.label()),
+                    esc(&imported.source),
+                    esc(&imported.date)
+                );
+            }
+        }
         // The first table is `#matrix`, and its columns are those counted below.
         let mut tables = 0;
         for (title, holds) in SECTIONS {
@@ -311,6 +442,7 @@ impl Matrix {
         if tables > 0 {
             h.push_str("</tbody></table>\n");
         }
+        h.push_str(&self.per_test_html(report));
         h.push_str("<h2>Totals</h2>\n<table id=\"totals\"><tr><th>backend</th><th>pass</th><th>differs</th><th>fail</th><th>skip</th><th>xfail</th><th>xpass</th></tr>\n");
         for (b, _) in &self.backends {
             let _ = writeln!(
@@ -325,7 +457,7 @@ impl Matrix {
                 report.count(b, Status::XPass)
             );
         }
-        h.push_str("</table>\n<script>\n// Shows how many backends the page holds, for a reader and for the browser test.\ndocument.body.dataset.backends = String(document.querySelectorAll('th.backend').length);\n</script>\n</body></html>\n");
+        h.push_str("</table>\n<script>\n// Shows how many backends and tests the page holds, and how many matrix cells have a\n// verdict, for a reader and for the browser test.\ndocument.body.dataset.backends = String(document.querySelectorAll('th.backend').length);\ndocument.body.dataset.tests = String(document.querySelectorAll('#tests tbody tr').length);\ndocument.body.dataset.filledCells = String(document.querySelectorAll('table[id^=matrix] td[class]:not(.none)').length);\n</script>\n</body></html>\n");
         h
     }
 }

@@ -93,10 +93,7 @@ pub fn group(
     tests: &[TestRef],
     results: Vec<TestResult>,
 ) -> Vec<SuiteResult> {
-    let runtime = Runtime {
-        name: backend.name().to_string(),
-        version: backend.runtime_version().to_string(),
-    };
+    let runtime = Runtime::new(backend.name(), backend.runtime_version());
     let mut by_suite: Vec<Vec<TestResult>> = vec![Vec::new(); suites.len()];
     for ((s, _), result) in tests.iter().zip(results) {
         by_suite[*s].push(result);

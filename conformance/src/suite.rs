@@ -117,11 +117,16 @@ impl Suite {
                 .map(|s| s.to_string_lossy().into_owned())
                 .unwrap_or_default();
             let spec_path = module.with_extension("json");
-            let spec = if spec_path.exists() {
+            let mut spec = if spec_path.exists() {
                 Spec::read(&spec_path)?
             } else {
                 Spec::default()
             };
+            // A suite written for another runner lists no features: the matrix's rows for its
+            // tests are what their modules import.
+            if spec.features.is_empty() {
+                spec.features = features_from_imports(&module);
+            }
             for (fixture, _, _) in spec.preopens() {
                 if Path::new(&fixture).is_absolute()
                     || fixture.split('/').any(|c| c == "..")
@@ -149,6 +154,53 @@ impl Suite {
             tests,
         })
     }
+}
+
+/// What a test module exercises, read off its imports: the WASI preview-1 functions of a core
+/// module, or each WASI interface of a component as `package/interface#*` (`@0.3#*` for WASI
+/// 0.3: the rows of the matrix's sections). Empty for a module that cannot be read (the run
+/// will say why).
+///
+/// ```
+/// let dir = tempfile::tempdir()?;
+/// let module = dir.path().join("t.wat");
+/// std::fs::write(&module, r#"(module
+///     (import "wasi_snapshot_preview1" "fd_write" (func (param i32 i32 i32 i32) (result i32)))
+///     (import "env" "log" (func)))"#)?;
+/// assert_eq!(wasiport_conformance::suite::features_from_imports(&module), ["fd_write"]);
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn features_from_imports(module: &Path) -> Vec<String> {
+    let bytes = match module.extension().and_then(|e| e.to_str()) {
+        Some("wat") => wat::parse_file(module).ok(),
+        _ => std::fs::read(module).ok(),
+    };
+    let Some(info) = bytes.and_then(|b| wasiport::ModuleInfo::parse(&b).ok()) else {
+        return Vec::new();
+    };
+    let mut features: Vec<String> = match info.component() {
+        Some(component) => component
+            .imports()
+            .iter()
+            .filter(|i| i.package().is_some_and(|p| p.starts_with("wasi:")))
+            .map(|i| {
+                let base = format!("{}/{}", i.package().unwrap_or_default(), i.interface());
+                match i.wasi_version() {
+                    Some(wasiport::WasiVersion::V0_3) => format!("{base}@0.3#*"),
+                    _ => format!("{base}#*"),
+                }
+            })
+            .collect(),
+        None => info
+            .imports()
+            .iter()
+            .filter_map(|i| i.wasi_p1_function())
+            .map(|f| f.name.to_string())
+            .collect(),
+    };
+    features.sort();
+    features.dedup();
+    features
 }
 
 fn read_manifest(path: &Path) -> Result<String, SuiteError> {

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 
-use serde_json::Value;
+use serde_json::{json, Value};
 use wasiport_conformance::backends;
 use wasiport_conformance::results::{Report, Status};
 use wasiport_conformance::suite::Suite;
@@ -809,19 +809,14 @@ fn every_format_renders_the_same_report() {
     assert!(html.contains("<table id=\"matrix\">"));
 }
 
-/// The HTML page in a real headless browser: it loads, its script runs without an error, and
-/// it shows a column for every backend.
-#[test]
-fn the_html_matrix_loads_in_a_headless_browser() {
+/// The DOM of the HTML page `html` after its script ran in headless Chromium, and Chromium's
+/// log.
+fn dom_in_chromium(html: &Path) -> (String, String) {
     let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
         .into_iter()
         .find(|p| Path::new(p).exists())
         .expect("Debian's chromium is needed for this test: apt-get install chromium");
-    let dir = tempfile::tempdir().unwrap();
-    let html = dir.path().join("matrix.html");
-    let out = merged(&["--format", "html", "--out", html.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(0));
-    let profile = dir.path().join("profile");
+    let profile = tempfile::tempdir().unwrap();
     let out = Command::new(chromium)
         .args([
             "--headless",
@@ -835,13 +830,29 @@ fn the_html_matrix_loads_in_a_headless_browser() {
             "--enable-logging=stderr",
             "--v=0",
         ])
-        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg(format!("--user-data-dir={}", profile.path().display()))
         .arg("--dump-dom")
         .arg(format!("file://{}", html.display()))
         .output()
         .expect("run chromium");
-    let dom = text(&out.stdout);
     let log = text(&out.stderr);
+    let console_errors: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("CONSOLE") && (l.contains("Uncaught") || l.contains("rror")))
+        .collect();
+    assert!(console_errors.is_empty(), "{console_errors:#?}");
+    (text(&out.stdout), log)
+}
+
+/// The HTML page in a real headless browser: it loads, its script runs without an error, and
+/// it shows a column for every backend.
+#[test]
+fn the_html_matrix_loads_in_a_headless_browser() {
+    let dir = tempfile::tempdir().unwrap();
+    let html = dir.path().join("matrix.html");
+    let out = merged(&["--format", "html", "--out", html.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0));
+    let (dom, log) = dom_in_chromium(&html);
     assert!(
         dom.contains(&format!("data-backends=\"{}\"", backends::TARGETS.len())),
         "the page's script did not run to the end; log:\n{log}"
@@ -849,11 +860,177 @@ fn the_html_matrix_loads_in_a_headless_browser() {
     for &backend in backends::TARGETS {
         assert!(dom.contains(&format!("<th class=\"backend\">{backend} ")));
     }
-    let console_errors: Vec<&str> = log
+}
+
+/// A suite written for another runner, without `features` in its specs (as an external
+/// wasi-testsuite directory is): the matrix's rows come from what the modules import, every
+/// report lists each test, and the HTML page shows filled cells and the per-test view in
+/// Chromium.
+#[test]
+fn a_suite_without_features_gets_rows_from_its_imports_and_a_per_test_view() {
+    let dir = tempfile::tempdir().unwrap();
+    let suite = dir.path().join("external");
+    copy_dir(&root().join("suite/seek"), &suite);
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir(&suite).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "json")
+            && path.file_name().unwrap() != "manifest.json"
+        {
+            let mut spec: Value =
+                serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+            spec.as_object_mut().unwrap().remove("features");
+            std::fs::write(&path, spec.to_string()).unwrap();
+            names.push(path.file_stem().unwrap().to_string_lossy().into_owned());
+        }
+    }
+    let report = dir.path().join("report.json");
+    report_of(&suite, "wasmtime,wasmi", &report);
+    let json: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    assert!(
+        json["results"][0]["tests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t["features"].as_array().is_some_and(|f| !f.is_empty())),
+        "{json}"
+    );
+
+    let out = wasiport(&[
+        "report",
+        "merge",
+        report.to_str().unwrap(),
+        "--format",
+        "markdown",
+    ]);
+    let md = text(&out.stdout);
+    let row = md
         .lines()
-        .filter(|l| l.contains("CONSOLE") && (l.contains("Uncaught") || l.contains("rror")))
+        .find(|l| l.starts_with("| `fd_seek` |"))
+        .expect("an fd_seek row");
+    assert!(
+        row.contains("pass (") || row.contains("partial") || row.contains("fail"),
+        "{row}"
+    );
+    assert!(md.contains("## Per test"), "{md}");
+    for name in &names {
+        assert!(
+            md.contains(&format!(
+                "`{}/{name}`",
+                json["results"][0]["name"].as_str().unwrap()
+            )),
+            "no row for {name}"
+        );
+    }
+
+    let html = dir.path().join("matrix.html");
+    let out = wasiport(&[
+        "report",
+        "merge",
+        report.to_str().unwrap(),
+        "--format",
+        "html",
+        "--out",
+        html.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let (dom, log) = dom_in_chromium(&html);
+    assert!(
+        dom.contains(&format!("data-tests=\"{}\"", names.len())),
+        "log:\n{log}"
+    );
+    let filled: usize = dom
+        .split("data-filled-cells=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .and_then(|n| n.parse().ok())
+        .expect("the page counted its cells");
+    assert!(filled > 0, "no matrix cell has a verdict");
+}
+
+/// A result file of wasi-testsuite's own runner, for a runtime not built here, merged beside
+/// our run: its own column, marked imported with its source and date, filling the same rows.
+#[test]
+fn an_upstream_result_file_is_an_imported_column_beside_ours() {
+    let dir = tempfile::tempdir().unwrap();
+    let suite = dir.path().join("seek");
+    copy_dir(&root().join("suite/seek"), &suite);
+    let ours = dir.path().join("ours.json");
+    report_of(&suite, "wasmtime", &ours);
+    let ours_json: Value = serde_json::from_str(&std::fs::read_to_string(&ours).unwrap()).unwrap();
+    let suite_name = ours_json["results"][0]["name"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // As wasi-testsuite's runner writes it (its JSON reporter): one runtime for the file, the
+    // run's times, `wasi_functions`, no statuses.
+    let tests: Vec<Value> = ours_json["results"][0]["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            json!({"name": t["name"], "executed": true, "duration_s": 0.01,
+                   "wasi_functions": [],
+                   "failures": if i == 0 { vec!["expected 0, got 8"] } else { vec![] }})
+        })
         .collect();
-    assert!(console_errors.is_empty(), "{console_errors:#?}");
+    let upstream = dir.path().join("wamr.json");
+    std::fs::write(
+        &upstream,
+        json!({"execution": {"start_timestamp": "2026-11-30T10:00:00.000Z",
+                             "finish_timestamp": "2026-11-30T10:01:00.000Z"},
+               "runtime": {"name": "wamr", "version": "2.2.0"},
+               "results": [{"name": suite_name, "duration_s": 1.0, "failed": 1, "skipped": 0,
+                            "passed": tests.len() - 1, "tests": tests}]})
+        .to_string(),
+    )
+    .unwrap();
+    let import = format!(
+        "{},source=https://example.org/wamr-ci/123",
+        upstream.display()
+    );
+    let out = wasiport(&[
+        "report",
+        "merge",
+        ours.to_str().unwrap(),
+        "--import",
+        &import,
+        "--format",
+        "markdown",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let md = text(&out.stdout);
+    assert!(
+        md.contains("| wasmtime 48.0.0 | wamr 2.2.0 (imported) |"),
+        "{md}"
+    );
+    assert!(
+        md.contains("**Imported, not measured here:** wamr 2.2.0 (imported) — from https://example.org/wamr-ci/123, run 2026-11-30T10:00:00.000Z."),
+        "{md}"
+    );
+    // Its tests took our features: the imported column fills the same rows.
+    let row = md
+        .lines()
+        .find(|l| l.starts_with("| `fd_tell` |"))
+        .expect("an fd_tell row");
+    let cells: Vec<&str> = row
+        .split('|')
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .collect();
+    assert_eq!(cells.len(), 3, "{row}");
+    assert!(cells[1..].iter().all(|c| *c != "—"), "{row}");
+
+    // A bad --import is one line, exit 64.
+    let out = wasiport(&[
+        "report",
+        "merge",
+        "--import",
+        &format!("{},when=now", upstream.display()),
+    ]);
+    assert_eq!(out.status.code(), Some(64), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stderr).lines().count(), 1);
 }
 
 /// A JSON report of `backend` on `suite`.
@@ -963,4 +1140,25 @@ fn copy_dir(from: &Path, to: &Path) {
         .status()
         .unwrap();
     assert!(status.success());
+}
+
+/// The CI workflow runs a job for every target a full build has, each built with its engine's
+/// feature.
+#[test]
+fn the_ci_workflow_has_a_job_for_every_target() {
+    let workflow =
+        std::fs::read_to_string(root().join("../.github/workflows/conformance.yml")).unwrap();
+    for target in backends::TARGETS {
+        let engine = backends::NAMES
+            .iter()
+            .find(|engine| {
+                *target == **engine
+                    || ["-portable", "-p2"]
+                        .iter()
+                        .any(|suffix| target.strip_suffix(suffix) == Some(**engine))
+            })
+            .unwrap();
+        let job = format!("- {{ target: {target}, features: {engine} }}");
+        assert!(workflow.contains(&job), "the workflow has no `{job}`");
+    }
 }

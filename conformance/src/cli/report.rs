@@ -86,8 +86,13 @@ fn performance(args: PerformanceArgs) -> Result<u8, Failure> {
 #[derive(Args)]
 pub(crate) struct MergeArgs {
     /// JSON reports written by `wasiport conformance --format json`.
-    #[arg(required = true)]
+    #[arg(required_unless_present = "imports")]
     reports: Vec<PathBuf>,
+    /// A result file of a run made elsewhere (wasi-testsuite's runner's JSON, or ours), shown
+    /// as its own columns marked imported, with where it came from and when it ran (by default
+    /// the file's path, and the date the file records).
+    #[arg(long = "import", value_name = "FILE[,source=TEXT][,date=TEXT]")]
+    imports: Vec<String>,
     /// The output format.
     #[arg(long, value_enum, default_value = "markdown")]
     format: Format,
@@ -150,12 +155,37 @@ fn write_out(out: Option<&std::path::Path>, text: &str) -> Result<(), Failure> {
     }
 }
 
+/// An `--import` argument: the file, then `source=` and `date=` in any order.
+fn read_import(arg: &str) -> Result<Report, Failure> {
+    let mut parts = arg.split(',');
+    let path = PathBuf::from(parts.next().unwrap_or_default());
+    let (mut source, mut date) = (path.display().to_string(), None);
+    for part in parts {
+        match part.split_once('=') {
+            Some(("source", value)) => source = value.to_string(),
+            Some(("date", value)) => date = Some(value.to_string()),
+            _ => {
+                return Err(Failure::new(
+                    exit::USAGE,
+                    format!(
+                        "--import {arg}: expected FILE[,source=TEXT][,date=TEXT], not `{part}`"
+                    ),
+                ))
+            }
+        }
+    }
+    Ok(read_report(&path)?.imported(&source, date.as_deref()))
+}
+
 fn merge(args: MergeArgs) -> Result<u8, Failure> {
-    let reports = args
+    let mut reports = args
         .reports
         .iter()
         .map(|path| read_report(path))
         .collect::<Result<Vec<_>, _>>()?;
+    for import in &args.imports {
+        reports.push(read_import(import)?);
+    }
     write_out(
         args.out.as_deref(),
         &render(&Report::merge(reports), args.format),
