@@ -141,7 +141,15 @@ impl WasmedgeProcess {
         let worker = Worker::find().map_err(unavailable)?;
         let service = Service::new(worker.clone());
         let version = match service.ask(&Request::Version).map_err(unavailable)? {
-            Reply::Version { version } => version,
+            Reply::Version { version, protocol } if protocol == protocol::PROTOCOL => version,
+            Reply::Version { protocol, .. } => {
+                return Err(unavailable(format!(
+                    "the worker {} speaks protocol {protocol}, this program {}: use the worker \
+                     of the same wasiport release",
+                    worker.program().display(),
+                    protocol::PROTOCOL
+                )))
+            }
             other => return Err(internal(format!("the worker answered {other:?}"))),
         };
         if version != RUNTIME_VERSION {

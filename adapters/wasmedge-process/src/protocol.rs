@@ -16,6 +16,10 @@ pub const JOB_VAR: &str = "WASIPORT_WASMEDGE_JOB";
 /// The argument that starts a worker as the compile service.
 pub const SERVICE_ARG: &str = "--service";
 
+/// The protocol's revision: a worker and a host of different revisions refuse each other (the
+/// worker says its revision in [`Reply::Version`]).
+pub const PROTOCOL: u32 = 1;
+
 /// The exit status of a worker that could not read its job or write its report.
 pub const WORKER_FAILED: i32 = 121;
 
@@ -214,6 +218,8 @@ pub enum Reply {
     Version {
         /// e.g. `0.14.1`.
         version: String,
+        /// The worker's [`PROTOCOL`].
+        protocol: u32,
     },
     /// The module is valid, or compiled.
     Done,

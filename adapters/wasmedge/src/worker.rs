@@ -25,7 +25,8 @@ use wasiport::{
     Termination, TrapKind, WasiImpl,
 };
 use wasiport_wasmedge_process::protocol::{
-    End, Job, JobWasi, Reply, Report, Request, TraceRecord, JOB_VAR, SERVICE_ARG, WORKER_FAILED,
+    End, Job, JobWasi, Reply, Report, Request, TraceRecord, JOB_VAR, PROTOCOL, SERVICE_ARG,
+    WORKER_FAILED,
 };
 
 use crate::capi::{code, Configure, Executor, ModuleInstance, Source, Statistics, Store};
@@ -95,6 +96,7 @@ fn serve_compiles() {
         let reply = match serde_json::from_str::<Request>(&line) {
             Ok(Request::Version) => Reply::Version {
                 version: crate::capi::version(),
+                protocol: PROTOCOL,
             },
             Ok(Request::Validate { wasm }) => validate(&wasm),
             Ok(Request::CompileAot { wasm, out }) => compile_aot(&wasm, &out),
