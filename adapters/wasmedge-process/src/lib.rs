@@ -91,8 +91,8 @@ pub fn temp(suffix: &str) -> Result<tempfile::NamedTempFile, Error> {
         .map_err(|e| internal(format!("cannot make a temporary file: {e}")))
 }
 
-/// A temporary file holding `bytes`.
-fn temp_with(suffix: &str, bytes: &[u8]) -> Result<tempfile::TempPath, Error> {
+/// A temporary file holding `bytes`, removed with the returned path.
+pub fn temp_with(suffix: &str, bytes: &[u8]) -> Result<tempfile::TempPath, Error> {
     let mut file = temp(suffix)?;
     file.write_all(bytes).map_err(|source| Error::Io {
         path: file.path().to_path_buf(),

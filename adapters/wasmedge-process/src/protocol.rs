@@ -106,6 +106,16 @@ pub enum End {
     },
 }
 
+impl End {
+    /// The end of a run that trapped with `trap`.
+    pub fn trap(trap: wasiport::Trap) -> End {
+        End::Trap {
+            kind: trap.kind.as_str().into(),
+            message: trap.message,
+        }
+    }
+}
+
 /// A WASI call of a traced run, as [`TraceEvent`] but owning its names.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TraceRecord {
@@ -186,6 +196,18 @@ pub struct Report {
     /// The WASI calls, when the job asked for them.
     #[serde(default)]
     pub trace: Vec<TraceRecord>,
+}
+
+impl Report {
+    /// A report of a run that ended as `end`, with nothing counted or traced.
+    pub fn ended(end: End) -> Report {
+        Report {
+            end,
+            fuel_consumed: None,
+            in_start: false,
+            trace: Vec::new(),
+        }
+    }
 }
 
 /// A request to the compile service.

@@ -45,7 +45,6 @@ mod worker;
 pub use wasiport_wasmedge_process::{Mode, MAX_CALL_DEPTH, NAME, RUNTIME_VERSION};
 pub use worker::{serve_if_asked, worker_main};
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -56,7 +55,7 @@ use wasiport::{
 };
 
 use wasiport_wasmedge_process::locate::Worker;
-use wasiport_wasmedge_process::{rewritten, temp};
+use wasiport_wasmedge_process::{rewritten, temp, temp_with};
 
 use crate::capi::{Configure, Source};
 use crate::in_process::{Guest, WasmedgeInstance};
@@ -255,14 +254,7 @@ impl Backend for Wasmedge {
         config.load(Source::Bytes(wasm)).map_err(invalid)?;
         let wasm = &rewritten(wasm)?;
         let file = match self.mode {
-            Mode::Interpreter => {
-                let mut file = temp(".wasm")?;
-                file.write_all(wasm).map_err(|source| Error::Io {
-                    path: file.path().to_path_buf(),
-                    source,
-                })?;
-                PreparedFile::Owned(file.into_temp_path())
-            }
+            Mode::Interpreter => PreparedFile::Owned(temp_with(".wasm", wasm)?),
             Mode::Aot => {
                 // Compiled-in counting, so that a fuel budget holds for native code too.
                 config.measure_cost();
@@ -309,16 +301,12 @@ impl Backend for Wasmedge {
         }
         // The library is written back to a file of its own for the workers to load; WasmEdge
         // checks its own version and format when one does.
-        let mut file = temp(".so")?;
-        file.write_all(bytes).map_err(|source| Error::Io {
-            path: file.path().to_path_buf(),
-            source,
-        })?;
+        let file = temp_with(".so", bytes)?;
         Ok(CompiledModule::new(
             self.id,
             info,
             Prepared {
-                file: PreparedFile::Owned(file.into_temp_path()),
+                file: PreparedFile::Owned(file),
                 mode: Mode::Aot,
             },
         ))

@@ -22,7 +22,7 @@ use std::sync::OnceLock;
 use wasiport::rewrite::START_EXPORT;
 use wasiport::{
     Backend, Error, ModuleInfo, Network, OutputMode, Preopen, RunConfig, SocketPreopen, Stdin,
-    Termination, TrapKind, WasiImpl,
+    Termination, Trap, TrapKind, WasiImpl,
 };
 use wasiport_wasmedge_process::protocol::{
     End, Job, JobWasi, Reply, Report, Request, TraceRecord, JOB_VAR, PROTOCOL, SERVICE_ARG,
@@ -188,7 +188,7 @@ extern "C" fn heap_exhausted() {
 
 /// Caps the worker's heap, so that a guest recursing without end fails an allocation within
 /// seconds instead of taking the machine's memory, and reports that failure as
-/// [`End::HeapExhausted`] through C++'s new-handler (looked up at run time in the libstdc++ that
+/// a stack-overflow trap through C++'s new-handler (looked up at run time in the libstdc++ that
 /// libwasmedge loaded, so nothing links against it).
 fn bound_the_heap(job: &Job) -> Result<(), String> {
     let memory = job.max_memory_bytes.unwrap_or(MAX_MEMORY_BYTES);
@@ -196,17 +196,11 @@ fn bound_the_heap(job: &Job) -> Result<(), String> {
         rlim_cur: memory + HEAP_HEADROOM,
         rlim_max: memory + HEAP_HEADROOM,
     };
-    let report = Report {
-        end: End::Trap {
-            kind: TrapKind::StackOverflow.as_str().into(),
-            message: "the interpreter's stacks exhausted the worker's heap (WasmEdge 0.14 has \
-                      no call-depth limit)"
-                .into(),
-        },
-        fuel_consumed: None,
-        in_start: false,
-        trace: Vec::new(),
-    };
+    let report = Report::ended(End::trap(Trap::new(
+        TrapKind::StackOverflow,
+        "the interpreter's stacks exhausted the worker's heap (WasmEdge 0.14 has no call-depth \
+         limit)",
+    )));
     let json = serde_json::to_vec(&report).map_err(|e| e.to_string())?;
     let path = CString::new(job.report.as_str()).map_err(|e| e.to_string())?;
     let _ = HEAP_EXHAUSTED.set((path, json));
@@ -294,17 +288,10 @@ fn run(job: &Job) -> Report {
     let end = match result {
         Err(e) if e.code == code::COST_LIMIT_EXCEEDED => End::OutOfFuel,
         Err(e) if e.code == code::UNREACHABLE && at_the_depth_limit(&instance) => {
-            let trap = depth_limit_trap();
-            End::Trap {
-                kind: trap.kind.as_str().into(),
-                message: trap.message,
-            }
+            End::trap(depth_limit_trap())
         }
         // Errors of the execution phase (0x4xx) are traps.
-        Err(e) if e.code & 0xF00 == 0x400 => End::Trap {
-            kind: trap_kind(e.code).as_str().into(),
-            message: e.message,
-        },
+        Err(e) if e.code & 0xF00 == 0x400 => End::trap(Trap::new(trap_kind(e.code), e.message)),
         Err(e) if e.code != code::TERMINATED => End::Failed { message: e.message },
         // `proc_exit` unwinds the guest with "terminated", which the executor may already have
         // turned into success: either way the WASI module holds the code (0 unless it was
@@ -326,12 +313,7 @@ fn run(job: &Job) -> Report {
 }
 
 fn failed(message: String) -> Report {
-    Report {
-        end: End::Failed { message },
-        fuel_consumed: None,
-        in_start: false,
-        trace: Vec::new(),
-    }
+    Report::ended(End::Failed { message })
 }
 
 /// A run with the portable WASI, here as `Wasmedge` runs one in process, its stdio this
@@ -391,10 +373,7 @@ fn run_portable(job: &Job) -> Report {
         Ok(outcome) => Report {
             end: match outcome.termination {
                 Termination::Exited(code) => End::Exited { code },
-                Termination::Trap(trap) => End::Trap {
-                    kind: trap.kind.as_str().into(),
-                    message: trap.message,
-                },
+                Termination::Trap(trap) => End::trap(trap),
                 Termination::OutOfFuel => End::OutOfFuel,
                 // The host keeps the time, and checked the memory before.
                 other => End::Failed {
@@ -405,12 +384,9 @@ fn run_portable(job: &Job) -> Report {
             in_start: false,
             trace: outcome.trace.iter().map(TraceRecord::from).collect(),
         },
-        Err(Error::Instantiation { message, .. }) => Report {
-            end: End::NotInstantiated { message },
-            fuel_consumed: None,
-            in_start: false,
-            trace: Vec::new(),
-        },
+        Err(Error::Instantiation { message, .. }) => {
+            Report::ended(End::NotInstantiated { message })
+        }
         Err(Error::Internal { message, .. }) => failed(message),
         Err(e) => failed(e.to_string()),
     }
