@@ -13,6 +13,7 @@ pub mod fuzz;
 pub mod http;
 pub mod http_spec;
 pub mod interactive;
+pub mod junit;
 pub mod matrix;
 pub mod perf;
 pub mod reliability;

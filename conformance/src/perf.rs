@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+use plotters::prelude::*;
 use serde::{Deserialize, Serialize};
 
 /// One benchmark's result: where it belongs and its mean time.
@@ -60,6 +61,14 @@ pub enum PerfError {
         path: PathBuf,
         /// Why.
         source: std::io::Error,
+    },
+    /// A chart could not be drawn.
+    #[error("the chart of {group}: {message}")]
+    Chart {
+        /// The benchmark group.
+        group: String,
+        /// The chart library's message.
+        message: String,
     },
     /// A file is not criterion's.
     #[error("{path}: not criterion's output: {message}")]
@@ -235,61 +244,108 @@ impl Table {
         out
     }
 
-    /// A horizontal bar chart: a bar per cell, grouped by row, lengths to scale.
-    pub fn svg(&self) -> String {
-        const COLORS: [&str; 4] = ["#4e79a7", "#f28e2b", "#59a14f", "#e15759"];
-        let (label_w, bar_w, bar_h, gap) = (170.0, 420.0, 16.0, 10.0);
+    /// A horizontal bar chart drawn with `plotters`: a bar per cell, grouped by row (the first
+    /// row on top), lengths to scale, each labelled with its time, and a legend of the columns.
+    pub fn svg(&self) -> Result<String, PerfError> {
+        const COLORS: [RGBColor; 4] = [
+            RGBColor(0x4e, 0x79, 0xa7),
+            RGBColor(0xf2, 0x8e, 0x2b),
+            RGBColor(0x59, 0xa1, 0x4f),
+            RGBColor(0xe1, 0x57, 0x59),
+        ];
+        let chart_error = |e: &dyn std::fmt::Display| PerfError::Chart {
+            group: self.group.clone(),
+            message: e.to_string(),
+        };
+        let columns = self.columns.len().max(1);
+        // One bar a slot; slot 0 is at the bottom, so the first row's bars count down from the
+        // top.
+        let slots = self.rows.len() * columns;
+        let slot = |row: usize, column: usize| slots - 1 - (row * columns + column);
         let max = self
             .rows
             .iter()
             .flat_map(|(_, c)| c.iter().flatten())
             .fold(0.0f64, |a, b| a.max(*b))
             .max(1.0);
-        let per_row = bar_h * self.columns.len() as f64 + gap;
-        let legend_h = 24.0;
-        let height = legend_h + per_row * self.rows.len() as f64 + gap;
-        let width = label_w + bar_w + 110.0;
-        let mut out = format!(
-            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" \
-             font-family=\"sans-serif\" font-size=\"12\">\n<title>{}</title>\n\
-             <rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n",
-            self.group
-        );
-        for (i, c) in self.columns.iter().enumerate() {
-            let x = label_w + i as f64 * 130.0;
-            let _ = writeln!(
-                out,
-                "<rect x=\"{x}\" y=\"6\" width=\"12\" height=\"12\" fill=\"{}\"/>\
-                 <text x=\"{}\" y=\"16\">{c}</text>",
-                COLORS[i % COLORS.len()],
-                x + 16.0
-            );
-        }
-        for (r, (row, cells)) in self.rows.iter().enumerate() {
-            let top = legend_h + r as f64 * per_row;
-            let _ = writeln!(
-                out,
-                "<text x=\"4\" y=\"{}\">{row}</text>",
-                top + per_row / 2.0
-            );
-            for (i, cell) in cells.iter().enumerate() {
-                let Some(ns) = cell else { continue };
-                let y = top + i as f64 * bar_h;
-                let w = (ns / max * bar_w).max(1.0);
-                let _ = writeln!(
-                    out,
-                    "<rect x=\"{label_w}\" y=\"{y}\" width=\"{w:.1}\" height=\"{}\" fill=\"{}\"/>\
-                     <text x=\"{:.1}\" y=\"{:.1}\">{}</text>",
-                    bar_h - 2.0,
-                    COLORS[i % COLORS.len()],
-                    label_w + w + 4.0,
-                    y + bar_h - 5.0,
-                    human_time(*ns)
-                );
+        let height = 90 + 18 * slots as u32 + 8 * self.rows.len() as u32;
+        let mut svg = String::new();
+        {
+            let root = SVGBackend::with_string(&mut svg, (720, height)).into_drawing_area();
+            root.fill(&WHITE).map_err(|e| chart_error(&e))?;
+            let mut chart = ChartBuilder::on(&root)
+                .caption(&self.group, ("sans-serif", 16))
+                .margin(8)
+                .margin_right(90)
+                .x_label_area_size(36)
+                .y_label_area_size(170)
+                .build_cartesian_2d(0.0..max, (0..slots.max(1)).into_segmented())
+                .map_err(|e| chart_error(&e))?;
+            let row_label = |value: &SegmentValue<usize>| match value {
+                // The label of a row sits by its first bar.
+                SegmentValue::CenterOf(s) => match (slots - 1).checked_sub(*s) {
+                    Some(n) if n % columns == 0 => self
+                        .rows
+                        .get(n / columns)
+                        .map(|(row, _)| row.clone())
+                        .unwrap_or_default(),
+                    _ => String::new(),
+                },
+                _ => String::new(),
+            };
+            let time_label = |ns: &f64| human_time(*ns);
+            chart
+                .configure_mesh()
+                .disable_y_mesh()
+                .light_line_style(WHITE)
+                .y_labels(slots.max(1))
+                .y_label_formatter(&row_label)
+                .x_labels(6)
+                .x_label_formatter(&time_label)
+                .x_desc("mean time of one iteration")
+                .label_style(("sans-serif", 12))
+                .draw()
+                .map_err(|e| chart_error(&e))?;
+            for (c, column) in self.columns.iter().enumerate() {
+                let color = COLORS[c % COLORS.len()];
+                let bars = self.rows.iter().enumerate().filter_map(|(r, (_, cells))| {
+                    let ns = cells.get(c).copied().flatten()?;
+                    let s = slot(r, c);
+                    Some(Rectangle::new(
+                        [
+                            (0.0, SegmentValue::Exact(s)),
+                            (ns, SegmentValue::Exact(s + 1)),
+                        ],
+                        color.filled(),
+                    ))
+                });
+                chart
+                    .draw_series(bars)
+                    .map_err(|e| chart_error(&e))?
+                    .label(column)
+                    .legend(move |(x, y)| {
+                        Rectangle::new([(x, y - 5), (x + 10, y + 5)], color.filled())
+                    });
+                let labels = self.rows.iter().enumerate().filter_map(|(r, (_, cells))| {
+                    let ns = cells.get(c).copied().flatten()?;
+                    Some(
+                        EmptyElement::at((ns, SegmentValue::CenterOf(slot(r, c))))
+                            + Text::new(human_time(ns), (4, -6), ("sans-serif", 11)),
+                    )
+                });
+                chart.draw_series(labels).map_err(|e| chart_error(&e))?;
             }
+            chart
+                .configure_series_labels()
+                .position(SeriesLabelPosition::LowerRight)
+                .background_style(WHITE.mix(0.9))
+                .border_style(BLACK)
+                .label_font(("sans-serif", 12))
+                .draw()
+                .map_err(|e| chart_error(&e))?;
+            root.present().map_err(|e| chart_error(&e))?;
         }
-        out.push_str("</svg>\n");
-        out
+        Ok(svg)
     }
 }
 
@@ -757,15 +813,15 @@ impl Results {
     }
 
     /// The report (linking its charts in `charts`) and each chart as `(file name, SVG)`.
-    pub fn render(&self, charts: &str) -> (String, Vec<(String, String)>) {
+    pub fn render(&self, charts: &str) -> Result<(String, Vec<(String, String)>), PerfError> {
         let tables = Table::group_all(&self.measurements, COLUMN_ORDER);
         let svgs = tables
             .iter()
-            .map(|t| (format!("{}.svg", t.group), t.svg()))
-            .collect();
-        (
+            .map(|t| Ok((format!("{}.svg", t.group), t.svg()?)))
+            .collect::<Result<_, PerfError>>()?;
+        Ok((
             markdown(&tables, &self.memory, &self.latency, &self.machine, charts),
             svgs,
-        )
+        ))
     }
 }

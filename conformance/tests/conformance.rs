@@ -208,7 +208,7 @@ fn docs_performance_is_generated_from_its_saved_results() {
     let docs = root().join("../docs");
     let results = Results::from_json(&docs.join("perf/results.json")).unwrap();
     assert!(!results.measurements.is_empty());
-    let (report, charts) = results.render("perf");
+    let (report, charts) = results.render("perf").unwrap();
     let stale = "docs/performance.md or its charts are stale: regenerate them with \
                  `cargo run --bin wasiport -- report performance` after `cargo bench` (or \
                  `--from docs/perf/results.json` to redraw the same results)";
@@ -797,6 +797,14 @@ fn every_format_renders_the_same_report() {
     let render = |format: &str| render(&json, format);
     let junit = render("junit");
     assert!(junit.starts_with("<?xml") && junit.contains("<testsuite name=\"wasmer."));
+    // Well-formed JUnit that a reader counts as the report does.
+    let parsed = quick_junit::Report::deserialize_from_str(&junit).unwrap();
+    let tests = report.results.iter().flat_map(|s| &s.tests);
+    assert_eq!(parsed.tests, tests.clone().count());
+    assert_eq!(
+        parsed.failures,
+        tests.filter(|t| t.status().is_unexpected()).count()
+    );
     let md = render("markdown");
     for f in wasiport::wasi_p1::FUNCTIONS {
         assert!(

@@ -7,14 +7,16 @@
 use std::io::{BufRead, BufReader, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use clap::{Args, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
 use serde::{Deserialize, Serialize};
 use wasiport_conformance::expectations::Expectations;
-use wasiport_conformance::matrix::{junit, Matrix};
+use wasiport_conformance::junit::junit;
+use wasiport_conformance::matrix::Matrix;
 use wasiport_conformance::results::{Report, Status, TestResult};
 use wasiport_conformance::runner::{self, Options, TestRef};
 use wasiport_conformance::suite::Suite;
@@ -155,14 +157,20 @@ pub(crate) fn conformance(args: ConformanceArgs) -> Result<u8, Failure> {
         ));
     }
     let total = selected.len() * backends.len();
-    let done = AtomicUsize::new(0);
     let progress = std::io::stderr().is_terminal() && args.out.is_some()
         || std::io::stderr().is_terminal() && args.format == Format::Console;
+    let bar = if progress {
+        ProgressBar::new(total as u64)
+    } else {
+        ProgressBar::hidden()
+    };
+    bar.set_style(
+        ProgressStyle::with_template("{bar:30} {pos}/{len} {wide_msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
     let tick = |backend: &str, name: &str| {
-        let n = done.fetch_add(1, Ordering::SeqCst) + 1;
-        if progress {
-            eprint!("\r\x1b[K[{n}/{total}] {backend} {name}");
-        }
+        bar.inc(1);
+        bar.set_message(format!("{backend} {name}"));
     };
     let mut report = Report::default();
     for backend in &backends {
@@ -191,10 +199,8 @@ pub(crate) fn conformance(args: ConformanceArgs) -> Result<u8, Failure> {
             .results
             .extend(runner::group(backend.as_ref(), &suites, &selected, results));
     }
-    if progress {
-        eprint!("\r\x1b[K");
-    }
-    let text = render(&report, args.format);
+    bar.finish_and_clear();
+    let text = render(&report, args.format)?;
     match &args.out {
         Some(path) => std::fs::write(path, text)
             .map_err(|e| Failure::new(exit::CANT_CREATE, format!("{}: {e}", path.display())))?,
@@ -213,23 +219,27 @@ pub(crate) fn conformance(args: ConformanceArgs) -> Result<u8, Failure> {
     })
 }
 
-/// Renders a report in a format.
-pub(crate) fn render(report: &Report, format: Format) -> String {
+/// Renders a report in a format (an error only if a serializer fails, which a report read or
+/// made here does not make it do).
+pub(crate) fn render(report: &Report, format: Format) -> Result<String, Failure> {
     let rows = wasiport::wasi_p1::FUNCTIONS
         .iter()
         .map(|f| f.name)
         .collect::<Vec<_>>();
-    match format {
+    let failed = |what: &str, e: &dyn std::fmt::Display| {
+        Failure::new(exit::SOFTWARE, format!("writing the report as {what}: {e}"))
+    };
+    Ok(match format {
         Format::Console => console(report),
         Format::Json => {
-            let mut s = serde_json::to_string_pretty(report).unwrap_or_default();
+            let mut s = serde_json::to_string_pretty(report).map_err(|e| failed("JSON", &e))?;
             s.push('\n');
             s
         }
-        Format::Junit => junit(report),
+        Format::Junit => junit(report).map_err(|e| failed("JUnit XML", &e))?,
         Format::Markdown => Matrix::new(report, &rows).markdown(report),
         Format::Html => Matrix::new(report, &rows).html(report),
-    }
+    })
 }
 
 fn console(report: &Report) -> String {

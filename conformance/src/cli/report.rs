@@ -41,6 +41,7 @@ fn performance(args: PerformanceArgs) -> Result<u8, Failure> {
         let code = match e {
             PerfError::Io { .. } => exit::NO_INPUT,
             PerfError::Format { .. } => exit::DATA,
+            PerfError::Chart { .. } => exit::SOFTWARE,
         };
         Failure::new(code, e.to_string())
     };
@@ -66,7 +67,7 @@ fn performance(args: PerformanceArgs) -> Result<u8, Failure> {
         Failure::new(exit::CANT_CREATE, format!("{}: {e}", path.display()))
     };
     std::fs::create_dir_all(&charts).map_err(|e| cant_create(&charts, e))?;
-    let (text, svgs) = results.render("perf");
+    let (text, svgs) = results.render("perf").map_err(failure)?;
     for (name, svg) in &svgs {
         let path = charts.join(name);
         std::fs::write(&path, svg).map_err(|e| cant_create(&path, e))?;
@@ -188,7 +189,7 @@ fn merge(args: MergeArgs) -> Result<u8, Failure> {
     }
     write_out(
         args.out.as_deref(),
-        &render(&Report::merge(reports), args.format),
+        &render(&Report::merge(reports), args.format)?,
     )?;
     Ok(0)
 }
