@@ -24,6 +24,8 @@ use std::process::Command;
 
 use serde_json::{Map, Value};
 
+use crate::suite::FixtureCopy;
+
 /// How to compile C guests.
 #[derive(Debug, Clone)]
 pub struct Toolchain {
@@ -375,7 +377,8 @@ pub fn build_suite(src: &Path, out: &Path, toolchain: &Toolchain) -> Result<usiz
         }
         for fixture in used_fixtures {
             let from = fixtures.join(&fixture);
-            crate::suite::copy_fixture(&from, &dest.join(&fixture)).map_err(io(&from))?;
+            crate::suite::copy_fixture(&from, &dest.join(&fixture), FixtureCopy::Verbatim)
+                .map_err(io(&from))?;
         }
     }
     Ok(count)

@@ -11,7 +11,7 @@ use wasiport::{Backend, Capability, CompiledModule, OutputMode, RunConfig, Stdin
 use crate::expectations::{Expectations, Expected};
 use crate::results::{Runtime, Status, SuiteResult, TestResult};
 use crate::spec::Operation;
-use crate::suite::{copy_fixture, Suite, Test};
+use crate::suite::{copy_fixture, FixtureCopy, Suite, Test};
 
 /// How to run.
 #[derive(Debug, Clone)]
@@ -388,7 +388,7 @@ fn execute(
     for (i, (fixture, guest, read_only)) in test.spec.preopens().into_iter().enumerate() {
         // Each test gets a fresh copy: the source tree is never changed.
         let copy = scratch.path().join(i.to_string()).join(&fixture);
-        copy_fixture(&suite.dir.join(&fixture), &copy)
+        copy_fixture(&suite.dir.join(&fixture), &copy, FixtureCopy::ForRun)
             .map_err(|e| format!("copying fixture {fixture}: {e}"))?;
         config = if read_only {
             config.preopen_read_only(&copy, &guest)

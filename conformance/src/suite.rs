@@ -5,6 +5,7 @@
 //! specs name. A directory without tests of its own whose subdirectories are suites (the built-in
 //! suite is one such, a suite per WASI area) is read as all of them.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::spec::{Spec, SpecError};
@@ -228,9 +229,37 @@ pub fn sorted_entries(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     Ok(entries)
 }
 
-/// Copies the directory tree `from` to `to`, keeping symlinks as symlinks and leaving out
-/// `*.cleanup` files (artifacts of earlier runs).
-pub fn copy_fixture(from: &Path, to: &Path) -> std::io::Result<()> {
+/// The file of a fixture directory that lists the symlinks its copies get: a JSON object of
+/// link name → target (`{"link": "file.txt", "up_link": "../.."}`). A `.crate` archive cannot
+/// hold a symlink (cargo follows them, and one that loops or dangles stops the packaging), so
+/// the built-in fixtures describe theirs here, and each test's copy has them made.
+pub const SYMLINKS_FILE: &str = ".symlinks.json";
+
+/// How [`copy_fixture`] treats a [`SYMLINKS_FILE`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FixtureCopy {
+    /// A copy a test runs on: the links the file lists are made, and the file is left out.
+    ForRun,
+    /// A copy as it is (the suite build): the file is copied like any other.
+    Verbatim,
+}
+
+/// Copies the directory tree `from` to `to`, keeping symlinks as symlinks, making those a
+/// [`SYMLINKS_FILE`] lists (for [`FixtureCopy::ForRun`]) and leaving out `*.cleanup` files
+/// (artifacts of earlier runs).
+///
+/// ```
+/// use wasiport_conformance::suite::{copy_fixture, FixtureCopy, SYMLINKS_FILE};
+/// let dir = tempfile::tempdir().unwrap();
+/// let (from, to) = (dir.path().join("from"), dir.path().join("to"));
+/// std::fs::create_dir(&from).unwrap();
+/// std::fs::write(from.join("file.txt"), "x").unwrap();
+/// std::fs::write(from.join(SYMLINKS_FILE), r#"{"link": "file.txt"}"#).unwrap();
+/// copy_fixture(&from, &to, FixtureCopy::ForRun).unwrap();
+/// assert_eq!(std::fs::read_link(to.join("link")).unwrap().to_str(), Some("file.txt"));
+/// assert!(!to.join(SYMLINKS_FILE).exists());
+/// ```
+pub fn copy_fixture(from: &Path, to: &Path, how: FixtureCopy) -> std::io::Result<()> {
     std::fs::create_dir_all(to)?;
     for entry in std::fs::read_dir(from)? {
         let entry = entry?;
@@ -240,13 +269,36 @@ pub fn copy_fixture(from: &Path, to: &Path) -> std::io::Result<()> {
         }
         let (src, dst) = (entry.path(), to.join(&name));
         let ty = entry.file_type()?;
-        if ty.is_symlink() {
+        if how == FixtureCopy::ForRun && name == SYMLINKS_FILE {
+            for (link, target) in read_symlinks(&src)? {
+                std::os::unix::fs::symlink(target, to.join(link))?;
+            }
+        } else if ty.is_symlink() {
             std::os::unix::fs::symlink(std::fs::read_link(&src)?, &dst)?;
         } else if ty.is_dir() {
-            copy_fixture(&src, &dst)?;
+            copy_fixture(&src, &dst, how)?;
         } else {
             std::fs::copy(&src, &dst)?;
         }
     }
     Ok(())
+}
+
+/// The links a [`SYMLINKS_FILE`] lists; each must be a plain name (a link in that directory).
+fn read_symlinks(path: &Path) -> std::io::Result<BTreeMap<String, String>> {
+    let bad = |message: String| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("{}: {message}", path.display()),
+        )
+    };
+    let links: BTreeMap<String, String> =
+        serde_json::from_slice(&std::fs::read(path)?).map_err(|e| bad(e.to_string()))?;
+    if let Some(link) = links
+        .keys()
+        .find(|l| l.is_empty() || l.contains('/') || *l == "." || *l == "..")
+    {
+        return Err(bad(format!("`{link}` is not a name in this directory")));
+    }
+    Ok(links)
 }

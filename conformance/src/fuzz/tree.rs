@@ -143,7 +143,12 @@ mod tests {
         let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("suite-src/fixtures/fuzz.dir");
         let scratch = Scratch::new().unwrap();
         let copy = tempfile::tempdir().unwrap();
-        crate::suite::copy_fixture(&fixture, &copy.path().join(PREOPEN)).unwrap();
+        crate::suite::copy_fixture(
+            &fixture,
+            &copy.path().join(PREOPEN),
+            crate::suite::FixtureCopy::ForRun,
+        )
+        .unwrap();
         let mut lines = Vec::new();
         walk(copy.path(), Path::new(""), &mut lines).unwrap();
         let inside: Vec<String> = scratch
