@@ -8,7 +8,10 @@
 //! - `cold_start`: compile + instantiate + run from bytes; and for node and chromium, the same
 //!   hello in a fresh process per run (`fresh_process/<backend>`: `node` with node:wasi, or a
 //!   headless browser with browser_wasi_shim), which their warm runners avoid.
-//! - `throughput`: SHA-256 over 16 MiB in the probe guest.
+//! - `throughput`: SHA-256 over 16 MiB in the probe guest, with no limit set: `raw/<backend>`
+//!   with the runtime's own API (no fuel metering, no epoch checks), `wasiport/<backend>`
+//!   through the trait; `throughput_fuel`: the same with fuel counted (a budget through
+//!   wasiport, the runtime's metering in the raw baseline).
 //! - `module_cache`: the probe guest compiled (`compile`) against loaded from a warm disk cache
 //!   (`disk_load`), on the backends that serialize their code.
 //! - `suite`: conformance tests in this process (`in_process`, as `wasiport conformance` runs
@@ -74,18 +77,31 @@ mod raw {
     pub struct Wasmtime {
         engine: wasmtime::Engine,
         pre: wasmtime::InstancePre<wasmtime_wasi::p1::WasiP1Ctx>,
+        args: Vec<String>,
+        fuel: bool,
     }
 
     impl Wasmtime {
+        /// With fuel and epochs, `main.wasm` its only argument.
         pub fn new(wasm: &[u8]) -> Self {
+            Self::with(wasm, &["main.wasm"], true)
+        }
+
+        /// With fuel metering and epoch checks, or with neither; `args` the guest's.
+        pub fn with(wasm: &[u8], args: &[&str], fuel: bool) -> Self {
             let mut config = wasmtime::Config::new();
-            config.consume_fuel(true).epoch_interruption(true);
+            config.consume_fuel(fuel).epoch_interruption(fuel);
             let engine = wasmtime::Engine::new(&config).unwrap();
             let mut linker = wasmtime::Linker::new(&engine);
             wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |s| s).unwrap();
             let module = wasmtime::Module::new(&engine, wasm).unwrap();
             let pre = linker.instantiate_pre(&module).unwrap();
-            Wasmtime { engine, pre }
+            Wasmtime {
+                engine,
+                pre,
+                args: args.iter().map(|a| a.to_string()).collect(),
+                fuel,
+            }
         }
 
         pub fn instantiate(
@@ -97,13 +113,15 @@ mod raw {
             let stdout = wasmtime_wasi::p2::pipe::MemoryOutputPipe::new(1 << 20);
             let stderr = wasmtime_wasi::p2::pipe::MemoryOutputPipe::new(1 << 20);
             let wasi = wasmtime_wasi::WasiCtxBuilder::new()
-                .args(&["main.wasm"])
+                .args(&self.args)
                 .stdout(stdout)
                 .stderr(stderr)
                 .build_p1();
             let mut store = wasmtime::Store::new(&self.engine, wasi);
-            store.set_fuel(u64::MAX).unwrap();
-            store.set_epoch_deadline(u64::MAX);
+            if self.fuel {
+                store.set_fuel(u64::MAX).unwrap();
+                store.set_epoch_deadline(u64::MAX);
+            }
             let instance = self.pre.instantiate(&mut store).unwrap();
             (store, instance)
         }
@@ -124,12 +142,20 @@ mod raw {
         engine: wasmi::Engine,
         linker: wasmi::Linker<wasi_common::WasiCtx>,
         module: wasmi::Module,
+        args: Vec<String>,
+        fuel: bool,
     }
 
     impl Wasmi {
+        /// With fuel, `main.wasm` its only argument.
         pub fn new(wasm: &[u8]) -> Self {
+            Self::with(wasm, &["main.wasm"], true)
+        }
+
+        /// With fuel metering or without; `args` the guest's.
+        pub fn with(wasm: &[u8], args: &[&str], fuel: bool) -> Self {
             let mut config = wasmi::Config::default();
-            config.consume_fuel(true);
+            config.consume_fuel(fuel);
             let engine = wasmi::Engine::new(&config);
             let mut linker = wasmi::Linker::new(&engine);
             wasmi_wasi::add_to_linker(&mut linker, |s| s).unwrap();
@@ -138,16 +164,20 @@ mod raw {
                 engine,
                 linker,
                 module,
+                args: args.iter().map(|a| a.to_string()).collect(),
+                fuel,
             }
         }
 
         pub fn instantiate(&self) -> (wasmi::Store<wasi_common::WasiCtx>, wasmi::Instance) {
             let mut b = wasi_common::sync::WasiCtxBuilder::new();
-            b.args(&["main.wasm".to_string()]).unwrap();
+            b.args(&self.args).unwrap();
             b.stdout(Box::new(wasi_common::pipe::WritePipe::new_in_memory()));
             b.stderr(Box::new(wasi_common::pipe::WritePipe::new_in_memory()));
             let mut store = wasmi::Store::new(&self.engine, b.build());
-            store.set_fuel(u64::MAX).unwrap();
+            if self.fuel {
+                store.set_fuel(u64::MAX).unwrap();
+            }
             let instance = self
                 .linker
                 .instantiate_and_start(&mut store, &self.module)
@@ -375,26 +405,36 @@ mod raw {
         runtime: Arc<dyn wasmer_wasix::Runtime + Send + Sync>,
         engine: wasmer::Engine,
         module: wasmer::Module,
+        args: Vec<String>,
     }
 
-    fn metered_engine() -> wasmer::Engine {
+    /// Cranelift, with the metering middleware when `fuel`.
+    fn engine(fuel: bool) -> wasmer::Engine {
         use wasmer::sys::{CompilerConfig, Cranelift, EngineBuilder};
         let mut compiler = Cranelift::new();
-        compiler.push_middleware(Arc::new(wasmer_middlewares::Metering::new(
-            u64::MAX,
-            |_: &wasmer::wasmparser::Operator| 1,
-        )));
+        if fuel {
+            compiler.push_middleware(Arc::new(wasmer_middlewares::Metering::new(
+                u64::MAX,
+                |_: &wasmer::wasmparser::Operator| 1,
+            )));
+        }
         EngineBuilder::new(compiler).engine().into()
     }
 
     impl Wasmer {
+        /// Metered, `main.wasm` its only argument.
         pub fn new(wasm: &[u8]) -> Self {
+            Self::with(wasm, &["main.wasm"], true)
+        }
+
+        /// With the metering middleware or without; `args` the guest's (the first its name).
+        pub fn with(wasm: &[u8], args: &[&str], fuel: bool) -> Self {
             let tokio = tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(1)
                 .enable_all()
                 .build()
                 .unwrap();
-            let engine = metered_engine();
+            let engine = engine(fuel);
             let runtime: Arc<dyn wasmer_wasix::Runtime + Send + Sync> = {
                 let _entered = tokio.enter();
                 let tasks = wasmer_wasix::runtime::task_manager::tokio::TokioTaskManager::new(
@@ -413,6 +453,7 @@ mod raw {
                 runtime,
                 engine,
                 module,
+                args: args.iter().map(|a| a.to_string()).collect(),
             }
         }
 
@@ -448,7 +489,8 @@ mod raw {
             let (stdout, _out) = wasmer_wasix::Pipe::channel();
             let (stderr, _err) = wasmer_wasix::Pipe::channel();
             // An empty file system: wasix's default is the host's root.
-            let mut builder = wasmer_wasix::WasiEnv::builder("main.wasm")
+            let mut builder = wasmer_wasix::WasiEnv::builder(&self.args[0])
+                .args(&self.args[1..])
                 .runtime(self.runtime.clone())
                 .stdout(Box::new(stdout))
                 .stderr(Box::new(stderr));
@@ -630,11 +672,61 @@ fn throughput(c: &mut Criterion) {
     group.throughput(criterion::Throughput::Bytes(16 << 20));
     for backend in common::engines() {
         let module = backend.compile(common::probe()).unwrap();
+        if let Some(raw_run) = raw_throughput(backend.name(), false) {
+            group.bench_function(BenchmarkId::new("raw", backend.name()), |b| {
+                b.iter(&raw_run)
+            });
+        }
         group.bench_function(BenchmarkId::new("wasiport", backend.name()), |b| {
             b.iter(|| assert!(backend.run(&module, &config).unwrap().success()))
         });
     }
     group.finish();
+    // The same with fuel counted: what metering costs, through wasiport and without it.
+    let fueled = RunConfig::builder()
+        .program_name("probe.wasm")
+        .args(["sha256", "16"])
+        .fuel(u64::MAX / 2)
+        .build()
+        .unwrap();
+    let mut group = c.benchmark_group("throughput_fuel");
+    group.sample_size(10);
+    group.throughput(criterion::Throughput::Bytes(16 << 20));
+    for backend in common::backends_with(Capability::Fuel) {
+        let Some(raw_run) = raw_throughput(backend.name(), true) else {
+            continue;
+        };
+        let module = backend.compile(common::probe()).unwrap();
+        group.bench_function(BenchmarkId::new("raw", backend.name()), |b| {
+            b.iter(&raw_run)
+        });
+        group.bench_function(BenchmarkId::new("wasiport", backend.name()), |b| {
+            b.iter(|| assert!(backend.run(&module, &fueled).unwrap().success()))
+        });
+    }
+    group.finish();
+}
+
+/// The probe's SHA-256 over 16 MiB with `name`'s own API (`None` for a backend without a raw
+/// baseline here), with fuel metering or without.
+fn raw_throughput(name: &str, fuel: bool) -> Option<Box<dyn Fn()>> {
+    let args = ["probe.wasm", "sha256", "16"];
+    let wasm = common::probe();
+    Some(match name {
+        "wasmtime" => {
+            let raw = raw::Wasmtime::with(wasm, &args, fuel);
+            Box::new(move || raw.run())
+        }
+        "wasmer" => {
+            let raw = raw::Wasmer::with(wasm, &args, fuel);
+            Box::new(move || raw.run())
+        }
+        "wasmi" => {
+            let raw = raw::Wasmi::with(wasm, &args, fuel);
+            Box::new(move || raw.run())
+        }
+        _ => return None,
+    })
 }
 
 fn module_cache(c: &mut Criterion) {

@@ -84,6 +84,27 @@ pub trait Backend: Send + Sync {
         String::new()
     }
 
+    /// The name of the code a run within `limits` needs beyond what [`Backend::compile`] made,
+    /// or `""` when the compiled module runs any limits as it is (the default).
+    ///
+    /// A backend whose limits cost speed compiled in (fuel metering) may compile that code
+    /// only when a run asks for it; the [`ModuleCache`](crate::ModuleCache) keeps such a
+    /// module under a key of its own ([`ModuleCache::get_or_compile_for`](crate::ModuleCache::get_or_compile_for)),
+    /// with that code compiled by [`Backend::compile_for`] before it is written to disk.
+    fn code_variant(&self, limits: &crate::Limits) -> &'static str {
+        let _ = limits;
+        ""
+    }
+
+    /// Compiles `wasm` as [`Backend::compile`] does, with the code runs within `limits` need
+    /// made now rather than on the first such run (see [`Backend::code_variant`]), so that
+    /// [`Backend::serialize`] includes it; a backend may leave out code such runs do not
+    /// need. The module still runs any limits. By default [`Backend::compile`].
+    fn compile_for(&self, wasm: &[u8], limits: &crate::Limits) -> Result<CompiledModule, Error> {
+        let _ = limits;
+        self.compile(wasm)
+    }
+
     /// `module`'s compiled code as bytes for the [`ModuleCache`](crate::ModuleCache)'s disk,
     /// or `None` where the backend has no such form (an interpreter that compiles lazily,
     /// say). `None` by default.

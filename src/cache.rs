@@ -148,11 +148,15 @@ impl ModuleCache {
         }
     }
 
-    /// The key of `wasm` on `backend`.
-    fn key(backend: &dyn Backend, wasm: &[u8]) -> String {
+    /// The key of `wasm` on `backend`, with the code `variant` its runs need.
+    fn key(backend: &dyn Backend, wasm: &[u8], variant: &str) -> String {
         let digest = Sha256::digest(wasm);
+        let variant = match variant {
+            "" => String::new(),
+            v => format!("+{v}"),
+        };
         format!(
-            "{}/{}/{}/{}",
+            "{}/{}/{}{variant}/{}",
             backend.name(),
             backend.runtime_version(),
             backend.engine_fingerprint(),
@@ -162,12 +166,42 @@ impl ModuleCache {
 
     /// `wasm` compiled by `backend`: from memory, else from the disk, else compiled (and then
     /// kept in both). Threads asking for the same module at once wait for one compilation.
+    ///
+    /// The module runs any configuration; a backend may compile the code some limits need (fuel
+    /// metering) on the first run that sets them. Where the limits of the runs are known,
+    /// [`ModuleCache::get_or_compile_for`] keeps that code too.
     pub fn get_or_compile(
         &self,
         backend: &dyn Backend,
         wasm: &[u8],
     ) -> Result<CompiledModule, Error> {
-        let key = Self::key(backend, wasm);
+        self.get_or_compile_for(backend, wasm, &crate::Limits::default())
+    }
+
+    /// `wasm` compiled by `backend` with the code runs within `limits` need (fuel metering, on
+    /// a backend that compiles it only on demand: [`Backend::code_variant`]), kept apart from
+    /// the module without it, in memory and on disk.
+    ///
+    /// ```
+    /// use wasiport::{Backend, Limits, ModuleCache, RunConfig};
+    /// let backend = wasiport_wasmtime::Wasmtime::new()?;
+    /// let wasm = wat::parse_str(r#"(module (memory (export "memory") 1) (func (export "_start")))"#)?;
+    /// let config = RunConfig::builder().fuel(1_000).build()?;
+    /// let cache = ModuleCache::in_memory();
+    /// let metered = cache.get_or_compile_for(&backend, &wasm, config.limits())?;
+    /// let plain = cache.get_or_compile(&backend, &wasm)?;
+    /// assert_eq!(cache.stats().compiled, 2);
+    /// assert!(backend.run(&metered, &config)?.fuel_consumed.is_some());
+    /// assert!(backend.run(&plain, &RunConfig::default())?.success());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn get_or_compile_for(
+        &self,
+        backend: &dyn Backend,
+        wasm: &[u8],
+        limits: &crate::Limits,
+    ) -> Result<CompiledModule, Error> {
+        let key = Self::key(backend, wasm, backend.code_variant(limits));
         // In memory, compiled code belongs to one backend value (its engine): two backends of
         // the same runtime never share a module. On disk, the key alone decides.
         let slot = self
@@ -182,7 +216,7 @@ impl ModuleCache {
             self.memory_hits.fetch_add(1, Ordering::Relaxed);
             return Ok(module.clone());
         }
-        let compiled = self.load_or_compile(backend, wasm, &key)?;
+        let compiled = self.load_or_compile(backend, wasm, limits, &key)?;
         *module = Some(compiled.clone());
         Ok(compiled)
     }
@@ -191,6 +225,7 @@ impl ModuleCache {
         &self,
         backend: &dyn Backend,
         wasm: &[u8],
+        limits: &crate::Limits,
         key: &str,
     ) -> Result<CompiledModule, Error> {
         let path = self.dir.as_ref().map(|d| d.join(file_name(backend, key)));
@@ -221,7 +256,7 @@ impl ModuleCache {
                 }
             }
         }
-        let module = backend.compile(wasm)?;
+        let module = backend.compile_for(wasm, limits)?;
         self.compiled.fetch_add(1, Ordering::Relaxed);
         if let Some(path) = &path {
             // A cache that cannot be written is only slower: the module is returned anyway.

@@ -33,6 +33,16 @@ pub struct Limits {
 }
 
 impl Limits {
+    /// What an instance's calls may set: any fuel budget and any timeout, as each call's limits
+    /// can change ([`Instance::set_limits`](crate::Instance::set_limits)). For
+    /// [`ModuleCache::get_or_compile_for`](crate::ModuleCache::get_or_compile_for) ahead of
+    /// [`Backend::instantiate`](crate::Backend::instantiate).
+    pub const FOR_INSTANCES: Limits = Limits {
+        fuel: Some(u64::MAX),
+        timeout: Some(Duration::MAX),
+        max_memory_bytes: None,
+    };
+
     /// Whether no limit is set.
     pub fn is_unlimited(&self) -> bool {
         self.fuel.is_none() && self.timeout.is_none() && self.max_memory_bytes.is_none()

@@ -999,6 +999,47 @@ fn fuel_consumed_is_reported_and_grows_with_work() {
 }
 
 #[test]
+fn one_compiled_module_runs_unmetered_and_metered_and_fuel_is_never_skipped() {
+    // A backend may compile the code a fuel budget needs only when a run asks for one
+    // (wasmtime does): runs without a budget before and after it must not make a budgeted run
+    // go unmetered, nor a budget make a timeout go unchecked.
+    for backend in common::backends_with(Capability::Fuel) {
+        let name = backend.name();
+        let module = backend.compile(probe()).unwrap();
+        let spin = || probe_args(&["spin"]);
+        let unlimited = backend
+            .run(&module, &probe_args(&["print", "a", ""]).build().unwrap())
+            .unwrap();
+        assert!(unlimited.success(), "{name}: {}", unlimited.termination);
+        let timed = spin().timeout(Duration::from_millis(200)).build().unwrap();
+        assert_eq!(
+            backend.run(&module, &timed).unwrap().termination,
+            Termination::Timeout,
+            "{name}"
+        );
+        let fueled = spin().fuel(1_000_000).build().unwrap();
+        let out_of_fuel = backend.run(&module, &fueled).unwrap();
+        assert_eq!(out_of_fuel.termination, Termination::OutOfFuel, "{name}");
+        // All of the budget, or nearly (wasmi stops before an instruction it cannot pay for).
+        let spent = out_of_fuel.fuel_consumed;
+        assert!(
+            spent.is_some_and(|f| f > 900_000 && f <= 1_000_000),
+            "{name}: {spent:?}"
+        );
+        assert_eq!(
+            backend.run(&module, &timed).unwrap().termination,
+            Termination::Timeout,
+            "{name}"
+        );
+        // wasmtime runs code without fuel metering when no budget is set, and says it counted
+        // nothing.
+        if name == "wasmtime" {
+            assert_eq!(unlimited.fuel_consumed, None);
+        }
+    }
+}
+
+#[test]
 fn engines_that_run_the_metered_module_count_the_same_fuel() {
     // node, chromium and wasm3 have no fuel of their own: each runs the module metered by
     // wasiport::rewrite::meter (V8 trapping when it is spent, wasm3 refuelled a slice at a

@@ -101,6 +101,59 @@ fn serialized_modules_are_loaded_from_disk_by_a_new_cache_and_run_alike() {
 }
 
 #[test]
+fn a_module_kept_for_fuel_runs_loads_with_its_metered_code() {
+    // A backend that compiles fuel metering only on demand (wasmtime) keeps the module for
+    // runs with a budget apart, its metered code made before it is written; the others keep
+    // one entry for both.
+    let fueled = RunConfig::builder()
+        .program_name("probe.wasm")
+        .args(["spin"])
+        .fuel(1_000_000)
+        .build()
+        .unwrap();
+    for backend in common::engines() {
+        if !backend
+            .capabilities()
+            .contains(Capability::SerializedModules)
+        {
+            continue;
+        }
+        let name = backend.name();
+        let dir = tempfile::tempdir().unwrap();
+        ModuleCache::with_dir(dir.path())
+            .unwrap()
+            .get_or_compile_for(backend.as_ref(), probe(), fueled.limits())
+            .unwrap();
+        let second = ModuleCache::with_dir(dir.path()).unwrap();
+        let metered = second
+            .get_or_compile_for(backend.as_ref(), probe(), fueled.limits())
+            .unwrap();
+        assert_eq!(second.stats().disk_hits, 1, "{name}");
+        let outcome = backend.run(&metered, &fueled).unwrap();
+        assert_eq!(outcome.termination, Termination::OutOfFuel, "{name}");
+        // The module for runs without a budget.
+        let plain = second.get_or_compile(backend.as_ref(), probe()).unwrap();
+        let apart = !backend.code_variant(fueled.limits()).is_empty();
+        assert_eq!(entries(dir.path()).len(), 1 + usize::from(apart), "{name}");
+        // Compiled when apart; else the same module, from memory.
+        let stats = second.stats();
+        assert_eq!(
+            (stats.compiled, stats.memory_hits),
+            (u64::from(apart), u64::from(!apart)),
+            "{name}"
+        );
+        assert_eq!(hello(backend.as_ref(), &plain), "cached", "{name}");
+        // and even it still counts fuel when a run asks.
+        let outcome = backend.run(&plain, &fueled).unwrap();
+        assert_eq!(outcome.termination, Termination::OutOfFuel, "{name}");
+    }
+    assert_eq!(
+        common::backend("wasmtime").code_variant(fueled.limits()),
+        "fuel"
+    );
+}
+
+#[test]
 fn a_corrupt_or_stale_entry_is_never_loaded_but_rebuilt() {
     type Damage = fn(&mut Vec<u8>);
     let damages: [(&str, Damage); 4] = [

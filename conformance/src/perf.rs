@@ -439,8 +439,21 @@ pub const GROUPS: &[(&str, &str, &str, &[Goal])] = &[
         "throughput",
         "Throughput: SHA-256 over 16 MiB",
         "The probe guest's `sha256 16` (the sha2 crate, built for wasm32-wasip1 with opt-level \
-         s), precompiled, one run per iteration: the engines' code quality, not wasiport's.",
-        &[],
+         s), precompiled, one run per iteration, no limit set: `raw` with the runtime's own API \
+         and neither fuel metering nor epoch checks (wasmtime, wasmer, wasmi: the `overhead` \
+         group's baselines with the probe's arguments), `wasiport` through `Backend::run` (on \
+         wasmtime: code with epoch checks only; wasmer and wasmi still count fuel in every \
+         run). The rest have no raw baseline here: the engines' code quality side by side.",
+        &[Goal::RatioAtMost(1.05, None)],
+    ),
+    (
+        "throughput_fuel",
+        "Throughput with fuel counted: what metering costs",
+        "The same SHA-256 over 16 MiB with fuel counted: `raw` with the runtime's metering on \
+         (wasmtime: `consume_fuel` and epochs; wasmer: its metering middleware, one point per \
+         operator; wasmi: `consume_fuel`), `wasiport` with a fuel budget. Against the \
+         `throughput` group's `raw`, the cost of counting fuel.",
+        &[Goal::RatioAtMost(1.05, None)],
     ),
     (
         "module_cache",

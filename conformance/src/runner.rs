@@ -173,7 +173,12 @@ impl ModuleCache {
         ModuleCache(disk.unwrap_or_else(wasiport::ModuleCache::in_memory))
     }
 
-    fn get(&self, backend: &dyn Backend, path: &Path) -> Result<CompiledModule, NotRun> {
+    fn get(
+        &self,
+        backend: &dyn Backend,
+        path: &Path,
+        limits: &wasiport::Limits,
+    ) -> Result<CompiledModule, NotRun> {
         let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
         let wasm = if bytes.starts_with(b"\0asm") {
             bytes
@@ -182,7 +187,9 @@ impl ModuleCache {
                 .map_err(|e| format!("{}: not WebAssembly: {e}", path.display()))?
                 .into_owned()
         };
-        self.0.get_or_compile(backend, &wasm).map_err(NotRun::from)
+        self.0
+            .get_or_compile_for(backend, &wasm, limits)
+            .map_err(NotRun::from)
     }
 }
 
@@ -303,7 +310,13 @@ fn execute(
     options: &Options,
 ) -> Result<Checked, NotRun> {
     let timeout = options.timeout;
-    let module = modules.get(backend, &test.module)?;
+    // The code a fuel budget needs comes with the module (kept so in the cache), where a backend
+    // compiles it only on demand.
+    let needs = wasiport::Limits {
+        fuel: test.spec.limits.fuel,
+        ..wasiport::Limits::default()
+    };
+    let module = modules.get(backend, &test.module, &needs)?;
     let capabilities = match module.info().is_component() {
         true => backend.component_capabilities(),
         false => backend.capabilities(),

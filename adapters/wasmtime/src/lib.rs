@@ -17,6 +17,7 @@ mod concurrent;
 mod host;
 mod instance;
 mod limits;
+mod modules;
 mod outgoing;
 mod serve;
 mod stdio;
@@ -33,14 +34,13 @@ use wasiport::{
     ModuleInfo, Network, Outcome, RunConfig, ServeSummary, Shutdown, Stdin, Termination, WasiImpl,
 };
 use wasmtime::component::Component;
-use wasmtime::{
-    Engine, InstancePre, Linker, Module, PoolingAllocationConfig, Store, UpdateDeadline,
-};
+use wasmtime::{Engine, PoolingAllocationConfig, Store, UpdateDeadline};
 use wasmtime_wasi::p1::WasiP1Ctx;
-use wasmtime_wasi::{FsPerms, I32Exit, WasiCtxBuilder};
+use wasmtime_wasi::{FsPerms, WasiCtxBuilder};
 
 use crate::concurrent::Concurrent;
 use crate::limits::{Limited, RunLimits};
+use crate::modules::{Compiled, CoreEngine, Metering};
 use crate::stdio::SinkStream;
 use crate::termination::{classify, TimedOut};
 
@@ -51,21 +51,26 @@ pub const RUNTIME_VERSION: &str = "48.0.0";
 
 /// Runs modules on wasmtime with wasmtime-wasi's preview-1 implementation.
 ///
-/// Fuel and epoch interruption are always on in its engines, so any run may set a fuel budget
-/// or a timeout; the engines and the WASI linkers are made once and shared by every run. Core
-/// modules and WASI 0.2 commands run on an engine without the component model's concurrency
-/// (faster to make a store of); WASI 0.3 components and `wasi:http` handlers on a second engine
-/// with it, made when the first such component is compiled.
+/// A run pays only for the limits it sets: a core module's code is compiled without fuel
+/// metering or epoch checks for runs with no limit, with epoch checks for runs with a timeout,
+/// and with both for runs with a fuel budget and for instances, each on an engine of its own,
+/// the first time a run needs it (`modules`). Components always count fuel. The
+/// engines and the WASI linkers are made once and shared by every run. Core modules and WASI
+/// 0.2 commands run on engines without the component model's concurrency (faster to make a
+/// store of); WASI 0.3 components and `wasi:http` handlers on another engine with it, made when
+/// the first such component is compiled.
 pub struct Wasmtime {
     /// This value's identity: its modules carry it.
     id: BackendId,
-    /// Concurrency support off.
-    engine: Engine,
-    /// wasmtime-wasi's preview 1.
-    linker: Linker<State>,
-    /// Nothing linked: the portable WASI's runs add its functions to a copy.
-    bare_linker: Linker<State>,
-    /// wasmtime-wasi's WASI 0.2, for components.
+    /// Fuel metering and epoch checks, concurrency support off: core modules' runs with a fuel
+    /// budget, instances, and WASI 0.2 components.
+    metered: CoreEngine,
+    /// Core modules' runs with no limit, and with a timeout only (no fuel metering, no epoch
+    /// checks; epoch checks only): made on first need, from `core_config`.
+    unmetered: [OnceLock<Result<CoreEngine, String>>; 2],
+    /// The configuration of the core engines, before fuel and epochs are set.
+    core_config: wasmtime::Config,
+    /// wasmtime-wasi's WASI 0.2, for components (on `metered`'s engine).
     component_linker: wasmtime::component::Linker<component::State>,
     /// The first engine's configuration, from which the concurrent engine is made.
     config: wasmtime::Config,
@@ -87,7 +92,7 @@ impl Limited for State {
     }
 }
 
-fn internal(e: impl std::fmt::Display) -> Error {
+pub(crate) fn internal(e: impl std::fmt::Display) -> Error {
     Error::Internal {
         backend: NAME,
         message: format!("{e:#}"),
@@ -107,22 +112,6 @@ type Instantiated = (
     Option<Watchdog>,
     wasmtime::Result<wasmtime::Instance>,
 );
-
-/// A compiled module, and its imports resolved against the shared WASI linker once, on its
-/// first native run without host functions (`InstancePre`): later such runs only instantiate.
-struct Compiled {
-    module: Module,
-    pre: OnceLock<Result<InstancePre<State>, String>>,
-}
-
-impl Compiled {
-    fn new(module: Module) -> Self {
-        Compiled {
-            module,
-            pre: OnceLock::new(),
-        }
-    }
-}
 
 impl Wasmtime {
     /// A backend with its own engine; instances are allocated on demand.
@@ -151,40 +140,28 @@ impl Wasmtime {
     }
 
     fn with_config(mut config: wasmtime::Config, allocation: &'static str) -> Result<Self, Error> {
-        config.consume_fuel(true).epoch_interruption(true);
         // Modules that declare a shared memory load (the threads proposal is on by default);
         // no thread is ever spawned.
         config.shared_memory(true);
         // WASI 0.3 components use the component model's async ABI: they get an engine of their
-        // own (`Concurrent`), made from this configuration.
-        let concurrent_config = config.clone();
+        // own (`Concurrent`), made from this configuration, counting fuel.
+        let mut concurrent_config = config.clone();
+        concurrent_config
+            .consume_fuel(true)
+            .epoch_interruption(true);
         config
             .wasm_component_model_async(false)
             .concurrency_support(false);
-        let engine = Engine::new(&config).map_err(|e| internal(format!("{e:#}")))?;
-        let mut linker = Linker::new(&engine);
-        wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |s: &mut State| &mut s.wasi)
-            .map_err(|e| internal(format!("{e:#}")))?;
-        // wasmtime-wasi refuses exit codes of 126 and above with a trap (they mean something
-        // else to a POSIX shell); a library passes every code through, as the other backends do.
-        linker.allow_shadowing(true);
-        linker
-            .func_wrap(
-                wasiport::wasi_p1::MODULE,
-                "proc_exit",
-                |code: i32| -> wasmtime::Result<()> { Err(I32Exit(code).into()) },
-            )
-            .map_err(|e| internal(format!("{e:#}")))?;
-        linker.allow_shadowing(false);
+        let metered = CoreEngine::new(&config, Metering::FuelAndEpochs)?;
         Ok(Wasmtime {
             id: BackendId::new(NAME),
             allocation,
-            bare_linker: Linker::new(&engine),
-            component_linker: component::linker(&engine)?,
+            component_linker: component::linker(&metered.engine)?,
             config: concurrent_config,
             concurrent: OnceLock::new(),
-            engine,
-            linker,
+            metered,
+            unmetered: Default::default(),
+            core_config: config,
             // Everything of a core module's, and components of WASI 0.2 and 0.3 with
             // wasmtime-wasi's p2 and p3 (their sockets among them), `wasi:http` of both with
             // wasmtime-wasi-http, and serving a `wasi:http` handler.
@@ -204,6 +181,19 @@ impl Wasmtime {
         })
     }
 
+    /// The engine of core modules whose code has `metering`.
+    fn core(&self, metering: Metering) -> Result<&CoreEngine, Error> {
+        match metering {
+            Metering::FuelAndEpochs => Ok(&self.metered),
+            other => self.unmetered[other.index()]
+                .get_or_init(|| {
+                    CoreEngine::new(&self.core_config, other).map_err(|e| e.to_string())
+                })
+                .as_ref()
+                .map_err(internal),
+        }
+    }
+
     /// The concurrent engine and its linkers, made on the first call.
     fn concurrent(&self) -> Result<&Concurrent, Error> {
         self.concurrent
@@ -216,7 +206,7 @@ impl Wasmtime {
     fn component_engine(&self, info: &wasiport::ComponentInfo) -> Result<(&Engine, bool), Error> {
         Ok(match concurrent::needs_concurrency(info) {
             true => (&self.concurrent()?.engine, true),
-            false => (&self.engine, false),
+            false => (&self.metered.engine, false),
         })
     }
 
@@ -230,7 +220,7 @@ impl Wasmtime {
                 let c = self.concurrent()?;
                 (&c.engine, &c.component_linker)
             }
-            false => (&self.engine, &self.component_linker),
+            false => (&self.metered.engine, &self.component_linker),
         })
     }
 
@@ -298,8 +288,13 @@ impl Wasmtime {
         let result = match native.p3 {
             true => {
                 let concurrent = self.concurrent()?;
-                let (mut store, _watchdog) =
-                    self.store(&concurrent.engine, config, state, started)?;
+                let (mut store, _watchdog) = self.store(
+                    &concurrent.engine,
+                    Metering::FuelAndEpochs,
+                    config,
+                    state,
+                    started,
+                )?;
                 let result = native.run_p3(
                     &concurrent.p3_linker,
                     &mut store,
@@ -309,7 +304,8 @@ impl Wasmtime {
             }
             false => {
                 let (engine, linker) = self.component_linker(native)?;
-                let (mut store, _watchdog) = self.store(engine, config, state, started)?;
+                let (mut store, _watchdog) =
+                    self.store(engine, Metering::FuelAndEpochs, config, state, started)?;
                 (native.run(linker, &mut store), store)
             }
         };
@@ -323,23 +319,28 @@ impl Wasmtime {
             }
             result => classify(result),
         };
-        let fuel = fuel_used(&store, config)?;
-        Ok(run.end(termination, Some(fuel)))
+        let fuel = fuel_used(&store, Metering::FuelAndEpochs, config)?;
+        Ok(run.end(termination, fuel))
     }
 
     /// A store for `config` (its WASI, `wasi`, writing to `streams`, its limits counted from
-    /// `started`) with `native` instantiated in it, `functions` linked, its start function run:
-    /// the store, the watchdog of its timeout, and what instantiating returned.
+    /// `started`) with `native` instantiated in it on the engine of `metering`, `functions`
+    /// linked, its start function run: the store, the watchdog of its timeout, and what
+    /// instantiating returned.
+    #[allow(clippy::too_many_arguments)]
     fn instantiate_module(
         &self,
         native: &Compiled,
+        metering: Metering,
         config: &RunConfig,
         wasi: WasiImpl,
         streams: &OutputStreams,
         functions: &[wasiport::HostFunction],
         started: Instant,
     ) -> Result<Instantiated, Error> {
-        let module = &native.module;
+        let core = self.core(metering)?;
+        let variant = native.variant(core)?;
+        let module = &variant.module;
         let state = State {
             wasi: match wasi {
                 WasiImpl::Native => Self::wasi_builder(config, streams)?.build_p1(),
@@ -348,25 +349,25 @@ impl Wasmtime {
             },
             limits: RunLimits::new(config),
         };
-        let (mut store, watchdog) = self.store(&self.engine, config, state, started)?;
+        let (mut store, watchdog) = self.store(&core.engine, metering, config, state, started)?;
 
         // Host functions (the portable WASI's among them) are the run's own: they go into a
         // copy of the shared linker.
         let base = match wasi {
-            WasiImpl::Native => &self.linker,
-            WasiImpl::Portable => &self.bare_linker,
+            WasiImpl::Native => &core.linker,
+            WasiImpl::Portable => &core.bare_linker,
         };
         let with_host_functions;
         let linker = if functions.is_empty() {
             base
         } else {
             let mut linker = base.clone();
-            host::define(&mut linker, &self.engine, functions).map_err(internal)?;
+            host::define(&mut linker, &core.engine, functions).map_err(internal)?;
             with_host_functions = linker;
             &with_host_functions
         };
         let instance = if wasi == WasiImpl::Native && functions.is_empty() {
-            let pre = native
+            let pre = variant
                 .pre
                 .get_or_init(|| linker.instantiate_pre(module).map_err(|e| format!("{e:#}")));
             match pre {
@@ -384,11 +385,12 @@ impl Wasmtime {
     fn store<T: Limited>(
         &self,
         engine: &Engine,
+        metering: Metering,
         config: &RunConfig,
         state: T,
         started: Instant,
     ) -> Result<(Store<T>, Option<Watchdog>), Error> {
-        let store = self.store_without_watchdog(engine, config, state, started)?;
+        let store = self.store_without_watchdog(engine, metering, config, state, started)?;
         let watchdog = match config.limits().timeout {
             Some(t) => {
                 let engine = engine.clone();
@@ -404,39 +406,52 @@ impl Wasmtime {
     fn store_without_watchdog<T: Limited>(
         &self,
         engine: &Engine,
+        metering: Metering,
         config: &RunConfig,
         state: T,
         started: Instant,
     ) -> Result<Store<T>, Error> {
         let mut store = Store::new(engine, state);
         store.limiter(|s| s.limits());
-        store
-            .set_fuel(config.limits().fuel.unwrap_or(u64::MAX))
-            .map_err(internal)?;
+        if metering.counts_fuel() {
+            store
+                .set_fuel(config.limits().fuel.unwrap_or(u64::MAX))
+                .map_err(internal)?;
+        }
         // Epochs are engine-wide: another run's watchdog may tick them too, so the callback
         // checks this run's own deadline (in the store: an instance's changes per call) and
         // lets everything else continue.
         store.data_mut().limits().deadline = config.limits().timeout.map(|t| started + t);
-        store.set_epoch_deadline(1);
-        store.epoch_deadline_callback(|mut store| match store.data_mut().limits().deadline {
-            Some(d) if Instant::now() >= d => Err(TimedOut.into()),
-            _ => Ok(UpdateDeadline::Continue(1)),
-        });
+        if metering.checks_epochs() {
+            store.set_epoch_deadline(1);
+            store.epoch_deadline_callback(|mut store| match store.data_mut().limits().deadline {
+                Some(d) if Instant::now() >= d => Err(TimedOut.into()),
+                _ => Ok(UpdateDeadline::Continue(1)),
+            });
+        }
         Ok(store)
     }
 }
 
-fn invalid(e: impl std::fmt::Display) -> Error {
+pub(crate) fn invalid(e: impl std::fmt::Display) -> Error {
     Error::InvalidModule {
         backend: NAME,
         message: format!("{e:#}"),
     }
 }
 
-/// The fuel a run in `store` has used of `config`'s budget (of `u64::MAX` without one).
-fn fuel_used<T>(store: &Store<T>, config: &RunConfig) -> Result<u64, Error> {
+/// The fuel a run in `store` has used of `config`'s budget (of `u64::MAX` without one), where
+/// its engine counts fuel.
+fn fuel_used<T>(
+    store: &Store<T>,
+    metering: Metering,
+    config: &RunConfig,
+) -> Result<Option<u64>, Error> {
+    if !metering.counts_fuel() {
+        return Ok(None);
+    }
     let budget = config.limits().fuel.unwrap_or(u64::MAX);
-    Ok(budget - store.get_fuel().map_err(internal)?)
+    Ok(Some(budget - store.get_fuel().map_err(internal)?))
 }
 
 impl Backend for Wasmtime {
@@ -453,6 +468,10 @@ impl Backend for Wasmtime {
     }
 
     fn compile(&self, wasm: &[u8]) -> Result<CompiledModule, Error> {
+        self.compile_for(wasm, &wasiport::Limits::default())
+    }
+
+    fn compile_for(&self, wasm: &[u8], limits: &wasiport::Limits) -> Result<CompiledModule, Error> {
         // A component this backend cannot run is refused before the runtime sees it.
         let info = wasiport::preflight::module_info(NAME, &self.capabilities, wasm)?;
         if let Some(c) = info.component() {
@@ -470,16 +489,22 @@ impl Backend for Wasmtime {
             let compiled = component::Compiled::new(component, c, concurrent);
             return Ok(CompiledModule::new(self.id, info, compiled));
         }
-        let module = Module::new(&self.engine, wasm).map_err(invalid)?;
-        Ok(CompiledModule::new(self.id, info, Compiled::new(module)))
+        // The code the limits call for now, the rest when a run needs it.
+        let compiled = Compiled::compile(self.core(Metering::for_limits(limits))?, wasm)?;
+        Ok(CompiledModule::new(self.id, info, compiled))
     }
 
     fn engine_fingerprint(&self) -> String {
         // The engine's other settings are checked by wasmtime itself when it deserializes.
         format!(
-            "fuel,epochs,shared-memory,concurrency-for-p3-and-handlers,{}",
+            "modules-metered-on-demand,components-fuel-and-epochs,shared-memory,\
+             concurrency-for-p3-and-handlers,{}",
             self.allocation
         )
+    }
+
+    fn code_variant(&self, limits: &wasiport::Limits) -> &'static str {
+        Metering::for_limits(limits).name()
     }
 
     fn serialize(&self, module: &CompiledModule) -> Result<Option<Vec<u8>>, Error> {
@@ -488,7 +513,7 @@ impl Backend for Wasmtime {
             return compiled.component.serialize().map(Some).map_err(internal);
         }
         let compiled: &Compiled = module.native(self.id)?;
-        compiled.module.serialize().map(Some).map_err(internal)
+        compiled.serialize().map(Some)
     }
 
     unsafe fn deserialize(&self, bytes: &[u8], info: ModuleInfo) -> Result<CompiledModule, Error> {
@@ -512,8 +537,9 @@ impl Backend for Wasmtime {
             let compiled = component::Compiled::new(component, c, concurrent);
             return Ok(CompiledModule::new(self.id, info, compiled));
         }
-        let module = unsafe { Module::deserialize(&self.engine, bytes) }.map_err(invalid)?;
-        Ok(CompiledModule::new(self.id, info, Compiled::new(module)))
+        // SAFETY: as above.
+        let compiled = unsafe { Compiled::deserialize(|m| self.core(m), bytes) }?;
+        Ok(CompiledModule::new(self.id, info, compiled))
     }
 
     fn serve_http(
@@ -540,8 +566,10 @@ impl Backend for Wasmtime {
         };
         // The start function and `_initialize` get the fuel and time of one call: the store is
         // armed with the configuration's.
+        // An instance counts fuel whatever its configuration: its calls' limits can change.
         let (mut store, watchdog, instance) = self.instantiate_module(
             native,
+            Metering::FuelAndEpochs,
             config,
             kit.wasi,
             &kit.streams,
@@ -561,7 +589,7 @@ impl Backend for Wasmtime {
         let native = instance::WasmtimeInstance {
             store,
             instance,
-            engine: self.engine.clone(),
+            engine: self.metered.engine.clone(),
             functions: Default::default(),
         };
         Ok(kit.end(compiled, config, Box::new(native)))
@@ -576,8 +604,10 @@ impl Backend for Wasmtime {
             return self.run_component(compiled.native(self.id)?, config, run);
         }
         let native: &Compiled = compiled.native(self.id)?;
+        let metering = Metering::for_limits(config.limits());
         let (mut store, _watchdog, instance) = self.instantiate_module(
             native,
+            metering,
             config,
             run.wasi,
             &run.streams,
@@ -591,7 +621,7 @@ impl Backend for Wasmtime {
             .get_typed_func::<(), ()>(&mut store, "_start")
             .and_then(|start| start.call(&mut store, ()));
         let termination = classify(result);
-        let fuel = fuel_used(&store, config)?;
-        Ok(run.end(termination, Some(fuel)))
+        let fuel = fuel_used(&store, metering, config)?;
+        Ok(run.end(termination, fuel))
     }
 }

@@ -33,6 +33,7 @@ use wasmtime_wasi_http::WasiHttpView;
 
 use crate::component::{Compiled, Handler, State};
 use crate::limits::{Limited, RunLimits};
+use crate::modules::Metering;
 use crate::termination::TimedOut;
 use crate::{internal, Wasmtime};
 
@@ -238,7 +239,13 @@ impl Server<'_> {
         let state = State::new(wasi, RunLimits::new(self.config), self.config.network());
         let mut store = self
             .backend
-            .store_without_watchdog(self.engine, self.config, state, Instant::now())
+            .store_without_watchdog(
+                self.engine,
+                Metering::FuelAndEpochs,
+                self.config,
+                state,
+                Instant::now(),
+            )
             .map_err(|e| wasmtime::Error::msg(e.to_string()))?;
         match &self.pre {
             Pre::P2(pre) => self.handle_p2(pre, store, request).await,

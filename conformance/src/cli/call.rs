@@ -55,7 +55,11 @@ pub(crate) fn call(args: CallArgs) -> Result<u8, Failure> {
     let wasm = run::read_module(&run.module)?;
     let backend = backends::by_name(&run.backend)?;
     let config = run::config_with_args(run, &[], run.json)?;
-    let module = run.cache.cache()?.get_or_compile(backend.as_ref(), &wasm)?;
+    let module = run.cache.cache()?.get_or_compile_for(
+        backend.as_ref(),
+        &wasm,
+        &wasiport::Limits::FOR_INSTANCES,
+    )?;
     let signature = module.info().exported_function(function).ok_or_else(|| {
         Failure::new(
             exit::USAGE,

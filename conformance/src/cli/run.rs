@@ -179,7 +179,9 @@ fn run_on(
     wasm: &[u8],
     config: &RunConfig,
 ) -> Result<Outcome, Failure> {
-    let module = cache.get_or_compile(backend, wasm)?;
+    // With the code the run's limits need (fuel metering, where a backend compiles it only on
+    // demand), so a warm cache has it too.
+    let module = cache.get_or_compile_for(backend, wasm, config.limits())?;
     Ok(backend.run(&module, config)?)
 }
 

@@ -127,6 +127,25 @@ fn main() {
             let hex: String = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
             println!("{hex}");
         }
+        // CPU-bound work of tight loops (where fuel metering costs the most): the primes below
+        // N million by the sieve of Eratosthenes, counted.
+        "sieve" => {
+            let n = arg(2).parse::<usize>().unwrap_or(1) * 1_000_000;
+            let mut composite = vec![false; n];
+            let mut primes = 0u32;
+            for i in 2..n {
+                if composite[i] {
+                    continue;
+                }
+                primes += 1;
+                let mut j = i.saturating_mul(i);
+                while j < n {
+                    composite[j] = true;
+                    j += i;
+                }
+            }
+            println!("{primes}");
+        }
         // Accepts one connection on the preopened listening socket FD, reads it to the end and
         // writes it back in upper case.
         // (A preview-1 fd: a WASI 0.2 build has no preopened sockets.)
