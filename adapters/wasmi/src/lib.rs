@@ -16,6 +16,7 @@
 mod host;
 mod instance;
 mod meter;
+mod modules;
 mod readonly;
 mod stdio;
 mod termination;
@@ -29,10 +30,11 @@ use wasiport::{
     Backend, BackendId, Capabilities, Capability, CompiledModule, Error, Instance, Outcome,
     RunConfig, Stdin, Termination, WasiImpl,
 };
-use wasmi::{Engine, Linker, Module, Store, StoreLimits, StoreLimitsBuilder};
+use wasmi::{Linker, Store, StoreLimits, StoreLimitsBuilder};
 
 use crate::instance::WasmiInstance;
 use crate::meter::Meter;
+use crate::modules::{Compiled, CoreEngine, Metering};
 use crate::readonly::ReadOnlyDir;
 use crate::stdio::SinkFile;
 use crate::termination::classify;
@@ -44,16 +46,14 @@ pub const RUNTIME_VERSION: &str = "2.0.0";
 
 /// Runs modules on the wasmi interpreter.
 ///
-/// Fuel metering is always on in its engine; a timeout is enforced by running in fuel slices
-/// and checking the clock between them (wasmi has no epochs and no interrupt).
+/// A run with neither a fuel budget nor a timeout runs code without fuel metering; the others,
+/// and instances, run code that counts fuel (`modules`). A timeout is enforced by running in
+/// fuel slices and checking the clock between them (wasmi has no epochs and no interrupt).
 pub struct Wasmi {
     /// This value's identity: its modules carry it.
     id: BackendId,
-    engine: Engine,
-    /// wasmi_wasi's preview 1 (wasi-common).
-    linker: Linker<State>,
-    /// Nothing linked: the portable WASI's runs add its functions to a copy.
-    bare_linker: Linker<State>,
+    /// By [`Metering`]: without fuel, with it; each with wasmi_wasi's preview 1.
+    engines: [CoreEngine; 2],
     capabilities: Capabilities,
 }
 
@@ -72,22 +72,6 @@ fn internal(e: impl std::fmt::Display) -> Error {
 impl Wasmi {
     /// A backend with its own engine.
     pub fn new() -> Result<Self, Error> {
-        let mut config = wasmi::Config::default();
-        config.consume_fuel(true);
-        let engine = Engine::new(&config);
-        let mut linker = Linker::new(&engine);
-        wasmi_wasi::add_to_linker(&mut linker, |s: &mut State| &mut s.wasi).map_err(internal)?;
-        // wasi-common refuses exit codes of 126 and above with a trap (they mean something else
-        // to a POSIX shell); a library passes every code through, as the other backends do.
-        linker.allow_shadowing(true);
-        linker
-            .func_wrap(
-                wasiport::wasi_p1::MODULE,
-                "proc_exit",
-                |code: i32| -> Result<(), wasmi::Error> { Err(wasmi::Error::i32_exit(code)) },
-            )
-            .map_err(internal)?;
-        linker.allow_shadowing(false);
         let capabilities = Capability::FOR_MODULES
             .iter()
             .copied()
@@ -96,9 +80,10 @@ impl Wasmi {
             .collect();
         Ok(Wasmi {
             id: BackendId::new(NAME),
-            bare_linker: Linker::new(&engine),
-            engine,
-            linker,
+            engines: [
+                CoreEngine::new(Metering::None)?,
+                CoreEngine::new(Metering::Fuel)?,
+            ],
             capabilities,
         })
     }
@@ -154,25 +139,35 @@ impl Backend for Wasmi {
     }
 
     fn compile(&self, wasm: &[u8]) -> Result<CompiledModule, Error> {
+        self.compile_for(wasm, &wasiport::Limits::default())
+    }
+
+    fn compile_for(&self, wasm: &[u8], limits: &wasiport::Limits) -> Result<CompiledModule, Error> {
         // A component this backend cannot run is refused before the runtime sees it.
         let info = wasiport::preflight::module_info(NAME, &self.capabilities, wasm)?;
-        let module = Module::new(&self.engine, wasm).map_err(|e| Error::InvalidModule {
-            backend: NAME,
-            message: e.to_string(),
-        })?;
-        Ok(CompiledModule::new(self.id, info, module))
+        let engine = self.engine(Metering::for_limits(limits));
+        Ok(CompiledModule::new(
+            self.id,
+            info,
+            Compiled::compile(engine, wasm)?,
+        ))
     }
 
     fn run(&self, compiled: &CompiledModule, config: &RunConfig) -> Result<Outcome, Error> {
-        let module: &Module = compiled.native(self.id)?;
+        let native: &Compiled = compiled.native(self.id)?;
         let run = match RunKit::begin(self.id, &self.capabilities, compiled, config)? {
             Ok(run) => run,
             Err(early) => return Ok(early),
         };
-        let mut store = self.store(config, run.wasi, &run.streams)?;
-        let linker = self.linker(run.wasi, &run.functions)?;
+        let engine = self.engine(Metering::for_limits(config.limits()));
+        let module = native.module(engine)?;
+        let mut store = self.store(engine, config, run.wasi, &run.streams)?;
+        let linker = self.linker(engine, run.wasi, &run.functions)?;
         // The start function, if any, runs on the first slice of the run's fuel.
-        let mut meter = Meter::start(&mut store, run.limits)?;
+        let mut meter = match engine.metering {
+            Metering::Fuel => Some(Meter::start(&mut store, run.limits)?),
+            Metering::None => None,
+        };
         let start = linker
             .instantiate_and_start(&mut store, module)
             .map_err(|e| (e, true))
@@ -193,12 +188,17 @@ impl Backend for Wasmi {
                     message: error.to_string(),
                 })
             }
-            Ok(start) => meter
-                .call(&mut store, start, &[], &mut [])?
-                .unwrap_or(Termination::Exited(0)),
+            Ok(start) => match &mut meter {
+                Some(meter) => meter.call(&mut store, start, &[], &mut [])?,
+                None => start
+                    .call(&mut store, &[], &mut [])
+                    .err()
+                    .map(|e| classify(&e)),
+            }
+            .unwrap_or(Termination::Exited(0)),
         };
-        let consumed = meter.consumed(&store)?;
-        Ok(run.end(termination, Some(consumed)))
+        let consumed = meter.map(|m| m.consumed(&store)).transpose()?;
+        Ok(run.end(termination, consumed))
     }
 
     fn instantiate(
@@ -206,10 +206,13 @@ impl Backend for Wasmi {
         compiled: &CompiledModule,
         config: &RunConfig,
     ) -> Result<Instance, Error> {
-        let module: &Module = compiled.native(self.id)?;
+        let native: &Compiled = compiled.native(self.id)?;
         let kit = InstanceKit::begin(self.id, &self.capabilities, compiled, config)?;
-        let mut store = self.store(config, kit.wasi, &kit.streams)?;
-        let linker = self.linker(kit.wasi, &kit.functions)?;
+        // An instance counts fuel whatever its configuration: its calls' limits can change.
+        let engine = self.engine(Metering::Fuel);
+        let module = native.module(engine)?;
+        let mut store = self.store(engine, config, kit.wasi, &kit.streams)?;
+        let linker = self.linker(engine, kit.wasi, &kit.functions)?;
         let failed = |message: String| Error::Instantiation {
             backend: NAME,
             message,
@@ -233,9 +236,16 @@ impl Backend for Wasmi {
 }
 
 impl Wasmi {
-    /// A store for a run or an instance of `config` with `wasi`, its WASI writing to `streams`.
+    /// The engine of `metering`.
+    fn engine(&self, metering: Metering) -> &CoreEngine {
+        &self.engines[metering as usize]
+    }
+
+    /// A store on `engine` for a run or an instance of `config` with `wasi`, its WASI writing
+    /// to `streams`.
     fn store(
         &self,
+        engine: &CoreEngine,
         config: &RunConfig,
         wasi: WasiImpl,
         streams: &OutputStreams,
@@ -252,7 +262,7 @@ impl Wasmi {
             },
             limits: limits.build(),
         };
-        let mut store = Store::new(&self.engine, state);
+        let mut store = Store::new(&engine.engine, state);
         if config.limits().max_memory_bytes.is_some() {
             // Asked on every memory creation and growth: only when there is a cap to enforce.
             store.limiter(|s| &mut s.limits);
@@ -262,14 +272,15 @@ impl Wasmi {
 
     /// The linker with `functions` (the portable WASI's among them with `wasi`): the shared one,
     /// or a copy with the run's own functions in it.
-    fn linker(
+    fn linker<'a>(
         &self,
+        engine: &'a CoreEngine,
         wasi: WasiImpl,
         functions: &[wasiport::HostFunction],
-    ) -> Result<std::borrow::Cow<'_, Linker<State>>, Error> {
+    ) -> Result<std::borrow::Cow<'a, Linker<State>>, Error> {
         let base = match wasi {
-            WasiImpl::Native => &self.linker,
-            WasiImpl::Portable => &self.bare_linker,
+            WasiImpl::Native => &engine.linker,
+            WasiImpl::Portable => &engine.bare_linker,
         };
         if functions.is_empty() {
             return Ok(std::borrow::Cow::Borrowed(base));
