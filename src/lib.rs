@@ -52,6 +52,7 @@ mod capability;
 mod component;
 mod config;
 mod error;
+pub mod framed;
 pub mod host;
 mod http;
 mod instance;

@@ -442,8 +442,8 @@ pub const GROUPS: &[(&str, &str, &str, &[Goal])] = &[
          s), precompiled, one run per iteration, no limit set: `raw` with the runtime's own API \
          and neither fuel metering nor epoch checks (wasmtime, wasmer, wasmi: the `overhead` \
          group's baselines with the probe's arguments), `wasiport` through `Backend::run` (on \
-         wasmtime and wasmi: code compiled without fuel metering or epoch checks, as no limit \
-         is set; wasmer still counts fuel in every run). The rest have no raw baseline here: the engines' code quality side by side.",
+         wasmtime, wasmer and wasmi: code compiled without fuel metering or epoch checks, as \
+         no limit is set). The rest have no raw baseline here: the engines' code quality side by side.",
         &[Goal::RatioAtMost(1.05, None)],
     ),
     (

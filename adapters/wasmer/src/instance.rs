@@ -20,8 +20,9 @@ use wasmer_wasix::wasmer_wasix_types::wasi::ExitCode;
 use wasmer_wasix::WasiFunctionEnv;
 
 use crate::host::{from_value, to_value};
+use crate::modules::{Compiled, Metering};
 use crate::termination::classify;
-use crate::{catching_panics, internal, start_trap, Call, Compiled, Wasmer, NAME};
+use crate::{catching_panics, internal, start_trap, Call, Wasmer, NAME};
 
 /// An instance on wasmer: the store, the instance in it and its wasix environment (none with
 /// the portable WASI), and the backend, whose tokio runtime each call enters.
@@ -109,8 +110,10 @@ impl WasmerInstance {
         let timeout = config.limits().timeout;
         let budget = config.limits().fuel.unwrap_or(u64::MAX);
         // The start function (and wasix's `_initialize`) within the time of one call.
+        // An instance counts fuel whatever its configuration: its calls' limits can change.
+        let code = native.code(Metering::Fuel)?;
         let (mut store, instantiated) =
-            backend.instantiate_module(native, config, wasi, streams, functions, timeout)?;
+            backend.instantiate_module(code, config, wasi, streams, functions, timeout)?;
         let (instance, wasi_env) = instantiated.map_err(|e| {
             failed(match start_trap(&e) {
                 Some(trap) => format!("its start function ended: {}", classify(trap)),

@@ -17,6 +17,7 @@ mod fd_shift;
 mod fs;
 mod host;
 mod instance;
+mod modules;
 mod stdio;
 mod termination;
 mod tunables;
@@ -32,10 +33,9 @@ use wasiport::{
     Backend, BackendId, Capabilities, Capability, CompiledModule, Error, HostFunction, ModuleInfo,
     Outcome, RunConfig, Stdin, Termination, WasiImpl,
 };
-use wasmer::sys::{CompilerConfig, Cranelift, EngineBuilder, NativeEngineExt};
-use wasmer::{AsStoreMut, Engine, Instance, Module, Store};
+use wasmer::sys::NativeEngineExt;
+use wasmer::{AsStoreMut, Instance, Module, Store};
 use wasmer_middlewares::metering::{get_remaining_points, set_remaining_points, MeteringPoints};
-use wasmer_middlewares::Metering;
 use wasmer_wasix::runtime::task_manager::tokio::TokioTaskManager;
 use wasmer_wasix::runtime::{InstantiationHook, InstantiationState, OverriddenRuntime};
 use wasmer_wasix::virtual_fs::{MountFileSystem, StaticFile};
@@ -48,6 +48,7 @@ use crate::exit::FullExitCodes;
 use crate::fd_shift::ShiftedFds;
 use crate::fs::CapFs;
 use crate::host::HostImports;
+use crate::modules::{Code, Compiled, Metering};
 use crate::stdio::SinkFile;
 use crate::termination::classify;
 use crate::tunables::LimitingTunables;
@@ -75,13 +76,6 @@ pub struct Wasmer {
     capabilities: Capabilities,
 }
 
-/// A compiled module with the engine that compiled it: the metering middleware is bound to
-/// one module, so every module has an engine of its own.
-struct Compiled {
-    engine: Engine,
-    module: Module,
-}
-
 fn internal(e: impl std::fmt::Display) -> Error {
     Error::Internal {
         backend: NAME,
@@ -99,17 +93,6 @@ pub(crate) fn catching_panics<T>(call: impl FnOnce() -> T) -> Result<T, Error> {
             wasiport::kit::panic_message(&*panic)
         ))
     })
-}
-
-/// One unit of fuel per Wasm operator.
-fn operator_cost(_: &wasmer::wasmparser::Operator) -> u64 {
-    1
-}
-
-fn engine() -> Engine {
-    let mut compiler = Cranelift::new();
-    compiler.push_middleware(Arc::new(Metering::new(u64::MAX, operator_cost)));
-    EngineBuilder::new(compiler).engine().into()
 }
 
 /// Why instantiation failed, when the guest's start function trapped.
@@ -219,7 +202,7 @@ impl Wasmer {
             let _entered = tokio.enter();
             let tasks = TokioTaskManager::new(tokio.handle().clone());
             let mut runtime = PluggableRuntime::new(Arc::new(tasks));
-            runtime.set_engine(engine());
+            runtime.set_engine(Metering::Fuel.engine());
             runtime.with_instantiation_hook(FullExitCodes);
             runtime.with_instantiation_hook(ShiftedFds);
             // No host sockets: WASI preview 1 has no socket creation, and this drops the
@@ -254,7 +237,7 @@ impl Wasmer {
     /// environment, or wasix's error.
     fn instantiate_module(
         &self,
-        native: &Compiled,
+        native: &Code,
         config: &RunConfig,
         wasi: WasiImpl,
         streams: &OutputStreams,
@@ -374,47 +357,36 @@ impl Backend for Wasmer {
     }
 
     fn compile(&self, wasm: &[u8]) -> Result<CompiledModule, Error> {
+        self.compile_for(wasm, &wasiport::Limits::default())
+    }
+
+    fn compile_for(&self, wasm: &[u8], limits: &wasiport::Limits) -> Result<CompiledModule, Error> {
         // A component this backend cannot run is refused before the runtime sees it.
         let info = wasiport::preflight::module_info(NAME, &self.capabilities, wasm)?;
-        let engine = engine();
-        let module = Module::from_binary(&engine, wasm).map_err(|e| Error::InvalidModule {
-            backend: NAME,
-            message: e.to_string(),
-        })?;
-        Ok(CompiledModule::new(
-            self.id,
-            info,
-            Compiled { engine, module },
-        ))
+        let compiled = Compiled::compile(Metering::for_limits(limits), wasm)?;
+        Ok(CompiledModule::new(self.id, info, compiled))
+    }
+
+    fn code_variant(&self, limits: &wasiport::Limits) -> &'static str {
+        Metering::for_limits(limits).name()
     }
 
     fn engine_fingerprint(&self) -> String {
-        // Cranelift with the metering middleware (one unit per operator); wasmer checks its
-        // own version and target when it deserializes.
-        "cranelift,metering-1".into()
+        // Cranelift, with the metering middleware (one unit per operator) for the code of runs
+        // with a budget; wasmer checks its own version and target when it deserializes.
+        "cranelift,metering-1-on-demand".into()
     }
 
     fn serialize(&self, module: &CompiledModule) -> Result<Option<Vec<u8>>, Error> {
         let compiled: &Compiled = module.native(self.id)?;
-        let bytes = compiled.module.serialize().map_err(internal)?;
-        Ok(Some(bytes.to_vec()))
+        compiled.serialize().map(Some)
     }
 
     unsafe fn deserialize(&self, bytes: &[u8], info: ModuleInfo) -> Result<CompiledModule, Error> {
-        let engine = engine();
-        // SAFETY: the caller vouches that the bytes are `serialize`'s; wasmer checks that they
-        // were made by this wasmer for this target.
-        let module = unsafe { Module::deserialize(&engine, bytes.to_vec()) }.map_err(|e| {
-            Error::InvalidModule {
-                backend: NAME,
-                message: e.to_string(),
-            }
-        })?;
-        Ok(CompiledModule::new(
-            self.id,
-            info,
-            Compiled { engine, module },
-        ))
+        // SAFETY: the caller vouches that the bytes are `serialize`'s; wasmer checks that its
+        // code was made by this wasmer for this target.
+        let compiled = unsafe { Compiled::deserialize(bytes) }?;
+        Ok(CompiledModule::new(self.id, info, compiled))
     }
 
     fn instantiate(
@@ -441,11 +413,12 @@ impl Backend for Wasmer {
             Ok(run) => run,
             Err(early) => return Ok(early),
         };
+        let code = native.code(Metering::for_limits(config.limits()))?;
         let _entered = self.tokio.enter();
         // The start function within the run's time: one that does not return leaves no
         // instance, and no run.
         let (mut store, instantiated) = self.instantiate_module(
-            native,
+            code,
             config,
             run.wasi,
             &run.streams,
@@ -462,7 +435,10 @@ impl Backend for Wasmer {
             }
         };
         let budget = config.limits().fuel.unwrap_or(u64::MAX);
-        set_remaining_points(&mut store, &instance, budget);
+        let metered = code.metering == Metering::Fuel;
+        if metered {
+            set_remaining_points(&mut store, &instance, budget);
+        }
         let start = instance
             .exports
             .get_function("_start")
@@ -471,7 +447,18 @@ impl Backend for Wasmer {
 
         let call = Call::arm(&store, wasi_env.as_ref(), config.limits().timeout)?;
         let result = catching_panics(|| start.call(&mut store, &[]))?;
-        let (ended, fuel_consumed) = call.end(&mut store, &instance, budget, &result);
+        let (ended, fuel_consumed) = match metered {
+            true => {
+                let (ended, consumed) = call.end(&mut store, &instance, budget, &result);
+                (ended, Some(consumed))
+            }
+            // Nothing counted: no points to read.
+            false => (
+                call.end_with(|| MeteringPoints::Remaining(budget), budget, &result)
+                    .0,
+                None,
+            ),
+        };
         let termination = ended.unwrap_or(Termination::Exited(0));
         let exit_code = match termination {
             Termination::Exited(code) => ExitCode::from(code),
@@ -492,6 +479,6 @@ impl Backend for Wasmer {
                 env.on_exit(&mut store, Some(exit_code));
             }
         }
-        Ok(run.end(termination, Some(fuel_consumed)))
+        Ok(run.end(termination, fuel_consumed))
     }
 }

@@ -120,9 +120,8 @@ pub(crate) struct Compiled {
     variants: [OnceLock<Result<Variant, String>>; 3],
 }
 
-/// The start of [`Compiled::serialize`]'s bytes. Then four parts, each a length (8 bytes,
-/// little endian) and its bytes: the module, and its code for each engine of
-/// [`Metering::ALL`] (empty when it was not compiled).
+/// The tag of [`Compiled::serialize`]'s bytes (`wasiport::framed`): four parts, the module, and
+/// its code for each engine of [`Metering::ALL`] (empty when it was not compiled).
 const MAGIC: &[u8; 8] = b"wpwt-v3\0";
 
 impl Compiled {
@@ -161,19 +160,16 @@ impl Compiled {
 
     /// The module's bytes and the code compiled so far, for the module cache.
     pub fn serialize(&self) -> Result<Vec<u8>, Error> {
-        let mut parts = vec![self.wasm.to_vec()];
+        let mut codes = Vec::new();
         for variant in &self.variants {
-            parts.push(match variant.get() {
+            codes.push(match variant.get() {
                 Some(Ok(variant)) => variant.module.serialize().map_err(internal)?,
                 _ => Vec::new(),
             });
         }
-        let mut bytes = MAGIC.to_vec();
-        for part in parts {
-            bytes.extend_from_slice(&(part.len() as u64).to_le_bytes());
-            bytes.extend_from_slice(&part);
-        }
-        Ok(bytes)
+        let mut parts: Vec<&[u8]> = vec![&self.wasm];
+        parts.extend(codes.iter().map(Vec::as_slice));
+        Ok(wasiport::framed::frame(MAGIC, &parts))
     }
 
     /// A module [`Compiled::serialize`] wrote, each code it holds loaded on the engine
@@ -186,24 +182,13 @@ impl Compiled {
         engine: impl Fn(Metering) -> Result<&'a CoreEngine, Error>,
         bytes: &[u8],
     ) -> Result<Self, Error> {
-        let not_ours = || invalid("not a module this backend serialized");
-        let mut rest = bytes.strip_prefix(MAGIC.as_slice()).ok_or_else(not_ours)?;
-        let mut part = || -> Result<&[u8], Error> {
-            let (len, after) = rest.split_first_chunk::<8>().ok_or_else(not_ours)?;
-            let len = usize::try_from(u64::from_le_bytes(*len)).map_err(|_| not_ours())?;
-            if after.len() < len {
-                return Err(not_ours());
-            }
-            let (part, after) = after.split_at(len);
-            rest = after;
-            Ok(part)
-        };
+        let parts = wasiport::framed::unframe(MAGIC, bytes, 1 + Metering::ALL.len())
+            .ok_or_else(|| invalid("not a module this backend serialized"))?;
         let compiled = Compiled {
-            wasm: part()?.into(),
+            wasm: parts[0].into(),
             variants: Default::default(),
         };
-        for metering in Metering::ALL {
-            let code = part()?;
+        for (metering, code) in Metering::ALL.into_iter().zip(&parts[1..]) {
             if !code.is_empty() {
                 // SAFETY: as the caller vouches.
                 let module = unsafe { Module::deserialize(&engine(metering)?.engine, code) }
