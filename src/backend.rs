@@ -84,6 +84,14 @@ pub trait Backend: Send + Sync {
         String::new()
     }
 
+    /// The name the [`ModuleCache`](crate::ModuleCache) keeps this backend's compiled code
+    /// under on disk: [`Backend::name`] by default. A backend that compiles with another and
+    /// runs that one's code as it is (the same runtime with another WASI, say) gives the
+    /// other's name, so that each finds what the other compiled.
+    fn code_name(&self) -> &'static str {
+        self.name()
+    }
+
     /// The name of the code a run within `limits` needs beyond what [`Backend::compile`] made,
     /// or `""` when the compiled module runs any limits as it is (the default).
     ///

@@ -157,7 +157,7 @@ impl ModuleCache {
         };
         format!(
             "{}/{}/{}{variant}/{}",
-            backend.name(),
+            backend.code_name(),
             backend.runtime_version(),
             backend.engine_fingerprint(),
             hex(&digest)
@@ -240,7 +240,7 @@ impl ModuleCache {
                         backend: backend.name(),
                         message,
                     })?;
-                    // SAFETY: the payload is what `serialize` of a backend of this name, runtime
+                    // SAFETY: the payload is what `serialize` of a backend of this code name, runtime
                     // version and engine settings wrote into this cache (the key says so, the
                     // checksum says it is whole), in a directory as trusted as this program.
                     match unsafe { backend.deserialize(&payload, info) } {
@@ -276,7 +276,7 @@ fn hex(bytes: &[u8]) -> String {
 fn file_name(backend: &dyn Backend, key: &str) -> String {
     format!(
         "{}-{}.bin",
-        backend.name(),
+        backend.code_name(),
         &hex(&Sha256::digest(key.as_bytes()))[..40]
     )
 }

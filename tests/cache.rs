@@ -100,17 +100,22 @@ fn serialized_modules_are_loaded_from_disk_by_a_new_cache_and_run_alike() {
     }
 }
 
+/// The probe's endless loop, with a fuel budget that ends it.
+fn spin_on_a_budget() -> RunConfig {
+    RunConfig::builder()
+        .program_name("probe.wasm")
+        .args(["spin"])
+        .fuel(1_000_000)
+        .build()
+        .unwrap()
+}
+
 #[test]
 fn a_module_kept_for_fuel_runs_loads_with_its_metered_code() {
     // A backend that compiles fuel metering only on demand (wasmtime) keeps the module for
     // runs with a budget apart, its metered code made before it is written; the others keep
     // one entry for both.
-    let fueled = RunConfig::builder()
-        .program_name("probe.wasm")
-        .args(["spin"])
-        .fuel(1_000_000)
-        .build()
-        .unwrap();
+    let fueled = spin_on_a_budget();
     for backend in common::engines() {
         if !backend
             .capabilities()
@@ -151,6 +156,55 @@ fn a_module_kept_for_fuel_runs_loads_with_its_metered_code() {
         common::backend("wasmtime").code_variant(fueled.limits()),
         "fuel"
     );
+}
+
+#[test]
+fn a_portable_target_and_its_backend_share_their_entries() {
+    // `wasmtime-portable` runs wasmtime's code as it is: what one compiled, the other loads,
+    // the code for fuel budgets included; each then runs it with its own WASI.
+    let fueled = spin_on_a_budget();
+    for backend in common::engines() {
+        let name = backend.name();
+        if !backend
+            .capabilities()
+            .contains(Capability::SerializedModules)
+        {
+            continue;
+        }
+        let mut selected = wasiport_conformance::backends::select(&format!("{name}-portable"))
+            .expect("the portable target starts");
+        let portable = selected.remove(0);
+        for limits in [&wasiport::Limits::default(), fueled.limits()] {
+            let dir = tempfile::tempdir().unwrap();
+            ModuleCache::with_dir(dir.path())
+                .unwrap()
+                .get_or_compile_for(backend.as_ref(), probe(), limits)
+                .unwrap();
+            let second = ModuleCache::with_dir(dir.path()).unwrap();
+            let module = second
+                .get_or_compile_for(portable.as_ref(), probe(), limits)
+                .unwrap();
+            assert_eq!(
+                (second.stats().disk_hits, second.stats().compiled),
+                (1, 0),
+                "{name}-portable"
+            );
+            assert_eq!(entries(dir.path()).len(), 1, "{name}");
+            assert_eq!(
+                hello(portable.as_ref(), &module),
+                "cached",
+                "{name}-portable"
+            );
+            if limits.fuel.is_some() {
+                let outcome = portable.run(&module, &fueled).unwrap();
+                assert_eq!(
+                    outcome.termination,
+                    Termination::OutOfFuel,
+                    "{name}-portable"
+                );
+            }
+        }
+    }
 }
 
 #[test]

@@ -151,6 +151,31 @@ impl Backend for Target {
         }
     }
 
+    fn code_variant(&self, limits: &wasiport::Limits) -> &'static str {
+        match self.way {
+            Way::Portable => self.inner.code_variant(limits),
+            Way::AsComponent => "",
+        }
+    }
+
+    fn compile_for(&self, wasm: &[u8], limits: &wasiport::Limits) -> Result<CompiledModule, Error> {
+        match self.way {
+            Way::Portable if !ComponentInfo::is_component(wasm) => {
+                self.inner.compile_for(wasm, limits)
+            }
+            _ => self.compile(wasm),
+        }
+    }
+
+    /// The portable target runs its backend's code as it is: the two share the module cache's
+    /// entries.
+    fn code_name(&self) -> &'static str {
+        match self.way {
+            Way::Portable => self.inner.code_name(),
+            Way::AsComponent => self.name,
+        }
+    }
+
     fn engine_fingerprint(&self) -> String {
         match self.way {
             Way::Portable => self.inner.engine_fingerprint(),
