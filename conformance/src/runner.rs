@@ -28,6 +28,11 @@ pub struct Options {
     /// The `wasiport` program an interactive test's guest runs in (`wasiport run`, its stdio
     /// piped to the runner: see [`crate::interactive`]); without one such tests fail saying so.
     pub engine: Option<std::path::PathBuf>,
+    /// The caller ends a test that runs past [`watchdog_limit`], as `wasiport conformance` does
+    /// by ending its worker process (and as wasi-testsuite's runner ends a runtime's CLI): then
+    /// a run gets `timeout` only where it costs the backend nothing compiled in (see
+    /// [`run_timeout`]).
+    pub watchdog: bool,
 }
 
 impl Default for Options {
@@ -39,8 +44,54 @@ impl Default for Options {
             filter: None,
             cache_dir: None,
             engine: None,
+            watchdog: false,
         }
     }
+}
+
+/// The timeout `test`'s run gets on `backend`: the test's own, else the runner's
+/// (`options.timeout`) where the backend can stop a guest. Under a watchdog
+/// ([`Options::watchdog`]), the runner's is left out where a timeout costs the backend code
+/// ([`Backend::code_variant`]: wasmtime's epoch checks, wasmi's and wasm3's fuel counting), so
+/// such a run pays for no limit it was not asked for; the watchdog ends it instead.
+///
+/// ```
+/// use wasiport_conformance::runner::{run_timeout, Options};
+/// use wasiport_conformance::suite::Suite;
+/// let suites = Suite::discover(&wasiport_conformance::default_suite_dir())?;
+/// let test = &suites[0].tests[0];
+/// let backend = &wasiport_conformance::backends::select("wasmtime")?[0];
+/// let options = Options::default();
+/// assert_eq!(run_timeout(backend.as_ref(), test, &options), Some(options.timeout));
+/// let watched = Options { watchdog: true, ..Options::default() };
+/// assert_eq!(run_timeout(backend.as_ref(), test, &watched), None);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn run_timeout(backend: &dyn Backend, test: &Test, options: &Options) -> Option<Duration> {
+    if let Some(ms) = test.spec.limits.timeout_ms {
+        return Some(Duration::from_millis(ms));
+    }
+    if !backend.capabilities().contains(Capability::Timeout) {
+        return None;
+    }
+    let costs_code = || {
+        let limits = wasiport::Limits {
+            timeout: Some(options.timeout),
+            ..wasiport::Limits::default()
+        };
+        !backend.code_variant(&limits).is_empty()
+    };
+    match options.watchdog && costs_code() {
+        true => None,
+        false => Some(options.timeout),
+    }
+}
+
+/// How long a watchdog lets `test` run before it ends it: the runner's timeout, or the
+/// test's own where that is longer.
+pub fn watchdog_limit(test: &Test, options: &Options) -> Duration {
+    let own = test.spec.limits.timeout_ms.map(Duration::from_millis);
+    own.map_or(options.timeout, |own| own.max(options.timeout))
 }
 
 impl Options {
@@ -82,7 +133,15 @@ pub fn run(
     on_result: &(dyn Fn(TestRef, &TestResult) + Sync),
 ) -> Vec<SuiteResult> {
     let tests = selected(suites, options);
-    let results = run_tests(backend, suites, &tests, expectations, options, on_result);
+    let results = run_tests(
+        backend,
+        suites,
+        &tests,
+        expectations,
+        options,
+        &|_| {},
+        on_result,
+    );
     group(backend, suites, &tests, results)
 }
 
@@ -107,13 +166,18 @@ pub fn group(
 }
 
 /// Runs `tests` on `backend` with `options.jobs` threads; the results are in the order of
-/// `tests`.
+/// `tests`. `on_start` sees each test as a thread takes it up (its module is compiled then,
+/// once for all the tests that share it), `on_result` each result as it comes.
+///
+/// A thread takes the next test as soon as it is done with one, so a slow test holds up no
+/// other; the compiled modules are kept for the whole call.
 pub fn run_tests(
     backend: &dyn Backend,
     suites: &[Suite],
     tests: &[TestRef],
     expectations: &Expectations,
     options: &Options,
+    on_start: &(dyn Fn(TestRef) + Sync),
     on_result: &(dyn Fn(TestRef, &TestResult) + Sync),
 ) -> Vec<TestResult> {
     let next = AtomicUsize::new(0);
@@ -125,6 +189,7 @@ pub fn run_tests(
                 let i = next.fetch_add(1, Ordering::SeqCst);
                 let Some(&(s, t)) = tests.get(i) else { break };
                 let (suite, test) = (&suites[s], &suites[s].tests[t]);
+                on_start((s, t));
                 let result = run_one(
                     backend,
                     suite,
@@ -310,10 +375,13 @@ fn execute(
     options: &Options,
 ) -> Result<Checked, NotRun> {
     let timeout = options.timeout;
-    // The code a fuel budget needs comes with the module (kept so in the cache), where a backend
-    // compiles it only on demand.
+    let run_timeout = run_timeout(backend, test, options);
+    // The module with the code the run's limits need (a timeout's epoch checks, a budget's
+    // fuel metering, where a backend compiles them only on demand), kept so in the cache: one
+    // compilation, not one without them and another on the first run.
     let needs = wasiport::Limits {
         fuel: test.spec.limits.fuel,
+        timeout: run_timeout,
         ..wasiport::Limits::default()
     };
     let module = modules.get(backend, &test.module, &needs)?;
@@ -377,13 +445,8 @@ fn execute(
         .stdin(Stdin::Empty)
         .stdout(capture(limits.stdout_bytes))
         .stderr(capture(limits.stderr_bytes));
-    // A backend that cannot stop a guest runs without (none of ours today: wasm3 stops one
-    // through its metering); `wasiport conformance` then kills its worker process when a test
-    // overruns.
-    if let Some(ms) = limits.timeout_ms {
-        config = config.timeout(Duration::from_millis(ms));
-    } else if backend.capabilities().contains(Capability::Timeout) {
-        config = config.timeout(timeout);
+    if let Some(run_timeout) = run_timeout {
+        config = config.timeout(run_timeout);
     }
     if let Some(fuel) = limits.fuel {
         config = config.fuel(fuel);

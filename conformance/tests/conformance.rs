@@ -311,6 +311,72 @@ fn a_wasi_testsuite_directory_runs_unchanged() {
     );
 }
 
+#[test]
+fn a_runaway_guest_is_ended_by_the_watchdog_and_the_test_beside_it_runs_again() {
+    // wasmtime runs the suite's tests without a timeout of their own (epoch checks would cost
+    // compiled code); the parent ends the worker of one that overruns. `endless` loops;
+    // `sleeps` (its own 10 s timeout, so a longer limit) sleeps 3 s beside it, is running when
+    // the worker is ended, and runs again in the next one.
+    let dir = tempfile::tempdir().unwrap();
+    let suite = dir.path().join("watchdog");
+    std::fs::create_dir_all(&suite).unwrap();
+    let endless = r#"(module (memory (export "memory") 1) (func (export "_start") (loop (br 0))))"#;
+    // poll_oneoff on one relative monotonic-clock subscription of 3 s (preview 1's layout:
+    // userdata, tag 0 at 8, clock id 1 at 16, timeout in ns at 24).
+    let sleeps = r#"(module
+        (import "wasi_snapshot_preview1" "poll_oneoff"
+            (func $poll (param i32 i32 i32 i32) (result i32)))
+        (memory (export "memory") 1)
+        (data (i32.const 16) "\01\00\00\00\00\00\00\00\00\5e\d0\b2\00\00\00\00")
+        (func (export "_start")
+            (drop (call $poll (i32.const 0) (i32.const 64) (i32.const 1) (i32.const 128)))))"#;
+    for (name, wat, spec) in [
+        ("endless", endless, json!({})),
+        (
+            "sleeps",
+            sleeps,
+            json!({ "limits": { "timeout_ms": 10_000 } }),
+        ),
+    ] {
+        std::fs::write(
+            suite.join(format!("{name}.wasm")),
+            wat::parse_str(wat).unwrap(),
+        )
+        .unwrap();
+        std::fs::write(suite.join(format!("{name}.json")), spec.to_string()).unwrap();
+    }
+    let out = wasiport(&[
+        "conformance",
+        "--backend",
+        "wasmtime",
+        "--suite",
+        dir.path().to_str().unwrap(),
+        "--timeout",
+        "1",
+        "--jobs",
+        "2",
+        "--no-cache",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let report: Report = serde_json::from_slice(&out.stdout).unwrap();
+    let tests = &report.results[0].tests;
+    let test = |name: &str| tests.iter().find(|t| t.name == name).unwrap();
+    assert_eq!(test("endless").status(), Status::Fail);
+    assert!(
+        test("endless").failures[0].starts_with("timed out: ran past the 1.0 s timeout"),
+        "{:?}",
+        test("endless").failures
+    );
+    assert_eq!(
+        test("sleeps").status(),
+        Status::Pass,
+        "{:?}",
+        test("sleeps").failures
+    );
+}
+
 /// `wasiport conformance` of the suite in `dir` (its expectations there too) on `backends`, as
 /// JSON.
 fn json_run(dir: &Path, backends: &str) -> Output {
@@ -453,6 +519,99 @@ fn an_operation_based_directory_runs_unchanged() {
         "sockets-echo-twice and http-service-of-a-command fail: {}",
         text(&out.stderr)
     );
+}
+
+#[test]
+fn the_runner_tells_each_test_as_it_starts_then_as_it_ends() {
+    // What a worker prints for its parent, which records a crash against the tests running.
+    use std::sync::Mutex;
+    use wasiport_conformance::expectations::Expectations;
+    use wasiport_conformance::runner::{self, Options};
+    let suites = Suite::discover(&root().join("suite")).unwrap();
+    let options = Options {
+        jobs: 2,
+        filter: Some("args_env/".into()),
+        ..Options::default()
+    };
+    let tests = runner::selected(&suites, &options);
+    assert!(tests.len() > 4);
+    let backend = backends::select("wasmi").unwrap().remove(0);
+    let events = Mutex::new(Vec::new());
+    let results = runner::run_tests(
+        backend.as_ref(),
+        &suites,
+        &tests,
+        &Expectations::default(),
+        &options,
+        &|test| events.lock().unwrap().push(("start", test)),
+        &|test, _| events.lock().unwrap().push(("done", test)),
+    );
+    assert_eq!(results.len(), tests.len());
+    let events = events.into_inner().unwrap();
+    assert_eq!(events.len(), 2 * tests.len());
+    for test in &tests {
+        let at = |what| events.iter().position(|e| *e == (what, *test));
+        let (start, done) = (at("start"), at("done"));
+        assert!(start.is_some() && start < done, "{test:?}: {events:?}");
+    }
+    // Never more tests under way than jobs.
+    let mut running = 0usize;
+    for (what, _) in &events {
+        running = if *what == "start" {
+            running + 1
+        } else {
+            running - 1
+        };
+        assert!(running <= 2, "{events:?}");
+    }
+}
+
+#[test]
+fn the_runner_caches_the_code_its_runs_use() {
+    // Its runs have a timeout: the cache holds each module with the code a timeout needs, so a
+    // warm run compiles nothing, and a cold one compiles each module once.
+    use wasiport_conformance::expectations::Expectations;
+    use wasiport_conformance::runner::{self, Options};
+    let suites = Suite::discover(&root().join("suite")).unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let options = Options {
+        filter: Some("args_env/args_get_values".into()),
+        cache_dir: Some(cache.path().to_path_buf()),
+        ..Options::default()
+    };
+    let tests = runner::selected(&suites, &options);
+    assert_eq!(tests.len(), 1);
+    let (s, t) = tests[0];
+    let wasm = std::fs::read(&suites[s].tests[t].module).unwrap();
+    for name in ["wasmtime", "wasmer", "wasmi"] {
+        let backend = backends::select(name).unwrap().remove(0);
+        let results = runner::run_tests(
+            backend.as_ref(),
+            &suites,
+            &tests,
+            &Expectations::default(),
+            &options,
+            &|_| {},
+            &|_, _| {},
+        );
+        assert!(results[0].failures.is_empty(), "{name}: {:?}", results[0]);
+        let limits = wasiport::Limits {
+            timeout: Some(options.timeout),
+            ..wasiport::Limits::default()
+        };
+        let again = wasiport::ModuleCache::with_dir(cache.path()).unwrap();
+        again
+            .get_or_compile_for(backend.as_ref(), &wasm, &limits)
+            .unwrap();
+        let serialized = backend
+            .capabilities()
+            .contains(wasiport::Capability::SerializedModules);
+        assert_eq!(
+            (again.stats().disk_hits, again.stats().compiled),
+            (u64::from(serialized), u64::from(!serialized)),
+            "{name}"
+        );
+    }
 }
 
 #[test]

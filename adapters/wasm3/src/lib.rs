@@ -131,6 +131,15 @@ impl Backend for Wasm3 {
         ))
     }
 
+    /// `"metered"` for runs with a fuel budget or a timeout: they run the module rewritten to
+    /// count fuel (made on the first such run).
+    fn code_variant(&self, limits: &wasiport::Limits) -> &'static str {
+        match limits.fuel.is_some() || limits.timeout.is_some() {
+            true => "metered",
+            false => "",
+        }
+    }
+
     fn run(&self, compiled: &CompiledModule, config: &RunConfig) -> Result<Outcome, Error> {
         let native: &Compiled = compiled.native(self.id)?;
         let capabilities = &self.capabilities;

@@ -142,6 +142,12 @@ impl Backend for Wasmi {
         self.compile_for(wasm, &wasiport::Limits::default())
     }
 
+    /// `"fuel"` for runs with a fuel budget or a timeout: they run code translated for the
+    /// engine that counts fuel.
+    fn code_variant(&self, limits: &wasiport::Limits) -> &'static str {
+        Metering::for_limits(limits).name()
+    }
+
     fn compile_for(&self, wasm: &[u8], limits: &wasiport::Limits) -> Result<CompiledModule, Error> {
         // A component this backend cannot run is refused before the runtime sees it.
         let info = wasiport::preflight::module_info(NAME, &self.capabilities, wasm)?;

@@ -25,6 +25,14 @@ pub(crate) enum Metering {
 }
 
 impl Metering {
+    /// Its name in the module cache's keys (`Backend::code_variant`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Metering::None => "",
+            Metering::Fuel => "fuel",
+        }
+    }
+
     /// What a run within `limits` needs.
     pub fn for_limits(limits: &Limits) -> Self {
         match limits.fuel.is_some() || limits.timeout.is_some() {

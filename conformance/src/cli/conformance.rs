@@ -102,6 +102,8 @@ fn options(args: &ConformanceArgs) -> Result<Options, Failure> {
         cache_dir: args.cache.dir(),
         // An interactive test's guest runs in `wasiport run` of this very program.
         engine: this_program().ok(),
+        // A worker's parent ends a test that overruns (see `in_children`).
+        watchdog: args.worker,
         ..Options::default()
     };
     if let Some(jobs) = args.jobs {
@@ -183,12 +185,14 @@ pub(crate) fn conformance(args: ConformanceArgs) -> Result<u8, Failure> {
                 &selected,
                 &expectations,
                 &options,
+                &|_| {},
                 &|(s, t), _| tick(backend.name(), &suites[s].tests[t].name),
             )
         } else {
             in_children(
                 &args,
-                backend.name(),
+                backend.as_ref(),
+                &options,
                 &suites,
                 &selected,
                 &expectations,
@@ -308,25 +312,27 @@ fn worker(
             let _ = super::stdout::write_all(format!("{line}\n").as_bytes());
         }
     };
-    // Start events come from a wrapper around each test: the runner reports only results.
-    let started = |test: TestRef| emit(&Event::Start(test));
-    for chunk in tests.chunks(1.max(options.jobs)) {
-        chunk.iter().for_each(|t| started(*t));
-        let results = runner::run_tests(
-            backend,
-            suites,
-            chunk,
-            &expectations,
-            options,
-            &|test, result| emit(&Event::Done(test, result.clone())),
-        );
-        drop(results);
-    }
+    // One call for all the tests: each module is compiled once for the worker, and a thread
+    // that is done takes the next test at once.
+    let results = runner::run_tests(
+        backend,
+        suites,
+        &tests,
+        &expectations,
+        options,
+        &|test| emit(&Event::Start(test)),
+        &|test, result| emit(&Event::Done(test, result.clone())),
+    );
+    drop(results);
     Ok(0)
 }
 
-/// How far past the timeout a test may run before its worker is killed.
+/// How far past its timeout a test whose backend enforces it may run before its worker is
+/// killed.
 const OVERRUN_GRACE: Duration = Duration::from_secs(5);
+/// How far past it a test the worker runs without a timeout (its parent's watchdog ends it:
+/// `runner::run_timeout`) may run.
+const WATCHDOG_SLACK: Duration = Duration::from_millis(500);
 /// How often the overseer looks at the running tests.
 const OVERSEER_PERIOD: Duration = Duration::from_millis(200);
 
@@ -344,19 +350,35 @@ fn this_program() -> Result<std::path::PathBuf, Failure> {
     }
 }
 
-/// Runs `tests` on `backend` in child processes, restarting after a crash.
+/// Runs `tests` on `backend` in child processes, restarting after a crash. A test that runs
+/// past its timeout (by [`OVERRUN_GRACE`] where the backend should have stopped it, by
+/// [`WATCHDOG_SLACK`] where the worker runs it without one) ends its worker: it is recorded as
+/// timed out, and the tests that were running beside it run again in the next worker.
 fn in_children(
     args: &ConformanceArgs,
-    backend: &str,
+    engine: &dyn wasiport::Backend,
+    options: &Options,
     suites: &[Suite],
     tests: &[TestRef],
     expectations: &Expectations,
     on_result: &dyn Fn(&TestResult),
 ) -> Result<Vec<TestResult>, Failure> {
+    let backend = engine.name();
     let exe = this_program()?;
     let mut results: Vec<Option<TestResult>> = vec![None; tests.len()];
-    // Checked by `options` before any worker starts.
-    let timeout = Duration::try_from_secs_f64(args.timeout).unwrap_or(Duration::from_secs(10));
+    // What the worker's runs get, and so how long each test may take.
+    let watched = Options {
+        watchdog: true,
+        ..options.clone()
+    };
+    let limit_of = |(s, t): TestRef| {
+        let test = &suites[s].tests[t];
+        let slack = match runner::run_timeout(engine, test, &watched) {
+            Some(_) => OVERRUN_GRACE,
+            None => WATCHDOG_SLACK,
+        };
+        runner::watchdog_limit(test, &watched) + slack
+    };
     loop {
         let remaining: Vec<TestRef> = tests
             .iter()
@@ -401,18 +423,22 @@ fn in_children(
         let stdout = child.stdout.take();
         let child = Mutex::new(child);
         // The tests running now, with when they started; the overseer kills the worker when
-        // one overruns the timeout by far (its backend could not stop the guest itself).
+        // one overruns its limit (`limit_of`).
         let running: Mutex<Vec<(TestRef, Instant)>> = Mutex::new(Vec::new());
-        let overran = AtomicBool::new(false);
+        // The tests that overran, when the overseer killed the worker for them.
+        let overran: Mutex<Vec<TestRef>> = Mutex::new(Vec::new());
         let finished = AtomicBool::new(false);
-        let limit = timeout + OVERRUN_GRACE;
         std::thread::scope(|scope| {
             scope.spawn(|| {
                 while !finished.load(Ordering::SeqCst) {
                     std::thread::sleep(OVERSEER_PERIOD);
-                    let late = lock(&running).iter().any(|(_, at)| at.elapsed() > limit);
-                    if late {
-                        overran.store(true, Ordering::SeqCst);
+                    let late: Vec<TestRef> = lock(&running)
+                        .iter()
+                        .filter(|(t, at)| at.elapsed() > limit_of(*t))
+                        .map(|(t, _)| *t)
+                        .collect();
+                    if !late.is_empty() {
+                        *lock(&overran) = late;
                         let _ = lock(&child).kill();
                         return;
                     }
@@ -446,41 +472,58 @@ fn in_children(
                 format!("the {backend} worker failed ({status}) before running any test"),
             ));
         }
-        // Whatever was running when the worker died is recorded as crashed.
-        let crash = if overran.load(Ordering::SeqCst) {
-            format!(
-                "killed: a test ran past the {:.0} s timeout, which the backend cannot enforce",
-                timeout.as_secs_f64()
-            )
-        } else {
-            describe(status)
+        // Killed for overrunning: those tests timed out, and the rest run again. Else whatever
+        // was running when the worker died is recorded as crashed.
+        let overran = std::mem::take(&mut *lock(&overran));
+        let killed = !overran.is_empty();
+        let recorded = match killed {
+            true => overran,
+            false => running,
         };
-        for t in running {
-            if let Some(i) = tests.iter().position(|x| *x == t) {
-                let (suite, test) = (&suites[t.0], &suites[t.0].tests[t.1]);
-                let expected = expectations.get(&suite.name, &test.name);
-                let (status, reason) = match expected {
-                    Some(wasiport_conformance::expectations::Expected::Fail { reason }) => {
-                        (Status::XFail, Some(reason.clone()))
-                    }
-                    _ => (Status::Fail, None),
-                };
-                let result = TestResult {
-                    name: test.name.clone(),
-                    executed: true,
-                    duration_s: 0.0,
-                    failures: vec![format!(
-                        "the {backend} backend crashed ({crash}) while this test (or one run beside it) was running"
-                    )],
-                    status: Some(status),
-                    reason,
-                    features: test.spec.features.clone(),
-                    // A crash is the backend's failure, not a missed expectation.
-                    mandated: None,
-                };
-                on_result(&result);
-                results[i] = Some(result);
-            }
+        for t in recorded {
+            let Some(i) = tests.iter().position(|x| *x == t) else {
+                continue;
+            };
+            let (suite, test) = (&suites[t.0], &suites[t.0].tests[t.1]);
+            let limit = runner::watchdog_limit(test, &watched).as_secs_f64();
+            let failure = match (killed, runner::run_timeout(engine, test, &watched)) {
+                (true, None) => format!(
+                    "timed out: ran past the {limit:.1} s timeout, and the runner ended its worker \
+                     (it runs without a timeout of its own on {backend}, which would cost \
+                     compiled code)"
+                ),
+                (true, Some(_)) => format!(
+                    "killed: ran {:.0} s past its {limit:.1} s timeout, which the {backend} \
+                     backend did not enforce",
+                    OVERRUN_GRACE.as_secs_f64()
+                ),
+                (false, _) => format!(
+                    "the {backend} backend crashed ({}) while this test (or one run beside it) \
+                     was running",
+                    describe(status)
+                ),
+            };
+            let expected = expectations.get(&suite.name, &test.name);
+            let (status, reason) = match expected {
+                Some(wasiport_conformance::expectations::Expected::Fail { reason }) => {
+                    (Status::XFail, Some(reason.clone()))
+                }
+                _ => (Status::Fail, None),
+            };
+            let result = TestResult {
+                name: test.name.clone(),
+                executed: true,
+                duration_s: if killed { limit } else { 0.0 },
+                failures: vec![failure],
+                status: Some(status),
+                reason,
+                features: test.spec.features.clone(),
+                // A crash or a runaway guest is the backend's failure, not a missed
+                // expectation.
+                mandated: None,
+            };
+            on_result(&result);
+            results[i] = Some(result);
         }
     }
     Ok(results.into_iter().flatten().collect())

@@ -26,7 +26,7 @@ pub(crate) fn serve(args: ServeArgs) -> Result<u8, Failure> {
     let backend = backends::by_name(&run.backend)?;
     let config = run::config(run, false)?;
     let cache = run.cache.cache()?;
-    let module = cache.get_or_compile(backend.as_ref(), &wasm)?;
+    let module = cache.get_or_compile_for(backend.as_ref(), &wasm, config.limits())?;
     // What serving would refuse is refused before anything listens.
     wasiport::preflight::preflight_http_handler(
         backend.name(),
