@@ -7,7 +7,7 @@
 use std::io::{BufRead, BufReader, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::RecvTimeoutError;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -427,19 +427,23 @@ fn in_children(
         let running: Mutex<Vec<(TestRef, Instant)>> = Mutex::new(Vec::new());
         // The tests that overran, when the overseer killed the worker for them.
         let overran: Mutex<Vec<TestRef>> = Mutex::new(Vec::new());
-        let finished = AtomicBool::new(false);
+        // Dropped when the worker's output ends, which wakes the overseer at once (a sleep
+        // would hold every worker's end up by up to a period).
+        let (finished, overseer_wakes) = std::sync::mpsc::channel::<()>();
         std::thread::scope(|scope| {
-            scope.spawn(|| {
-                while !finished.load(Ordering::SeqCst) {
-                    std::thread::sleep(OVERSEER_PERIOD);
-                    let late: Vec<TestRef> = lock(&running)
+            let (running, overran, child, limit_of) = (&running, &overran, &child, &limit_of);
+            scope.spawn(move || {
+                while let Err(RecvTimeoutError::Timeout) =
+                    overseer_wakes.recv_timeout(OVERSEER_PERIOD)
+                {
+                    let late: Vec<TestRef> = lock(running)
                         .iter()
                         .filter(|(t, at)| at.elapsed() > limit_of(*t))
                         .map(|(t, _)| *t)
                         .collect();
                     if !late.is_empty() {
-                        *lock(&overran) = late;
-                        let _ = lock(&child).kill();
+                        *lock(overran) = late;
+                        let _ = lock(child).kill();
                         return;
                     }
                 }
@@ -448,9 +452,9 @@ fn in_children(
                 for line in BufReader::new(stdout).lines() {
                     let Ok(line) = line else { break };
                     match serde_json::from_str::<Event>(&line) {
-                        Ok(Event::Start(t)) => lock(&running).push((t, Instant::now())),
+                        Ok(Event::Start(t)) => lock(running).push((t, Instant::now())),
                         Ok(Event::Done(t, result)) => {
-                            lock(&running).retain(|(r, _)| *r != t);
+                            lock(running).retain(|(r, _)| *r != t);
                             if let Some(i) = tests.iter().position(|x| *x == t) {
                                 on_result(&result);
                                 results[i] = Some(result);
@@ -460,7 +464,7 @@ fn in_children(
                     }
                 }
             }
-            finished.store(true, Ordering::SeqCst);
+            drop(finished);
         });
         let running: Vec<TestRef> = lock(&running).iter().map(|(t, _)| *t).collect();
         let status = lock(&child)
