@@ -1,9 +1,11 @@
 //! A cache of compiled modules, in memory and on disk, keyed by what the compiled code depends
 //! on: the module's bytes (SHA-256), the backend, its runtime version, and its engine settings.
 //!
-//! On disk each entry is one file holding its key and a SHA-256 of its payload: an entry whose
+//! On disk each entry is one file holding its key and a CRC-32 of its payload: an entry whose
 //! key, length or checksum does not match — truncated, corrupt, or written by another version —
-//! is never loaded; it is compiled again and replaced. Loading runs the runtime's own
+//! is never loaded; it is compiled again and replaced. (The checksum finds damage, not forgery:
+//! that is the directory's trust's job. A CRC-32 reads at memory speed, where a SHA-256 of a
+//! large module's code was a quarter of a warm suite run's time.) Loading runs the runtime's own
 //! deserializer (wasmtime and wasmer check its version and settings once more), which trusts
 //! the bytes as machine code: the directory must be as trusted as the program itself (the
 //! default is the user's own, `$XDG_CACHE_HOME/wasiport` or `~/.cache/wasiport`), and one that
@@ -19,8 +21,8 @@ use sha2::{Digest, Sha256};
 
 use crate::{Backend, CompiledModule, Error, ModuleInfo};
 
-/// The first bytes of every entry file.
-const MAGIC: &[u8; 16] = b"wasiport-cache1\n";
+/// The first bytes of every entry file (`2`: the payload's checksum is a CRC-32).
+const MAGIC: &[u8; 16] = b"wasiport-cache2\n";
 
 /// How a lookup was served, counted by [`ModuleCache::stats`].
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -235,7 +237,8 @@ impl ModuleCache {
                 Entry::Rejected => {
                     self.rejected.fetch_add(1, Ordering::Relaxed);
                 }
-                Entry::Found(payload) => {
+                Entry::Found(bytes, start) => {
+                    let payload = &bytes[start..];
                     let info = ModuleInfo::parse(wasm).map_err(|message| Error::InvalidModule {
                         backend: backend.name(),
                         message,
@@ -243,7 +246,7 @@ impl ModuleCache {
                     // SAFETY: the payload is what `serialize` of a backend of this code name, runtime
                     // version and engine settings wrote into this cache (the key says so, the
                     // checksum says it is whole), in a directory as trusted as this program.
-                    match unsafe { backend.deserialize(&payload, info) } {
+                    match unsafe { backend.deserialize(payload, info) } {
                         Ok(module) => {
                             self.disk_hits.fetch_add(1, Ordering::Relaxed);
                             return Ok(module);
@@ -284,16 +287,17 @@ fn file_name(backend: &dyn Backend, key: &str) -> String {
 enum Entry {
     Missing,
     Rejected,
-    Found(Vec<u8>),
+    /// The entry file's bytes, and where its payload starts in them.
+    Found(Vec<u8>, usize),
 }
 
-/// An entry: magic, key length (u32 LE) and key, payload length (u64 LE), SHA-256 of the
-/// payload, the payload.
+/// An entry: magic, key length (u32 LE) and key, payload length (u64 LE), CRC-32 of the
+/// payload (u32 LE), the payload.
 fn read_entry(path: &Path, key: &str) -> Entry {
     let Ok(bytes) = std::fs::read(path) else {
         return Entry::Missing;
     };
-    let parse = || -> Option<Vec<u8>> {
+    let parse = || -> Option<usize> {
         let rest = bytes.strip_prefix(MAGIC.as_slice())?;
         let (len, rest) = rest.split_at_checked(4)?;
         let key_len = u32::from_le_bytes(len.try_into().ok()?) as usize;
@@ -303,14 +307,14 @@ fn read_entry(path: &Path, key: &str) -> Entry {
         }
         let (len, rest) = rest.split_at_checked(8)?;
         let payload_len = usize::try_from(u64::from_le_bytes(len.try_into().ok()?)).ok()?;
-        let (sum, payload) = rest.split_at_checked(32)?;
-        if payload.len() != payload_len || Sha256::digest(payload).as_slice() != sum {
+        let (sum, payload) = rest.split_at_checked(4)?;
+        if payload.len() != payload_len || crc32fast::hash(payload).to_le_bytes() != sum {
             return None;
         }
-        Some(payload.to_vec())
+        Some(bytes.len() - payload.len())
     };
     match parse() {
-        Some(payload) => Entry::Found(payload),
+        Some(start) => Entry::Found(bytes, start),
         None => Entry::Rejected,
     }
 }
@@ -323,9 +327,10 @@ fn write_entry(path: &Path, key: &str, payload: &[u8]) -> std::io::Result<()> {
     tmp.1.write_all(&(key.len() as u32).to_le_bytes())?;
     tmp.1.write_all(key.as_bytes())?;
     tmp.1.write_all(&(payload.len() as u64).to_le_bytes())?;
-    tmp.1.write_all(&Sha256::digest(payload))?;
+    tmp.1.write_all(&crc32fast::hash(payload).to_le_bytes())?;
     tmp.1.write_all(payload)?;
-    tmp.1.sync_all()?;
+    // No fsync: an entry a crash leaves torn fails its length or checksum, and is compiled
+    // again; the rename keeps a reader from ever seeing one half written.
     std::fs::rename(&tmp.0, path)
 }
 

@@ -210,8 +210,10 @@ fn a_portable_target_and_its_backend_share_their_entries() {
 #[test]
 fn a_corrupt_or_stale_entry_is_never_loaded_but_rebuilt() {
     type Damage = fn(&mut Vec<u8>);
-    let damages: [(&str, Damage); 4] = [
+    let damages: [(&str, Damage); 5] = [
         ("truncated", |b| b.truncate(b.len() / 2)),
+        // `wasiport-cache1`: a SHA-256 where a CRC-32 is now.
+        ("the earlier format's magic", |b| b[14] = b'1'),
         ("a flipped byte in the code", |b| {
             let i = b.len() - 100;
             b[i] ^= 0xff
