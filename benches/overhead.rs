@@ -18,6 +18,11 @@
 //!   them: its module cache warm from an earlier run) against one process per test
 //!   (`subprocess`, compiling its module afresh, as wasi-testsuite's runner runs a runtime's
 //!   CLI), per test.
+//! - `suite_cold`: a suite of 12 large modules (the unoptimized probe, each made distinct) run
+//!   by `wasiport conformance --no-cache` of the release build (`conformance`), against a
+//!   process per test: `wasiport run --no-cache` (`subprocess`) and, where one is installed,
+//!   the wasmtime CLI with its cache off (`runtime_cli`); `suite_warm`: the same command over
+//!   a warm module cache.
 //!
 //! - `call`: the `token` guest's `check` (HMAC-SHA256 of a token in its memory, a plugin's
 //!   exported function) called on a live instance: `raw/<backend>` with the runtime's own API,
@@ -26,7 +31,10 @@
 //!   calling for each request.
 //!
 //! Beside them, the resident memory of 1,000 live instances of the hello per backend is written
-//! to `target/criterion/memory.json` (criterion measures time only).
+//! to `target/criterion/memory.json`, and the peak resident memory of whole `wasiport run`
+//! processes (and the wasmtime CLI's) to `target/criterion/process_memory.json` (criterion
+//! measures time only). Whole processes need the release build of `wasiport`: build it first
+//! (`cargo build --release --workspace --all-features --bins`), or they are left out, saying so.
 //!
 //! `cargo bench --bench overhead -- --quick`; then `cargo run --bin wasiport -- report
 //! performance`.
@@ -50,6 +58,11 @@ const ONE_TEST: &str = "WASIPORT_BENCH_ONE_TEST";
 const ONE_BACKEND: &str = "WASIPORT_BENCH_BACKEND";
 /// Tests in the `suite` group.
 const SUITE_TESTS: usize = 20;
+/// Tests in the `suite_cold` group, each with a large module of its own.
+const COLD_TESTS: usize = 12;
+/// The backends of the `suite_cold` group: the embedded ones (WasmEdge's runs are a worker
+/// process each already).
+const COLD_BACKENDS: [&str; 4] = ["wasmtime", "wasmer", "wasmi", "wasm3"];
 /// Live instances in the memory measurement.
 const INSTANCES: usize = 1000;
 /// Set in a child started by the memory measurement: measure this backend and print the bytes.
@@ -794,6 +807,7 @@ fn child_runs_one_test(name: &str) -> ! {
         &[test],
         &Expectations::default(),
         &one_test_options(),
+        &|_| {},
         &|_, _| {},
     );
     std::process::exit(i32::from(!results.iter().all(|r| r.executed)))
@@ -825,6 +839,7 @@ fn suite(c: &mut Criterion) {
                 &tests,
                 &Expectations::default(),
                 &cached,
+                &|_| {},
                 &|_, _| {},
             )
         };
@@ -853,6 +868,148 @@ fn suite(c: &mut Criterion) {
                 }
                 started.elapsed() / SUITE_TESTS as u32
             })
+        });
+    }
+    group.finish();
+}
+
+/// A suite of `COLD_TESTS` tests in wasi-testsuite's layout (`<dir>/cold/<test>.{wasm,json}`),
+/// each with a module of its own, as wasi-testsuite's Rust tests are: the unoptimized probe
+/// (about 2 MB), made distinct by a custom section naming its test, run as `probe exit 0`.
+/// Returns the modules' paths.
+fn large_module_suite(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    use wasm_encoder::Encode as _;
+    let suite = dir.join("cold");
+    std::fs::create_dir_all(&suite).unwrap();
+    (0..COLD_TESTS)
+        .map(|i| {
+            let name = format!("large_module_{i:02}");
+            let mut wasm = common::probe_unoptimized().to_vec();
+            wasm.push(wasm_encoder::SectionId::Custom as u8);
+            wasm_encoder::CustomSection {
+                name: "wasiport-bench-test".into(),
+                data: name.as_bytes().into(),
+            }
+            .encode(&mut wasm);
+            let module = suite.join(format!("{name}.wasm"));
+            std::fs::write(&module, wasm).unwrap();
+            let spec = serde_json::json!({ "args": ["exit", "0"], "exit_code": 0 });
+            std::fs::write(suite.join(format!("{name}.json")), spec.to_string()).unwrap();
+            module
+        })
+        .collect()
+}
+
+/// The `wasiport` program of a release build (`WASIPORT_BIN`, else `target/release/wasiport`:
+/// `cargo build --release --workspace --all-features --bins`), if there is one.
+fn wasiport_program() -> Option<std::path::PathBuf> {
+    let path = std::env::var_os("WASIPORT_BIN")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/release/wasiport")
+        });
+    let found = path.is_file();
+    if !found {
+        println!(
+            "not measured: whole wasiport processes: no {} (cargo build --release --workspace \
+             --all-features --bins)",
+            path.display()
+        );
+    }
+    found.then_some(path)
+}
+
+/// The wasmtime CLI (`WASMTIME`, else `wasmtime` on PATH), if there is one.
+fn wasmtime_cli() -> Option<std::path::PathBuf> {
+    let found = std::env::var_os("WASMTIME")
+        .map(std::path::PathBuf::from)
+        .or_else(|| {
+            let path = std::env::var_os("PATH")?;
+            std::env::split_paths(&path)
+                .map(|d| d.join("wasmtime"))
+                .find(|p| p.is_file())
+        });
+    if found.is_none() {
+        println!("not measured: the wasmtime CLI (none in WASMTIME or on PATH)");
+    }
+    found
+}
+
+/// Runs `command` and asserts that it succeeded.
+fn succeeds(command: &mut Command) {
+    let status = command
+        .stdout(std::process::Stdio::null())
+        .status()
+        .unwrap_or_else(|e| panic!("{command:?}: {e}"));
+    assert!(status.success(), "{command:?}: {status}");
+}
+
+/// The first run of a suite of large modules, as a CI job's first `wasiport conformance` pays
+/// it, against a process per test: `wasiport run --no-cache` (and, on wasmtime, the wasmtime
+/// CLI with its cache off). Each iteration is the whole suite, each column whole processes.
+fn suite_cold(c: &mut Criterion) {
+    let Some(wasiport) = wasiport_program() else {
+        return;
+    };
+    let wasmtime = wasmtime_cli();
+    let dir = tempfile::tempdir().unwrap();
+    let modules = large_module_suite(dir.path());
+    let cache = tempfile::tempdir().unwrap();
+    // The whole command, its report thrown away: exit 0 is every test as expected.
+    let conformance = |backend: &str, cache: Option<&std::path::Path>| {
+        let mut command = Command::new(&wasiport);
+        command
+            .args(["conformance", "--format", "json", "--out", "/dev/null"])
+            .args(["--backend", backend, "--suite"])
+            .arg(dir.path());
+        match cache {
+            Some(cache) => command.arg("--cache-dir").arg(cache),
+            None => command.arg("--no-cache"),
+        };
+        succeeds(&mut command);
+    };
+    let mut group = c.benchmark_group("suite_cold");
+    group.sample_size(10);
+    for name in COLD_BACKENDS {
+        group.bench_function(BenchmarkId::new("conformance", name), |b| {
+            b.iter(|| conformance(name, None))
+        });
+        // The runner's settings: a 10 s timeout per test.
+        group.bench_function(BenchmarkId::new("subprocess", name), |b| {
+            b.iter(|| {
+                for module in &modules {
+                    succeeds(
+                        Command::new(&wasiport)
+                            .args(["run", "--no-cache", "--timeout", "10", "--backend", name])
+                            .arg(module)
+                            .args(["--", "exit", "0"]),
+                    );
+                }
+            })
+        });
+        if let (Some(cli), "wasmtime") = (&wasmtime, name) {
+            group.bench_function(BenchmarkId::new("runtime_cli", name), |b| {
+                b.iter(|| {
+                    for module in &modules {
+                        succeeds(
+                            Command::new(cli)
+                                .args(["run", "-C", "cache=n"])
+                                .arg(module)
+                                .args(["exit", "0"]),
+                        );
+                    }
+                })
+            });
+        }
+    }
+    group.finish();
+    // The same command again, its modules loaded from the cache an earlier run filled.
+    let mut group = c.benchmark_group("suite_warm");
+    group.sample_size(10);
+    for name in COLD_BACKENDS {
+        conformance(name, Some(cache.path()));
+        group.bench_function(BenchmarkId::new("conformance", name), |b| {
+            b.iter(|| conformance(name, Some(cache.path())))
         });
     }
     group.finish();
@@ -933,6 +1090,124 @@ fn memory() {
         }));
     }
     write_criterion_side_file("memory.json", &serde_json::Value::Array(json));
+}
+
+/// Runs of each command in [`process_memory`], after one that warms the module cache.
+const PROCESS_RUNS: usize = 5;
+
+/// GNU time, which reports a child's peak resident memory (Debian's `time`).
+const GNU_TIME: &str = "/usr/bin/time";
+
+/// The peak resident memory of a whole process running `command` to a successful end, in
+/// bytes: its `ru_maxrss` as GNU time reports it. Not read from this process's own `wait4`: a
+/// child this large process spawns inherits its high-water mark (Linux keeps the larger of the
+/// two across `exec`); GNU time is a small process to fork from.
+fn peak_rss(command: &Command) -> u64 {
+    let mut timed = Command::new(GNU_TIME);
+    timed.args(["-f", "%M"]).arg(command.get_program());
+    timed.args(command.get_args());
+    for (key, value) in command.get_envs() {
+        match value {
+            Some(value) => timed.env(key, value),
+            None => timed.env_remove(key),
+        };
+    }
+    let out = timed
+        .stdout(std::process::Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("{timed:?}: {e}"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{command:?}: {stderr}");
+    let kib: u64 = stderr
+        .lines()
+        .last()
+        .and_then(|l| l.trim().parse().ok())
+        .unwrap_or_else(|| panic!("{timed:?}: no peak memory in {stderr:?}"));
+    kib * 1024
+}
+
+/// The peak resident memory of a whole `wasiport run` of the hello and of a compute-bound
+/// guest (the probe's `sieve 40`: a 40 MB array), beside the wasmtime CLI's own run of the
+/// same where one is found (`WASMTIME`, else `wasmtime` on PATH): the median of
+/// [`PROCESS_RUNS`] runs each through GNU time ([`peak_rss`]), the module cache warm. `wasiport` is `WASIPORT_BIN`, else the
+/// release build's (`cargo build --release --workspace --all-features --bins`); written to
+/// `target/criterion/process_memory.json`.
+fn process_memory() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let Some(wasiport) = wasiport_program() else {
+        return;
+    };
+    if !std::path::Path::new(GNU_TIME).is_file() {
+        println!("not measured: whole processes' peak memory: no {GNU_TIME} (Debian's time)");
+        return;
+    }
+    let wasmtime = wasmtime_cli();
+    let cache = tempfile::tempdir().unwrap();
+    let hello = root.join("tests/guests/wat/hello.wat");
+    let probe = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(probe.path(), common::probe()).unwrap();
+    // No guest at all first: what each program costs before it runs one (`--version`).
+    let guests: [(&str, Vec<std::ffi::OsString>); 3] = [
+        ("none (--version)", Vec::new()),
+        ("hello", vec![hello.into_os_string()]),
+        (
+            "sieve 40",
+            vec![
+                probe.path().as_os_str().to_owned(),
+                "sieve".into(),
+                "40".into(),
+            ],
+        ),
+    ];
+    let mut json = Vec::new();
+    for (guest, module_and_args) in &guests {
+        let mut commands: Vec<(String, Command)> = Vec::new();
+        if module_and_args.is_empty() {
+            let mut command = Command::new(&wasiport);
+            command.arg("--version");
+            commands.push(("wasiport --version".to_string(), command));
+            if let Some(cli) = &wasmtime {
+                let mut command = Command::new(cli);
+                command.arg("--version");
+                commands.push(("wasmtime --version (its CLI)".to_string(), command));
+            }
+        }
+        for backend in ["wasmtime", "wasmer"] {
+            if module_and_args.is_empty() {
+                break;
+            }
+            let mut command = Command::new(&wasiport);
+            command.args(["run", "--backend", backend]);
+            command.arg(&module_and_args[0]);
+            if module_and_args.len() > 1 {
+                command.arg("--").args(&module_and_args[1..]);
+            }
+            commands.push((format!("wasiport run --backend {backend}"), command));
+        }
+        if let (Some(cli), false) = (&wasmtime, module_and_args.is_empty()) {
+            let mut command = Command::new(cli);
+            command.arg("run").args(module_and_args);
+            commands.push(("wasmtime run (its CLI)".to_string(), command));
+        }
+        for (program, mut command) in commands {
+            command.env("XDG_CACHE_HOME", cache.path());
+            peak_rss(&command);
+            let mut peaks: Vec<u64> = (0..PROCESS_RUNS).map(|_| peak_rss(&command)).collect();
+            peaks.sort_unstable();
+            let median = peaks[PROCESS_RUNS / 2];
+            println!(
+                "process memory: {guest}: {program}: {:.1} MiB peak resident",
+                median as f64 / f64::from(1 << 20)
+            );
+            json.push(serde_json::json!({
+                "guest": guest,
+                "program": program,
+                "peak_rss_bytes": median,
+                "runs": PROCESS_RUNS,
+            }));
+        }
+    }
+    write_criterion_side_file("process_memory.json", &serde_json::Value::Array(json));
 }
 
 /// Calls of the `token` guest's `check` timed one by one, for the mean and the 99th
@@ -1402,6 +1677,8 @@ fn main() {
     module_cache(&mut c);
     call(&mut c);
     suite(&mut c);
+    suite_cold(&mut c);
     memory();
+    process_memory();
     c.final_summary();
 }

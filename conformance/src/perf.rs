@@ -356,6 +356,8 @@ pub enum Goal {
     RatioAtMost(f64, Option<&'static str>),
     /// The second column over the first at least this, on every row.
     RatioAtLeast(f64),
+    /// The named column over the first at least this, on every row that has both.
+    ColumnOverFirstAtLeast(&'static str, f64),
     /// The first column at most this many nanoseconds on the named row.
     TimeAtMost(f64, &'static str),
     /// The first column, on each named row, at least this many times faster than the same row
@@ -473,6 +475,38 @@ pub const GROUPS: &[(&str, &str, &str, &[Goal])] = &[
         &[Goal::RatioAtLeast(10.0)],
     ),
     (
+        "suite_cold",
+        "A suite's first run: large modules, no cache, against a process per test",
+        "12 tests in wasi-testsuite's layout, each with a module of its own: the probe built \
+         without optimization as wasi-testsuite builds its Rust tests (about 2 MB), made \
+         distinct by a custom section, run as `probe exit 0`, so compiling is most of the work. \
+         Per iteration the whole suite, in whole processes of the release build: \
+         `conformance` is `wasiport conformance --no-cache --suite DIR --backend B` (its \
+         worker, as many jobs as cores, a test's module compiled when a job takes it up, a 10 s \
+         timeout per test); `subprocess` a process per test, one after another, as \
+         wasi-testsuite's runner starts a runtime's CLI: `wasiport run --no-cache --timeout \
+         10`; `runtime_cli` the same with the wasmtime CLI, its cache off (`wasmtime run -C \
+         cache=n`), where one is installed.",
+        &[
+            Goal::RatioAtLeast(1.0),
+            Goal::ColumnOverFirstAtLeast("runtime_cli", 1.0),
+        ],
+    ),
+    (
+        "suite_warm",
+        "The same suite again, its modules in the cache",
+        "The `suite_cold` command again over the module cache an earlier run filled \
+         (`--cache-dir`: each module loaded from disk on the backends that declare \
+         `serialized-modules`; wasmi and wasm3 compile lazily and keep nothing).",
+        &[Goal::FasterThan {
+            times: 10.0,
+            group: "suite_cold",
+            column: "subprocess",
+            // Where the cache holds compiled code: wasmi and wasm3 have none to keep.
+            rows: &["wasmtime", "wasmer"],
+        }],
+    ),
+    (
         "call",
         "Calls of a live instance's export: a plugin's auth-token check",
         "`benches/overhead.rs`: the `token` guest (`tests/guests/src/token.rs`, a wasm32-wasip1 \
@@ -504,6 +538,26 @@ pub const GROUPS: &[(&str, &str, &str, &[Goal])] = &[
 
 impl Goal {
     /// Whether `table` meets the goal, in words (`all` holds the other groups of the run).
+    ///
+    /// ```
+    /// use wasiport_conformance::perf::{Goal, Table};
+    /// let table = Table {
+    ///     group: "suite_cold".into(),
+    ///     columns: vec!["in_process".into(), "subprocess".into(), "runtime_cli".into()],
+    ///     rows: vec![
+    ///         ("wasmtime".into(), vec![Some(8.0), Some(9.0), Some(7.0)]),
+    ///         ("wasmi".into(), vec![Some(1.0), Some(2.0), None]),
+    ///     ],
+    /// };
+    /// assert_eq!(
+    ///     Goal::ColumnOverFirstAtLeast("runtime_cli", 1.0).verdict(&table, &[]),
+    ///     "Goal: runtime_cli / in_process ≥ 1x — wasmtime 0.88x (missed)."
+    /// );
+    /// assert_eq!(
+    ///     Goal::RatioAtLeast(1.0).verdict(&table, &[]),
+    ///     "Goal: subprocess / in_process ≥ 1x — wasmtime 1.1x (met), wasmi 2.0x (met)."
+    /// );
+    /// ```
     pub fn verdict(self, table: &Table, all: &[Table]) -> String {
         let ratio = |cells: &[Option<f64>]| match cells {
             [Some(a), Some(b), ..] if *a > 0.0 => Some(b / a),
@@ -528,6 +582,20 @@ impl Goal {
                     .filter_map(|(r, c)| ratio(c).map(|x| (format!("{r} {x:.1}x"), x >= min)))
                     .collect(),
             ),
+            Goal::ColumnOverFirstAtLeast(column, min) => {
+                let at = table.columns.iter().position(|c| c == column);
+                (
+                    format!("{column} / {} ≥ {min}x", col(table, 0)),
+                    rows(None)
+                        .filter_map(|(r, c)| {
+                            let first = c.first().copied().flatten()?;
+                            let other = c.get(at?).copied().flatten()?;
+                            let x = other / first;
+                            (first > 0.0).then(|| (format!("{r} {x:.2}x"), x >= min))
+                        })
+                        .collect(),
+                )
+            }
             Goal::FasterThan {
                 times,
                 group,
@@ -594,6 +662,65 @@ pub struct MemoryRow {
     pub instances: u64,
     /// The resident memory they added.
     pub rss_bytes: u64,
+}
+
+/// One row of `process_memory.json`, which the `overhead` bench writes beside criterion's
+/// results: the peak resident memory of a whole process running a guest.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProcessMemoryRow {
+    /// The guest and its arguments, e.g. `sieve 40`.
+    pub guest: String,
+    /// The command that ran it, e.g. `wasiport run --backend wasmtime`.
+    pub program: String,
+    /// The median over the runs of each run's peak resident memory.
+    pub peak_rss_bytes: u64,
+    /// How many runs.
+    pub runs: u64,
+}
+
+/// The whole-process memory measurement, if the bench wrote one.
+pub fn read_process_memory(criterion_dir: &Path) -> Result<Vec<ProcessMemoryRow>, PerfError> {
+    let path = criterion_dir.join("process_memory.json");
+    if !path.is_file() {
+        return Ok(Vec::new());
+    }
+    read_json(&path)
+}
+
+/// The section on whole processes' peak memory: per guest, each program's.
+fn process_memory_markdown(rows: &[ProcessMemoryRow]) -> String {
+    let mut out = String::from("## Memory: a whole `wasiport run`, beside the runtime's CLI\n\n");
+    if rows.is_empty() {
+        out.push_str(
+            "Not measured in this run (`cargo bench --bench overhead` writes it when \
+             `target/release/wasiport` is built).\n\n",
+        );
+        return out;
+    }
+    out.push_str(
+        "Peak resident memory (the kernel's `ru_maxrss`, through GNU time) of one whole \
+         process, the median of the runs, the module cache warm: each program with no guest \
+         (`--version`: the program itself), the hello (`tests/guests/wat/hello.wat`) and the \
+         probe's `sieve 40`, which fills a 40 MB array. A run adds to the program the \
+         runtime's engine, the module's compiled code and the guest's linear memory, which is \
+         most of the sieve's figure on every program. wasiport's program links every backend \
+         (wasmtime, wasmer, wasmi, wasm3, the JS engines' hosts): what of the difference to the \
+         CLI is the program shows in the `--version` rows. The wasmtime CLI is measured only \
+         where one is installed (`WASMTIME` or PATH).\n\n\
+         | guest | program | runs | peak resident |\n| --- | --- | ---: | ---: |\n",
+    );
+    for row in rows {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {:.1} MiB |",
+            row.guest,
+            row.program,
+            row.runs,
+            row.peak_rss_bytes as f64 / f64::from(1 << 20)
+        );
+    }
+    out.push('\n');
+    out
 }
 
 /// One row of `call_latency.json`, which the `overhead` bench's `call` group writes beside
@@ -693,6 +820,7 @@ pub fn read_memory(criterion_dir: &Path) -> Result<Vec<MemoryRow>, PerfError> {
 pub fn markdown(
     tables: &[Table],
     memory: &[MemoryRow],
+    process_memory: &[ProcessMemoryRow],
     latency: &[LatencyRow],
     machine: &str,
     charts: &str,
@@ -725,6 +853,7 @@ pub fn markdown(
         let _ = writeln!(out, "\n![{}]({charts}/{}.svg)\n", table.group, table.group);
     }
     out.push_str(&latency_markdown(latency));
+    out.push_str(&process_memory_markdown(process_memory));
     out.push_str("## Memory: 1,000 live instances of the hello\n\n");
     if memory.is_empty() {
         out.push_str("Not measured in this run (`cargo bench --bench overhead` writes it).\n");
@@ -753,8 +882,8 @@ pub fn markdown(
          - Timings from another machine, or from different runs side by side: every ratio here \
            is of two benchmarks of the same run.\n\
          - A raw baseline and the memory of live instances for WasmEdge (see `overhead`).\n\
-         - wasiport's own memory: its runs end their instances, so there is nothing of its own \
-           to hold 1,000 of.\n",
+         - wasiport's own memory in live instances: its runs end their instances, so there is \
+           nothing of its own to hold 1,000 of (its whole process is measured above).\n",
     );
     out
 }
@@ -787,6 +916,9 @@ pub struct Results {
     /// The per-call latencies (none in results saved before the `call` group existed).
     #[serde(default)]
     pub latency: Vec<LatencyRow>,
+    /// Whole processes' peak memory (none in results saved before it was measured).
+    #[serde(default)]
+    pub process_memory: Vec<ProcessMemoryRow>,
 }
 
 /// The column order of the known groups (baseline first).
@@ -799,7 +931,9 @@ const COLUMN_ORDER: &[&str] = &[
     "module",
     "component",
     "in_process",
+    "conformance",
     "subprocess",
+    "runtime_cli",
     "compile",
     "disk_load",
 ];
@@ -812,6 +946,7 @@ impl Results {
             measurements: read_criterion(dir)?,
             memory: read_memory(dir)?,
             latency: read_latency(dir)?,
+            process_memory: read_process_memory(dir)?,
         })
     }
 
@@ -833,7 +968,14 @@ impl Results {
             .map(|t| Ok((format!("{}.svg", t.group), t.svg()?)))
             .collect::<Result<_, PerfError>>()?;
         Ok((
-            markdown(&tables, &self.memory, &self.latency, &self.machine, charts),
+            markdown(
+                &tables,
+                &self.memory,
+                &self.process_memory,
+                &self.latency,
+                &self.machine,
+                charts,
+            ),
             svgs,
         ))
     }

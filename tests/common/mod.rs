@@ -43,14 +43,23 @@ fn workspace_root() -> PathBuf {
 /// The `probe` guest (tests/guests/src/probe.rs), built for wasm32-wasip1 on first use.
 pub fn probe() -> &'static [u8] {
     static PROBE: OnceLock<Vec<u8>> = OnceLock::new();
-    PROBE.get_or_init(|| build_probe("wasm32-wasip1"))
+    PROBE.get_or_init(|| build_guests("wasm32-wasip1", Profile::Release))
+}
+
+/// The same `probe` built without optimization, as wasi-testsuite builds its Rust tests: a
+/// large module (about 2 MB, most of it unoptimized code) whose compilation costs more than
+/// its run.
+#[allow(dead_code)]
+pub fn probe_unoptimized() -> &'static [u8] {
+    static PROBE: OnceLock<Vec<u8>> = OnceLock::new();
+    PROBE.get_or_init(|| build_guests("wasm32-wasip1", Profile::Unoptimized))
 }
 
 /// The same `probe` built for wasm32-wasip2: a WASI 0.2 command component, from the same source.
 #[allow(dead_code)]
 pub fn probe_p2() -> &'static [u8] {
     static PROBE: OnceLock<Vec<u8>> = OnceLock::new();
-    PROBE.get_or_init(|| build_probe("wasm32-wasip2"))
+    PROBE.get_or_init(|| build_guests("wasm32-wasip2", Profile::Release))
 }
 
 /// The `token` guest (tests/guests/src/token.rs), a reactor exporting `alloc` and `check`, built
@@ -84,16 +93,30 @@ pub fn signed_token(payload: &str) -> Vec<u8> {
     format!("{payload}.{hex}").into_bytes()
 }
 
+/// How the guests are built.
+#[derive(Clone, Copy, PartialEq)]
+enum Profile {
+    /// cargo's `release` (the guests' manifest: opt-level s, stripped).
+    Release,
+    /// cargo's `dev`: no optimization, with debug information.
+    Unoptimized,
+}
+
 /// Builds the guests for `target` and reads the probe.
 ///
 /// They are built by cargo into `target/guests`, a target directory of its own, so this works
 /// while the outer `cargo test` holds its own build lock.
-fn build_probe(target: &str) -> Vec<u8> {
+fn build_guests(target: &str, profile: Profile) -> Vec<u8> {
     let root = workspace_root();
     let target_dir = root.join("target").join("guests");
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = Command::new(cargo)
-        .args(["build", "--release", "--quiet", "--target", target])
+    let mut command = Command::new(cargo);
+    command.arg("build");
+    if profile == Profile::Release {
+        command.arg("--release");
+    }
+    let status = command
+        .args(["--quiet", "--target", target])
         .arg("--manifest-path")
         .arg(root.join("tests/guests/Cargo.toml"))
         .arg("--target-dir")
@@ -106,7 +129,11 @@ fn build_probe(target: &str) -> Vec<u8> {
         status.success(),
         "building the Rust guests for {target} failed; is the target installed? (rustup target add {target})"
     );
-    let path = target_dir.join(target).join("release/probe.wasm");
+    let dir = match profile {
+        Profile::Release => "release",
+        Profile::Unoptimized => "debug",
+    };
+    let path = target_dir.join(target).join(dir).join("probe.wasm");
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
