@@ -478,8 +478,9 @@ pub const GROUPS: &[(&str, &str, &str, &[Goal])] = &[
         "suite_cold",
         "A suite's first run: large modules, no cache, against a process per test",
         "12 tests in wasi-testsuite's layout, each with a module of its own: the probe built \
-         without optimization as wasi-testsuite builds its Rust tests (about 2 MB), made \
-         distinct by a custom section, run as `probe exit 0`, so compiling is most of the work. \
+         without optimization as wasi-testsuite builds its Rust tests (about 3 MB: 190 KB of \
+         code, the rest debug information), made distinct by a custom section, run as `probe \
+         exit 0`, so compiling is most of the work. \
          Per iteration the whole suite, in whole processes of the release build: \
          `conformance` is `wasiport conformance --no-cache --suite DIR --backend B` (its \
          worker, as many jobs as cores, a test's module compiled when a job takes it up, a 10 s \
