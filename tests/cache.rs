@@ -204,6 +204,28 @@ fn a_portable_target_and_its_backend_share_their_entries() {
                 );
             }
         }
+        // A component the backend kept is no module the portable WASI runs: refused, as its
+        // compilation is.
+        if backend.capabilities().contains(Capability::Components) {
+            let dir = tempfile::tempdir().unwrap();
+            ModuleCache::with_dir(dir.path())
+                .unwrap()
+                .get_or_compile(backend.as_ref(), common::probe_p2())
+                .unwrap();
+            let refused = ModuleCache::with_dir(dir.path())
+                .unwrap()
+                .get_or_compile(portable.as_ref(), common::probe_p2());
+            assert!(
+                matches!(
+                    refused,
+                    Err(wasiport::Error::Unsupported {
+                        feature: Capability::Components,
+                        ..
+                    })
+                ),
+                "{name}-portable: {refused:?}"
+            );
+        }
     }
 }
 

@@ -192,6 +192,12 @@ impl Backend for Target {
 
     unsafe fn deserialize(&self, bytes: &[u8], info: ModuleInfo) -> Result<CompiledModule, Error> {
         match self.way {
+            // A component its backend compiled is in the shared cache too: refused here as
+            // `compile` refuses it.
+            Way::Portable if info.is_component() => Err(Error::Unsupported {
+                backend: self.name,
+                feature: Capability::Components,
+            }),
             // SAFETY: the caller's promise about the bytes holds for the backend inside.
             Way::Portable => unsafe { self.inner.deserialize(bytes, info) },
             Way::AsComponent => Err(Error::Unsupported {
