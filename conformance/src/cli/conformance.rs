@@ -492,9 +492,8 @@ fn in_children(
             let limit = runner::watchdog_limit(test, &watched).as_secs_f64();
             let failure = match (killed, runner::run_timeout(engine, test, &watched)) {
                 (true, None) => format!(
-                    "timed out: ran past the {limit:.1} s timeout, and the runner ended its worker \
-                     (it runs without a timeout of its own on {backend}, which would cost \
-                     compiled code)"
+                    "timed out: ran past the {limit:.1} s timeout, and the runner's watchdog \
+                     ended its worker"
                 ),
                 (true, Some(_)) => format!(
                     "killed: ran {:.0} s past its {limit:.1} s timeout, which the {backend} \
