@@ -67,6 +67,8 @@ pub(crate) struct Guest {
     /// own (WasmEdge's asynchronous call), with a full default stack, for the depth the limit
     /// allows.
     own_thread: bool,
+    /// Whether WasmEdge counts the guest's cost (fuel).
+    counted: bool,
 }
 
 // SAFETY: WasmEdge's contexts are not tied to the thread that made them, and a `Guest` is used
@@ -76,20 +78,26 @@ unsafe impl Send for Guest {}
 impl Guest {
     /// Loads the prepared module at `file` (rewritten by `compile`) with `config`'s memory cap,
     /// links `functions` (the portable WASI's and the run's own) and instantiates it. Its start
-    /// function is not run: it is the export [`START_EXPORT`], if there is one.
+    /// function is not run: it is the export [`START_EXPORT`], if there is one. Its cost is
+    /// `counted` (always in [`Mode::Aot`]).
     pub(crate) fn new(
         file: &str,
         mode: Mode,
         config: &RunConfig,
         functions: &[HostFunction],
+        counted: bool,
     ) -> Result<Guest, Error> {
         let max_memory_pages = config
             .limits()
             .max_memory_bytes
             .map(|bytes| u32::try_from(bytes / 65536).unwrap_or(u32::MAX));
         let mut wasm_config = Configure::new(max_memory_pages).map_err(internal)?;
-        // Cost is always counted, so that every outcome says how much work the guest did.
-        wasm_config.measure_cost();
+        // Cost is counted when a budget needs it (WasmEdge's interpreter pays ~10% for
+        // counting), and always for AOT code, compiled with the counting in it.
+        let counted = counted || mode == Mode::Aot;
+        if counted {
+            wasm_config.measure_cost();
+        }
         let module = wasm_config.load(Source::File(file)).map_err(internal)?;
         let stat = Statistics::new().map_err(internal)?;
         let executor = Executor::new(&wasm_config, &stat).map_err(internal)?;
@@ -116,6 +124,7 @@ impl Guest {
             _config: wasm_config,
             ended,
             own_thread: mode == Mode::Aot,
+            counted,
         })
     }
 
@@ -130,9 +139,9 @@ impl Guest {
         self.stat.set_cost_limit(fuel.unwrap_or(u64::MAX));
     }
 
-    /// The cost counted since [`Guest::arm`].
-    pub(crate) fn consumed(&self) -> u64 {
-        self.stat.total_cost()
+    /// The cost counted since [`Guest::arm`], if it is counted.
+    pub(crate) fn consumed(&self) -> Option<u64> {
+        self.counted.then(|| self.stat.total_cost())
     }
 
     /// Calls `func` (exported as `name`, of `signature`) with `args`, stopped after `timeout`.
@@ -231,7 +240,8 @@ pub(crate) fn run(
     config: &RunConfig,
     run: RunKit,
 ) -> Result<Outcome, Error> {
-    let mut guest = Guest::new(file, mode, config, &run.functions)?;
+    let counted = run.limits.fuel.is_some();
+    let mut guest = Guest::new(file, mode, config, &run.functions, counted)?;
     let termination = match guest.start("_start", run.limits.fuel, run.deadline())? {
         // No instance, and no run.
         Some((Stage::StartFunction, ended)) => {
@@ -244,7 +254,7 @@ pub(crate) fn run(
     // The guest (and the host functions writing to the streams) goes before the output is
     // collected.
     drop(guest);
-    Ok(run.end(termination, Some(consumed)))
+    Ok(run.end(termination, consumed))
 }
 
 /// An instance in this process, for [`wasiport::Instance`].
@@ -279,7 +289,7 @@ impl NativeInstance for WasmedgeInstance {
             .call(func, name, signature, args, limits.timeout)?;
         Ok(NativeCall {
             end,
-            fuel_consumed: Some(self.guest.consumed()),
+            fuel_consumed: self.guest.consumed(),
         })
     }
 

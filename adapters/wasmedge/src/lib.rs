@@ -351,7 +351,8 @@ impl Backend for Wasmedge {
         let kit = InstanceKit::begin_with(self.id, &self.capabilities, compiled, config, |c| {
             Wasmedge::wasi(c, true)
         })?;
-        let mut guest = Guest::new(path(prepared)?, self.mode, config, &kit.functions)?;
+        // Counted: any call may ask for fuel.
+        let mut guest = Guest::new(path(prepared)?, self.mode, config, &kit.functions, true)?;
         // The start function and `_initialize` get the fuel and time of one call.
         let deadline = kit.limits.timeout.map(|t| std::time::Instant::now() + t);
         if let Some((stage, ended)) = guest.start("_initialize", kit.limits.fuel, deadline)? {
