@@ -377,3 +377,65 @@ fn a_depth_limited_module_with_its_start_exported_computes_the_same_on_wasmtime(
     // Past it: a trap, with the counter at the limit.
     assert_eq!(run(&limited, true, "sum", 5000), (None, Some(1000)));
 }
+
+/// Only functions that can recurse are counted: mutual recursion (`$even` and `$odd`) and a
+/// function that reaches itself through a table, which only a global's `ref.func` fills
+/// (`$down`), trap at the limit; a leaf function and an export that calls one of them directly
+/// get no thunk.
+#[test]
+fn a_depth_limit_counts_the_functions_on_a_cycle_of_calls_and_only_those() {
+    use wasiport::rewrite::{limit_call_depth, DEPTH_GLOBAL};
+    use wasmtime::{Engine, Instance, Module, Store};
+    let wasm = wat::parse_str(
+        r#"(module
+            (type $unary (func (param i32) (result i32)))
+            (table 1 funcref)
+            (global $held funcref (ref.func $down))
+            (func $leaf (param i32) (result i32) (i32.sub (local.get 0) (i32.const 1)))
+            (func $even (export "even") (param i32) (result i32)
+                (if (result i32) (local.get 0)
+                    (then (call $odd (call $leaf (local.get 0))))
+                    (else (i32.const 1))))
+            (func $odd (param i32) (result i32)
+                (if (result i32) (local.get 0)
+                    (then (call $even (call $leaf (local.get 0))))
+                    (else (i32.const 0))))
+            (func $down (param i32) (result i32)
+                (if (result i32) (local.get 0)
+                    (then
+                        (table.set (i32.const 0) (global.get $held))
+                        (call_indirect (type $unary) (call $leaf (local.get 0)) (i32.const 0)))
+                    (else (i32.const 7))))
+            (func (export "down") (param i32) (result i32) (call $down (local.get 0))))"#,
+    )
+    .unwrap();
+    let limited = limit_call_depth(&wasm, 1000).unwrap();
+    let functions = |wasm: &[u8]| {
+        wasmparser::Parser::new(0)
+            .parse_all(wasm)
+            .find_map(|p| match p.unwrap() {
+                wasmparser::Payload::FunctionSection(reader) => Some(reader.count()),
+                _ => None,
+            })
+            .unwrap()
+    };
+    // Five functions, and a thunk each for $even, $odd and $down.
+    assert_eq!((functions(&wasm), functions(&limited)), (5, 8));
+    let engine = Engine::default();
+    let module = Module::new(&engine, &limited).unwrap();
+    let run = |name: &str, arg: i32| {
+        let mut store = Store::new(&engine, ());
+        let instance = Instance::new(&mut store, &module, &[]).unwrap();
+        let f = instance
+            .get_typed_func::<i32, i32>(&mut store, name)
+            .unwrap();
+        let result = f.call(&mut store, arg).ok();
+        let depth = instance.get_global(&mut store, DEPTH_GLOBAL).unwrap();
+        (result, depth.get(&mut store).unwrap_i32())
+    };
+    assert_eq!(run("even", 100), (Some(1), 0));
+    assert_eq!(run("even", 101), (Some(0), 0));
+    assert_eq!(run("down", 100), (Some(7), 0));
+    assert_eq!(run("even", 5000), (None, 1000));
+    assert_eq!(run("down", 5000), (None, 1000));
+}

@@ -276,7 +276,7 @@ impl Backend for Wasmedge {
             // Native code for this machine's CPU, with cost counting and stop checks compiled
             // in, of the module rewritten with its depth limit.
             Mode::Aot => format!(
-                "aot,cost,interruptible,depth-{MAX_CALL_DEPTH},cpu-{}",
+                "aot,cost,interruptible,cyclic-depth-{MAX_CALL_DEPTH},cpu-{}",
                 host_cpu()
             ),
         }
