@@ -210,28 +210,39 @@ mod raw {
     /// wasm3 through its C API (`wasm3x-sys`), on the calling thread. Its own WASI
     /// (`m3_LinkWASI`) writes to the host's fds and keeps one context per process, so the
     /// guests' WASI imports are raw functions here, as a host embedding wasm3 writes them:
-    /// `fd_write` captures fds 1 and 2 in memory, the environment is empty, and `proc_exit`
-    /// ends the call.
+    /// `fd_write` captures fds 1 and 2 in memory, the arguments are the guest's, the
+    /// environment is empty, and `proc_exit` ends the call. wasm3 has no fuel of its own: a
+    /// metered baseline runs the module as wasiport meters it
+    /// ([`wasiport::rewrite::meter`], its counter left at `i64::MAX`, so it never traps).
     pub struct Wasm3 {
         wasm: Vec<u8>,
+        args: Vec<std::ffi::CString>,
     }
 
-    /// One live wasm3 instance: its environment, runtime and captured output.
+    /// What a wasm3 instance's raw functions reach through their userdata.
+    struct Wasm3Host {
+        /// stdout and stderr.
+        output: [Vec<u8>; 2],
+        /// The guest's arguments.
+        args: Vec<std::ffi::CString>,
+    }
+
+    /// One live wasm3 instance: its environment, runtime and host side.
     pub struct Wasm3Instance {
         env: wasm3x_sys::IM3Environment,
         runtime: wasm3x_sys::IM3Runtime,
-        /// stdout and stderr, from `Box::into_raw`: wasm3 holds the pointer as userdata.
-        output: *mut [Vec<u8>; 2],
+        /// From `Box::into_raw`: wasm3 holds the pointer as userdata.
+        host: *mut Wasm3Host,
     }
 
     impl Drop for Wasm3Instance {
         fn drop(&mut self) {
-            // SAFETY: made in `instantiate`, freed once, the runtime first; the output after
-            // it, as nothing can call `fd_write` any more.
+            // SAFETY: made in `instantiate`, freed once, the runtime first; the host side
+            // after it, as nothing can call its functions any more.
             unsafe {
                 wasm3x_sys::m3_FreeRuntime(self.runtime);
                 wasm3x_sys::m3_FreeEnvironment(self.env);
-                drop(Box::from_raw(self.output));
+                drop(Box::from_raw(self.host));
             }
         }
     }
@@ -258,9 +269,8 @@ mod raw {
         // the guest's memory of `m3_GetMemorySize` bytes; the result slot comes first, then
         // the four arguments.
         unsafe {
-            let output = &mut *(*ctx).userdata.cast::<[Vec<u8>; 2]>();
-            let size = wasm3x_sys::m3_GetMemorySize(runtime) as usize;
-            let memory = std::slice::from_raw_parts_mut(mem.cast::<u8>(), size);
+            let output = &mut (*(*ctx).userdata.cast::<Wasm3Host>()).output;
+            let memory = guest_memory(runtime, mem);
             let arg = |i: usize| *sp.add(1 + i) as u32 as usize;
             let (fd, iovs, count, nwritten) = (arg(0), arg(1), arg(2), arg(3));
             *sp = (|| {
@@ -294,6 +304,49 @@ mod raw {
         std::ptr::null()
     }
 
+    /// The guest's memory, for a host function called with `runtime` and `mem`.
+    ///
+    /// # Safety
+    /// `mem` is the memory of `runtime`'s guest, as wasm3 passes it to a host function.
+    unsafe fn guest_memory<'a>(
+        runtime: wasm3x_sys::IM3Runtime,
+        mem: *mut std::ffi::c_void,
+    ) -> &'a mut [u8] {
+        // SAFETY: the guest's memory is `m3_GetMemorySize` bytes at `mem`.
+        unsafe {
+            let size = wasm3x_sys::m3_GetMemorySize(runtime) as usize;
+            std::slice::from_raw_parts_mut(mem.cast::<u8>(), size)
+        }
+    }
+
+    /// Returns from a `*_sizes_get(count, size) -> errno` call: `values` written where its two
+    /// arguments point.
+    ///
+    /// # Safety
+    /// As for [`guest_memory`], and `sp` is the call's stack: the result slot, then the two
+    /// arguments.
+    unsafe fn two_sizes(
+        runtime: wasm3x_sys::IM3Runtime,
+        sp: *mut u64,
+        mem: *mut std::ffi::c_void,
+        values: [u32; 2],
+    ) -> *const std::ffi::c_void {
+        // SAFETY: as the caller promises.
+        unsafe {
+            let memory = guest_memory(runtime, mem);
+            let mut errno = 0;
+            for (i, value) in [(1, values[0]), (2, values[1])] {
+                let at = *sp.add(i) as u32 as usize;
+                match memory.get_mut(at..at + 4) {
+                    Some(out) => out.copy_from_slice(&value.to_le_bytes()),
+                    None => errno = EFAULT,
+                }
+            }
+            *sp = errno;
+        }
+        std::ptr::null()
+    }
+
     /// `environ_sizes_get(count, size) -> errno`: no variables. (`environ_get` has then
     /// nothing to write, and returns 0 by the same function.)
     unsafe extern "C" fn environ_empty(
@@ -302,19 +355,53 @@ mod raw {
         sp: *mut u64,
         mem: *mut std::ffi::c_void,
     ) -> *const std::ffi::c_void {
-        // SAFETY: as for `fd_write`; the two arguments follow the result slot.
+        // SAFETY: wasm3 calls it with its guest's stack and memory.
+        unsafe { two_sizes(runtime, sp, mem, [0, 0]) }
+    }
+
+    /// `args_sizes_get(count, size) -> errno`: the guest's arguments, each with its NUL.
+    unsafe extern "C" fn args_sizes_get(
+        runtime: wasm3x_sys::IM3Runtime,
+        ctx: wasm3x_sys::IM3ImportContext,
+        sp: *mut u64,
+        mem: *mut std::ffi::c_void,
+    ) -> *const std::ffi::c_void {
+        // SAFETY: wasm3 calls it with its guest's stack and memory; the userdata is the
+        // instance's host state, alive while its runtime is.
         unsafe {
-            let size = wasm3x_sys::m3_GetMemorySize(runtime) as usize;
-            let memory = std::slice::from_raw_parts_mut(mem.cast::<u8>(), size);
-            let mut errno = 0;
-            for i in 1..=2 {
-                let at = *sp.add(i) as u32 as usize;
-                match memory.get_mut(at..at + 4) {
-                    Some(out) => out.copy_from_slice(&[0; 4]),
-                    None => errno = EFAULT,
+            let args = &(*(*ctx).userdata.cast::<Wasm3Host>()).args;
+            let bytes: usize = args.iter().map(|a| a.as_bytes_with_nul().len()).sum();
+            two_sizes(runtime, sp, mem, [args.len() as u32, bytes as u32])
+        }
+    }
+
+    /// `args_get(argv, argv_buf) -> errno`: a pointer per argument, and the arguments.
+    unsafe extern "C" fn args_get(
+        runtime: wasm3x_sys::IM3Runtime,
+        ctx: wasm3x_sys::IM3ImportContext,
+        sp: *mut u64,
+        mem: *mut std::ffi::c_void,
+    ) -> *const std::ffi::c_void {
+        // SAFETY: as for `args_sizes_get`.
+        unsafe {
+            let args = &(*(*ctx).userdata.cast::<Wasm3Host>()).args;
+            let memory = guest_memory(runtime, mem);
+            let (mut argv, mut buf) = (*sp.add(1) as u32 as usize, *sp.add(2) as u32 as usize);
+            *sp = (|| {
+                for arg in args {
+                    let bytes = arg.as_bytes_with_nul();
+                    memory
+                        .get_mut(argv..argv + 4)?
+                        .copy_from_slice(&(buf as u32).to_le_bytes());
+                    memory
+                        .get_mut(buf..buf + bytes.len())?
+                        .copy_from_slice(bytes);
+                    argv += 4;
+                    buf += bytes.len();
                 }
-            }
-            *sp = errno;
+                Some(0)
+            })()
+            .unwrap_or(EFAULT);
         }
         std::ptr::null()
     }
@@ -351,9 +438,24 @@ mod raw {
     }
 
     impl Wasm3 {
+        /// Unmetered, `main.wasm` its only argument.
         pub fn new(wasm: &[u8]) -> Self {
+            Self::with(wasm, &["main.wasm"], false)
+        }
+
+        /// Metered as wasiport meters it for a fuel budget, or not; `args` the guest's.
+        pub fn with(wasm: &[u8], args: &[&str], fuel: bool) -> Self {
+            let wasm = if fuel {
+                wasiport::rewrite::meter(wasm, wasiport::rewrite::Metering::Trap).unwrap()
+            } else {
+                wasm.to_vec()
+            };
             Wasm3 {
-                wasm: wasm.to_vec(),
+                wasm,
+                args: args
+                    .iter()
+                    .map(|a| std::ffi::CString::new(*a).unwrap())
+                    .collect(),
             }
         }
 
@@ -376,32 +478,39 @@ mod raw {
                     self.wasm.len() as u32,
                 ));
                 m3(sys::m3_LoadModule(runtime, module));
-                let output = Box::into_raw(Box::new([Vec::new(), Vec::new()]));
-                let wasi: [(&std::ffi::CStr, &std::ffi::CStr, sys::M3RawCall); 4] = [
-                    (c"fd_write", c"i(iiii)", Some(fd_write)),
-                    (c"environ_sizes_get", c"i(ii)", Some(environ_empty)),
-                    (c"environ_get", c"i(ii)", Some(environ_empty)),
-                    (c"proc_exit", c"v(i)", Some(proc_exit)),
+                let host = Box::into_raw(Box::new(Wasm3Host {
+                    output: [Vec::new(), Vec::new()],
+                    args: self.args.clone(),
+                }));
+                let wasi = c"wasi_snapshot_preview1";
+                let imports: [(
+                    &std::ffi::CStr,
+                    &std::ffi::CStr,
+                    &std::ffi::CStr,
+                    sys::M3RawCall,
+                ); 6] = [
+                    (wasi, c"fd_write", c"i(iiii)", Some(fd_write)),
+                    (wasi, c"args_sizes_get", c"i(ii)", Some(args_sizes_get)),
+                    (wasi, c"args_get", c"i(ii)", Some(args_get)),
+                    (wasi, c"environ_sizes_get", c"i(ii)", Some(environ_empty)),
+                    (wasi, c"environ_get", c"i(ii)", Some(environ_empty)),
+                    (wasi, c"proc_exit", c"v(i)", Some(proc_exit)),
                 ];
-                for (name, signature, function) in wasi {
+                for (module_name, name, signature, function) in imports {
                     let linked = sys::m3_LinkRawFunctionEx(
                         module,
-                        c"wasi_snapshot_preview1".as_ptr(),
+                        module_name.as_ptr(),
                         name.as_ptr(),
                         signature.as_ptr(),
                         function,
-                        output.cast(),
+                        host.cast(),
                     );
                     // A guest need not import them all.
                     if linked != sys::m3Err_functionLookupFailed {
                         m3(linked);
                     }
                 }
-                Wasm3Instance {
-                    env,
-                    runtime,
-                    output,
-                }
+                Wasm3Instance { env, runtime, host }
             }
         }
 
@@ -522,6 +631,148 @@ mod raw {
             };
             assert_eq!(code, 0);
             env.on_exit(&mut store, None);
+        }
+    }
+
+    /// WasmEdge's interpreter through its C API (`wasmedge-sys`'s bindings), on the calling
+    /// thread, as its worker runs a job: the module parsed and validated once; per run an
+    /// executor, a store and its own WASI module with the guest's arguments, then `_start`.
+    /// Cost measuring (WasmEdge's fuel) only when `fuel`. Its WASI writes to this process's
+    /// fds, as the worker's does to the worker's. Only with the `wasmedge` feature.
+    #[cfg(feature = "wasmedge")]
+    pub struct Wasmedge {
+        config: *mut ffi::WasmEdge_ConfigureContext,
+        ast: *mut ffi::WasmEdge_ASTModuleContext,
+        args: Vec<std::ffi::CString>,
+        fuel: bool,
+    }
+
+    #[cfg(feature = "wasmedge")]
+    use wasmedge_sys::ffi;
+
+    #[cfg(feature = "wasmedge")]
+    pub fn edge(result: ffi::WasmEdge_Result) {
+        // SAFETY: plain value functions; the message is a static C string.
+        unsafe {
+            if !ffi::WasmEdge_ResultOK(result) {
+                panic!(
+                    "{:?}",
+                    std::ffi::CStr::from_ptr(ffi::WasmEdge_ResultGetMessage(result))
+                );
+            }
+        }
+    }
+
+    /// WasmEdge's interpreter configuration (its log off), counting cost as the adapter does
+    /// when `counted`, and `wasm` loaded and validated with it. The caller frees both.
+    #[cfg(feature = "wasmedge")]
+    pub fn wasmedge_load(
+        wasm: &[u8],
+        counted: bool,
+    ) -> (
+        *mut ffi::WasmEdge_ConfigureContext,
+        *mut ffi::WasmEdge_ASTModuleContext,
+    ) {
+        // SAFETY: each context is checked or used as WasmEdge made it; the loader and validator
+        // are freed here, the rest by the caller.
+        unsafe {
+            ffi::WasmEdge_LogOff();
+            let config = ffi::WasmEdge_ConfigureCreate();
+            assert!(!config.is_null());
+            if counted {
+                ffi::WasmEdge_ConfigureStatisticsSetInstructionCounting(config, true);
+                ffi::WasmEdge_ConfigureStatisticsSetCostMeasuring(config, true);
+            }
+            let loader = ffi::WasmEdge_LoaderCreate(config);
+            let mut ast = std::ptr::null_mut();
+            let bytes = ffi::WasmEdge_BytesWrap(wasm.as_ptr(), wasm.len() as u32);
+            edge(ffi::WasmEdge_LoaderParseFromBytes(loader, &mut ast, bytes));
+            ffi::WasmEdge_LoaderDelete(loader);
+            let validator = ffi::WasmEdge_ValidatorCreate(config);
+            edge(ffi::WasmEdge_ValidatorValidate(validator, ast));
+            ffi::WasmEdge_ValidatorDelete(validator);
+            (config, ast)
+        }
+    }
+
+    #[cfg(feature = "wasmedge")]
+    impl Wasmedge {
+        pub fn with(wasm: &[u8], args: &[&str], fuel: bool) -> Self {
+            // Freed once in `drop`.
+            let (config, ast) = wasmedge_load(wasm, fuel);
+            Wasmedge {
+                config,
+                ast,
+                args: args
+                    .iter()
+                    .map(|a| std::ffi::CString::new(*a).unwrap())
+                    .collect(),
+                fuel,
+            }
+        }
+
+        pub fn run(&self) {
+            // SAFETY: each context is checked, used as WasmEdge made it and freed once, the
+            // instance before the store, executor and WASI module it lives in.
+            unsafe {
+                let stat = ffi::WasmEdge_StatisticsCreate();
+                let executor = ffi::WasmEdge_ExecutorCreate(self.config, stat);
+                if self.fuel {
+                    ffi::WasmEdge_StatisticsSetCostLimit(stat, u64::MAX);
+                }
+                let store = ffi::WasmEdge_StoreCreate();
+                let argv: Vec<_> = self.args.iter().map(|a| a.as_ptr()).collect();
+                let wasi = ffi::WasmEdge_ModuleInstanceCreateWASI(
+                    argv.as_ptr(),
+                    argv.len() as u32,
+                    std::ptr::null(),
+                    0,
+                    std::ptr::null(),
+                    0,
+                );
+                assert!(!stat.is_null() && !executor.is_null());
+                assert!(!store.is_null() && !wasi.is_null());
+                edge(ffi::WasmEdge_ExecutorRegisterImport(executor, store, wasi));
+                let mut instance = std::ptr::null_mut();
+                edge(ffi::WasmEdge_ExecutorInstantiate(
+                    executor,
+                    &mut instance,
+                    store,
+                    self.ast,
+                ));
+                let name = ffi::WasmEdge_StringCreateByCString(c"_start".as_ptr());
+                let start = ffi::WasmEdge_ModuleInstanceFindFunction(instance, name);
+                ffi::WasmEdge_StringDelete(name);
+                assert!(!start.is_null());
+                let result = ffi::WasmEdge_ExecutorInvoke(
+                    executor,
+                    start,
+                    std::ptr::null(),
+                    0,
+                    std::ptr::null_mut(),
+                    0,
+                );
+                // A guest that calls `proc_exit` ends with WasmEdge's "terminated".
+                if !ffi::WasmEdge_ResultOK(result) {
+                    assert_eq!(ffi::WasmEdge_ModuleInstanceWASIGetExitCode(wasi), 0);
+                }
+                ffi::WasmEdge_ModuleInstanceDelete(instance);
+                ffi::WasmEdge_StoreDelete(store);
+                ffi::WasmEdge_ExecutorDelete(executor);
+                ffi::WasmEdge_ModuleInstanceDelete(wasi);
+                ffi::WasmEdge_StatisticsDelete(stat);
+            }
+        }
+    }
+
+    #[cfg(feature = "wasmedge")]
+    impl Drop for Wasmedge {
+        fn drop(&mut self) {
+            // SAFETY: made in `with`, each freed once.
+            unsafe {
+                ffi::WasmEdge_ASTModuleDelete(self.ast);
+                ffi::WasmEdge_ConfigureDelete(self.config);
+            }
         }
     }
 }
@@ -674,50 +925,138 @@ fn base64_of(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
-fn throughput(c: &mut Criterion) {
-    let config = RunConfig::builder()
-        .program_name("probe.wasm")
-        .args(["sha256", "16"])
-        .build()
-        .unwrap();
-    let mut group = c.benchmark_group("throughput");
-    group.sample_size(10);
-    group.throughput(criterion::Throughput::Bytes(16 << 20));
-    for backend in common::engines() {
-        let module = backend.compile(common::probe()).unwrap();
-        if let Some(raw_run) = raw_throughput(backend.name(), false) {
-            group.bench_function(BenchmarkId::new("raw", backend.name()), |b| {
-                b.iter(&raw_run)
-            });
+/// How long the pairs of one backend's throughput should take together.
+const PAIRS_TIME: Duration = Duration::from_secs(30);
+/// Fewest and most pairs of runs per backend.
+const PAIRS: (usize, usize) = (3, 15);
+/// A warm-up pair longer than this is counted: at that length there is nothing to warm.
+const COUNTED_WARM_UP: Duration = Duration::from_secs(10);
+
+/// `throughput` and `throughput_fuel`: each backend's runs interleaved with its raw baseline's
+/// (not criterion's two benchmarks a minute apart, whose ratio this shared machine's drift
+/// moved by ±10%), their medians written to `target/criterion/throughput.json`.
+fn throughput() {
+    let mut rows = Vec::new();
+    for (group, fuel) in [("throughput", false), ("throughput_fuel", true)] {
+        let mut config = RunConfig::builder();
+        config = config.program_name("probe.wasm").args(["sha256", "16"]);
+        if fuel {
+            config = config.fuel(u64::MAX / 2);
         }
-        group.bench_function(BenchmarkId::new("wasiport", backend.name()), |b| {
-            b.iter(|| assert!(backend.run(&module, &config).unwrap().success()))
-        });
+        let config = config.build().unwrap();
+        for backend in common::engines() {
+            let name = backend.name();
+            if !wanted(&format!("{group}/{name}")) {
+                continue;
+            }
+            let raw = raw_throughput(name, fuel);
+            // With fuel, only where both sides count it.
+            if fuel && (raw.is_none() || !backend.capabilities().contains(Capability::Fuel)) {
+                continue;
+            }
+            let module = backend.compile(common::probe()).unwrap();
+            let ours = || assert!(backend.run(&module, &config).unwrap().success());
+            let (raw_times, our_times) = interleaved(raw.as_deref(), &ours);
+            eprintln!(
+                "{group}/{name}: {} pairs, raw {:?}, wasiport {:?}",
+                our_times.len(),
+                raw_times.iter().min(),
+                our_times.iter().min()
+            );
+            for (column, times) in [("raw", raw_times), ("wasiport", our_times)] {
+                if let Some(row) = interleaved_row(group, column, name, times) {
+                    rows.push(row);
+                }
+            }
+        }
     }
-    group.finish();
-    // The same with fuel counted: what metering costs, through wasiport and without it.
-    let fueled = RunConfig::builder()
-        .program_name("probe.wasm")
-        .args(["sha256", "16"])
-        .fuel(u64::MAX / 2)
-        .build()
-        .unwrap();
-    let mut group = c.benchmark_group("throughput_fuel");
-    group.sample_size(10);
-    group.throughput(criterion::Throughput::Bytes(16 << 20));
-    for backend in common::backends_with(Capability::Fuel) {
-        let Some(raw_run) = raw_throughput(backend.name(), true) else {
-            continue;
-        };
-        let module = backend.compile(common::probe()).unwrap();
-        group.bench_function(BenchmarkId::new("raw", backend.name()), |b| {
-            b.iter(&raw_run)
-        });
-        group.bench_function(BenchmarkId::new("wasiport", backend.name()), |b| {
-            b.iter(|| assert!(backend.run(&module, &fueled).unwrap().success()))
-        });
+    write_criterion_side_file("throughput.json", &serde_json::to_value(rows).unwrap());
+}
+
+/// Runs of `raw` (when there is one) and `ours` in pairs, which of the two goes first
+/// alternating: after a warm-up pair, as many pairs as fit in [`PAIRS_TIME`], within [`PAIRS`].
+fn interleaved(raw: Option<&dyn Fn()>, ours: &dyn Fn()) -> (Vec<Duration>, Vec<Duration>) {
+    let time = |f: &dyn Fn()| {
+        let start = Instant::now();
+        f();
+        start.elapsed()
+    };
+    let pair = |raw_first: bool| {
+        let before = if raw_first { raw.map(time) } else { None };
+        let o = time(ours);
+        let r = if raw_first { before } else { raw.map(time) };
+        (r, o)
+    };
+    let (mut raw_times, mut our_times) = (Vec::new(), Vec::new());
+    let (r, o) = pair(true);
+    let warm_up = r.unwrap_or_default() + o;
+    if warm_up >= COUNTED_WARM_UP {
+        raw_times.extend(r);
+        our_times.push(o);
     }
-    group.finish();
+    let pairs = (PAIRS_TIME.as_secs_f64() / warm_up.as_secs_f64().max(1e-6)).ceil() as usize;
+    let pairs = pairs.clamp(PAIRS.0, PAIRS.1);
+    for i in our_times.len()..pairs {
+        let (r, o) = pair(i % 2 == 1);
+        raw_times.extend(r);
+        our_times.push(o);
+    }
+    (raw_times, our_times)
+}
+
+/// The row of `throughput.json` for one column's runs (`None` for no runs).
+fn interleaved_row(
+    group: &str,
+    column: &str,
+    backend: &str,
+    mut times: Vec<Duration>,
+) -> Option<wasiport_conformance::perf::InterleavedRow> {
+    times.sort();
+    let ns = |d: &Duration| d.as_nanos() as u64;
+    let n = times.len();
+    let median = match n {
+        0 => return None,
+        n if n % 2 == 1 => ns(&times[n / 2]),
+        n => (ns(&times[n / 2 - 1]) + ns(&times[n / 2])) / 2,
+    };
+    Some(wasiport_conformance::perf::InterleavedRow {
+        group: group.into(),
+        column: column.into(),
+        backend: backend.into(),
+        runs: n as u64,
+        median_ns: median,
+        min_ns: ns(&times[0]),
+        max_ns: ns(&times[n - 1]),
+    })
+}
+
+/// Whether the command line's filter (criterion's: the word after `--` that is neither a flag
+/// nor a flag's value) lets `id` (a group, or `group/backend`) run, for what this bench
+/// measures without criterion.
+fn wanted(id: &str) -> bool {
+    // criterion's options that take a value.
+    const WITH_VALUE: [&str; 15] = [
+        "--color",
+        "--output-format",
+        "--plotting-backend",
+        "--save-baseline",
+        "--baseline",
+        "--baseline-lenient",
+        "--load-baseline",
+        "--sample-size",
+        "--warm-up-time",
+        "--measurement-time",
+        "--nresamples",
+        "--noise-threshold",
+        "--confidence-level",
+        "--significance-level",
+        "--profile-time",
+    ];
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let filter = args.iter().enumerate().find(|(i, a)| {
+        !a.starts_with('-') && (*i == 0 || !WITH_VALUE.contains(&args[i - 1].as_str()))
+    });
+    filter.is_none_or(|(_, f)| id.contains(f.as_str()))
 }
 
 /// The probe's SHA-256 over 16 MiB with `name`'s own API (`None` for a backend without a raw
@@ -736,6 +1075,15 @@ fn raw_throughput(name: &str, fuel: bool) -> Option<Box<dyn Fn()>> {
         }
         "wasmi" => {
             let raw = raw::Wasmi::with(wasm, &args, fuel);
+            Box::new(move || raw.run())
+        }
+        "wasm3" => {
+            let raw = raw::Wasm3::with(wasm, &args, fuel);
+            Box::new(move || raw.run())
+        }
+        #[cfg(feature = "wasmedge")]
+        "wasmedge" => {
+            let raw = raw::Wasmedge::with(wasm, &args, fuel);
             Box::new(move || raw.run())
         }
         _ => return None,
@@ -1071,6 +1419,9 @@ fn child_measures_memory(name: &str) -> ! {
 /// instances alive through its own API (wasiport's runs end their instance), each measured in
 /// a child process of its own.
 fn memory() {
+    if !wanted("memory") {
+        return;
+    }
     let exe = std::env::current_exe().unwrap();
     let mut json = Vec::new();
     for name in ["wasmtime", "wasmer", "wasmi", "wasm3"] {
@@ -1134,6 +1485,9 @@ fn peak_rss(command: &Command) -> u64 {
 /// release build's (`cargo build --release --workspace --all-features --bins`); written to
 /// `target/criterion/process_memory.json`.
 fn process_memory() {
+    if !wanted("process_memory") {
+        return;
+    }
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let Some(wasiport) = wasiport_program() else {
         return;
@@ -1323,36 +1677,16 @@ mod raw_call {
     use wasmedge_sys::ffi;
 
     #[cfg(feature = "wasmedge")]
-    fn edge(result: ffi::WasmEdge_Result) {
-        // SAFETY: plain value functions; the message is a static C string.
-        unsafe {
-            if !ffi::WasmEdge_ResultOK(result) {
-                panic!(
-                    "{:?}",
-                    std::ffi::CStr::from_ptr(ffi::WasmEdge_ResultGetMessage(result))
-                );
-            }
-        }
-    }
+    use super::raw::{edge, wasmedge_load};
 
     #[cfg(feature = "wasmedge")]
     impl Wasmedge {
         pub fn new(wasm: &[u8], token: &[u8]) -> Self {
+            // Cost counted, as the adapter's instances count it (a call may ask for fuel).
+            let (config, ast) = wasmedge_load(wasm, true);
             // SAFETY: each context is checked or used as WasmEdge made it, and freed once in
             // `drop` (the instance before the store, executor and WASI module it lives in).
             unsafe {
-                ffi::WasmEdge_LogOff();
-                let config = ffi::WasmEdge_ConfigureCreate();
-                ffi::WasmEdge_ConfigureStatisticsSetInstructionCounting(config, true);
-                ffi::WasmEdge_ConfigureStatisticsSetCostMeasuring(config, true);
-                let loader = ffi::WasmEdge_LoaderCreate(config);
-                let mut ast = std::ptr::null_mut();
-                let bytes = ffi::WasmEdge_BytesWrap(wasm.as_ptr(), wasm.len() as u32);
-                edge(ffi::WasmEdge_LoaderParseFromBytes(loader, &mut ast, bytes));
-                ffi::WasmEdge_LoaderDelete(loader);
-                let validator = ffi::WasmEdge_ValidatorCreate(config);
-                edge(ffi::WasmEdge_ValidatorValidate(validator, ast));
-                ffi::WasmEdge_ValidatorDelete(validator);
                 let stat = ffi::WasmEdge_StatisticsCreate();
                 let executor = ffi::WasmEdge_ExecutorCreate(config, stat);
                 let store = ffi::WasmEdge_StoreCreate();
@@ -1674,7 +2008,7 @@ fn main() {
     component_start(&mut c);
     component_vs_module(&mut c);
     cold_start(&mut c);
-    throughput(&mut c);
+    throughput();
     module_cache(&mut c);
     call(&mut c);
     suite(&mut c);

@@ -302,7 +302,7 @@ impl Table {
                 .y_label_formatter(&row_label)
                 .x_labels(6)
                 .x_label_formatter(&time_label)
-                .x_desc("mean time of one iteration")
+                .x_desc("time of one iteration")
                 .label_style(("sans-serif", 12))
                 .draw()
                 .map_err(|e| chart_error(&e))?;
@@ -441,20 +441,29 @@ pub const GROUPS: &[(&str, &str, &str, &[Goal])] = &[
         "throughput",
         "Throughput: SHA-256 over 16 MiB",
         "The probe guest's `sha256 16` (the sha2 crate, built for wasm32-wasip1 with opt-level \
-         s), precompiled, one run per iteration, no limit set: `raw` with the runtime's own API \
-         and neither fuel metering nor epoch checks (wasmtime, wasmer, wasmi: the `overhead` \
-         group's baselines with the probe's arguments), `wasiport` through `Backend::run` (on \
-         wasmtime, wasmer and wasmi: code compiled without fuel metering or epoch checks, as \
-         no limit is set). The rest have no raw baseline here: the engines' code quality side by side.",
+         s), precompiled, no limit set. Not criterion's: each backend's runs are interleaved with \
+         its raw baseline's (raw, wasiport, wasiport, raw, ... after a warm-up pair, as many \
+         pairs as fit in 30 s, 3 to 15), and the times are their medians, so that a slow minute \
+         of this shared machine falls on both columns alike. `raw` with the runtime's own API \
+         and neither fuel metering nor epoch checks: wasmtime, wasmer, wasmi: the `overhead` \
+         group's baselines with the probe's arguments; wasm3: its C API, the WASI calls the \
+         probe makes (its arguments, `fd_write`) raw functions; WasmEdge: its C API in this \
+         process, the interpreter with its own WASI, as the worker runs a job. `wasiport` \
+         through `Backend::run`: on wasmtime, wasmer and wasmi code compiled without fuel \
+         metering or epoch checks, as no limit is set; WasmEdge in its worker process. node and \
+         chromium have no raw baseline here: the engines' code side by side.",
         &[Goal::RatioAtMost(1.05, None)],
     ),
     (
         "throughput_fuel",
         "Throughput with fuel counted: what metering costs",
-        "The same SHA-256 over 16 MiB with fuel counted: `raw` with the runtime's metering on \
-         (wasmtime: `consume_fuel` and epochs; wasmer: its metering middleware, one point per \
-         operator; wasmi: `consume_fuel`), `wasiport` with a fuel budget. Against the \
-         `throughput` group's `raw`, the cost of counting fuel.",
+        "The same SHA-256 over 16 MiB, interleaved the same way, with fuel counted: `raw` with \
+         the runtime's metering on (wasmtime: `consume_fuel` and epochs; wasmer: its metering \
+         middleware, one point per operator; wasmi: `consume_fuel`; WasmEdge: its cost \
+         measuring; wasm3, which has none: the module metered as wasiport meters it, \
+         `wasiport::rewrite::meter`, its counter never running out), `wasiport` with a fuel \
+         budget (on wasm3 handed to the guest a slice at a time by a host function). Against \
+         the `throughput` group's `raw`, the cost of counting fuel.",
         &[Goal::RatioAtMost(1.05, None)],
     ),
     (
@@ -807,6 +816,50 @@ fn latency_markdown(rows: &[LatencyRow]) -> String {
     out
 }
 
+/// One row of `throughput.json`, which the `overhead` bench writes beside criterion's results:
+/// one column of a throughput group on one backend, its runs interleaved with the other
+/// column's (raw, wasiport, wasiport, raw, ...), so that both see the same machine.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InterleavedRow {
+    /// The group, e.g. `throughput`.
+    pub group: String,
+    /// `raw` or `wasiport`.
+    pub column: String,
+    /// The backend.
+    pub backend: String,
+    /// Runs timed.
+    pub runs: u64,
+    /// The median run, in nanoseconds.
+    pub median_ns: u64,
+    /// The fastest run.
+    pub min_ns: u64,
+    /// The slowest run.
+    pub max_ns: u64,
+}
+
+impl InterleavedRow {
+    /// The row as a measurement of its group's table: its median as the cell's time, its
+    /// fastest and slowest runs as the interval.
+    pub fn measurement(&self) -> Measurement {
+        Measurement {
+            group: self.group.clone(),
+            function: self.column.clone(),
+            row: self.backend.clone(),
+            mean_ns: self.median_ns as f64,
+            interval_ns: (self.min_ns as f64, self.max_ns as f64),
+        }
+    }
+}
+
+/// The interleaved measurements, if the bench wrote them.
+pub fn read_interleaved(criterion_dir: &Path) -> Result<Vec<InterleavedRow>, PerfError> {
+    let path = criterion_dir.join("throughput.json");
+    if !path.is_file() {
+        return Ok(Vec::new());
+    }
+    read_json(&path)
+}
+
 /// The memory measurement, if the bench wrote one.
 pub fn read_memory(criterion_dir: &Path) -> Result<Vec<MemoryRow>, PerfError> {
     let path = criterion_dir.join("memory.json");
@@ -828,8 +881,9 @@ pub fn markdown(
 ) -> String {
     let mut out = String::from(
         "# Performance\n\nGenerated by `wasiport report performance` from criterion's results \
-         (`cargo bench`); do not edit by hand. Times are criterion's mean per iteration; ratios \
-         are of two benchmarks measured side by side in the same run.\n\n",
+         (`cargo bench`); do not edit by hand. Times are criterion's mean per iteration unless a \
+         section says otherwise; ratios are of two benchmarks measured side by side in the same \
+         run.\n\n",
     );
     let _ = writeln!(out, "Measured on: {machine}\n");
     // Known groups in their order, then any other.
@@ -882,7 +936,8 @@ pub fn markdown(
         "\n## What is not measured\n\n\
          - Timings from another machine, or from different runs side by side: every ratio here \
            is of two benchmarks of the same run.\n\
-         - A raw baseline and the memory of live instances for WasmEdge (see `overhead`).\n\
+         - WasmEdge's hello against a raw baseline (`overhead`), and the memory of its live \
+           instances: its runs happen in a worker process.\n\
          - wasiport's own memory in live instances: its runs end their instances, so there is \
            nothing of its own to hold 1,000 of (its whole process is measured above).\n",
     );
@@ -940,11 +995,19 @@ const COLUMN_ORDER: &[&str] = &[
 ];
 
 impl Results {
-    /// The results under criterion's output directory, measured on this machine.
+    /// The results under criterion's output directory, measured on this machine. A group the
+    /// bench measured interleaved (`throughput.json`) is taken from there, not from what
+    /// criterion kept of it from older runs.
     pub fn from_criterion(dir: &Path) -> Result<Self, PerfError> {
+        let interleaved = read_interleaved(dir)?;
+        let mut measurements = read_criterion(dir)?;
+        measurements.retain(|m| !interleaved.iter().any(|r| r.group == m.group));
+        measurements.extend(interleaved.iter().map(InterleavedRow::measurement));
+        measurements
+            .sort_by(|a, b| (&a.group, &a.row, &a.function).cmp(&(&b.group, &b.row, &b.function)));
         Ok(Results {
             machine: this_machine(),
-            measurements: read_criterion(dir)?,
+            measurements,
             memory: read_memory(dir)?,
             latency: read_latency(dir)?,
             process_memory: read_process_memory(dir)?,
@@ -979,5 +1042,71 @@ impl Results {
             ),
             svgs,
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Writes one benchmark as criterion lays it out.
+    fn criterion_result(dir: &Path, group: &str, function: &str, row: &str, mean_ns: f64) {
+        let new = dir.join(group).join(function).join(row).join("new");
+        std::fs::create_dir_all(&new).unwrap();
+        let bench = serde_json::json!({
+            "group_id": group, "function_id": function, "value_str": row,
+        });
+        let estimate = serde_json::json!({"mean": {
+            "point_estimate": mean_ns,
+            "confidence_interval": {"lower_bound": mean_ns, "upper_bound": mean_ns},
+        }});
+        std::fs::write(new.join("benchmark.json"), bench.to_string()).unwrap();
+        std::fs::write(new.join("estimates.json"), estimate.to_string()).unwrap();
+    }
+
+    fn row(column: &str, median_ns: u64) -> InterleavedRow {
+        InterleavedRow {
+            group: "throughput".into(),
+            column: column.into(),
+            backend: "wasmtime".into(),
+            runs: 5,
+            median_ns,
+            min_ns: median_ns - 10,
+            max_ns: median_ns + 10,
+        }
+    }
+
+    #[test]
+    fn interleaved_groups_replace_what_criterion_kept_of_them() {
+        let dir = tempfile::tempdir().unwrap();
+        // An older run's criterion results of the same group, and another group's.
+        criterion_result(dir.path(), "throughput", "raw", "wasmtime", 100.0);
+        criterion_result(dir.path(), "throughput", "wasiport", "wasmtime", 150.0);
+        criterion_result(dir.path(), "overhead", "raw", "wasmtime", 7.0);
+        let rows = vec![row("raw", 1000), row("wasiport", 1020)];
+        std::fs::write(
+            dir.path().join("throughput.json"),
+            serde_json::to_string(&rows).unwrap(),
+        )
+        .unwrap();
+
+        let results = Results::from_criterion(dir.path()).unwrap();
+        let throughput: Vec<&Measurement> = results
+            .measurements
+            .iter()
+            .filter(|m| m.group == "throughput")
+            .collect();
+        assert_eq!(throughput.len(), 2, "{throughput:?}");
+        assert_eq!(throughput[0].function, "raw");
+        assert_eq!(throughput[0].mean_ns, 1000.0);
+        assert_eq!(throughput[0].interval_ns, (990.0, 1010.0));
+        assert!(results.measurements.iter().any(|m| m.group == "overhead"));
+        // The report's ratio is of the medians, and the goal is held to it.
+        let (report, _) = results.render("perf").unwrap();
+        assert!(
+            report.contains("| wasmtime | 1.0 µs | 1.0 µs | **1.02x** |"),
+            "{report}"
+        );
+        assert!(report.contains("wasmtime 1.02x (met)"), "{report}");
     }
 }
