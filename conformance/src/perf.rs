@@ -450,7 +450,8 @@ pub const GROUPS: &[(&str, &str, &str, &[Goal])] = &[
          probe makes (its arguments, `fd_write`) raw functions; WasmEdge: its C API in this \
          process, the interpreter with its own WASI, as the worker runs a job. `wasiport` \
          through `Backend::run`: on wasmtime, wasmer and wasmi code compiled without fuel \
-         metering or epoch checks, as no limit is set; WasmEdge in its worker process. node and \
+         metering or epoch checks, as no limit is set; WasmEdge in its worker process, counting no \
+         cost, the module rewritten to count the depth of its recursive functions. node and \
          chromium have no raw baseline here: the engines' code side by side.",
         &[Goal::RatioAtMost(1.05, None)],
     ),

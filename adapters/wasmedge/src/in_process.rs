@@ -92,8 +92,8 @@ impl Guest {
             .max_memory_bytes
             .map(|bytes| u32::try_from(bytes / 65536).unwrap_or(u32::MAX));
         let mut wasm_config = Configure::new(max_memory_pages).map_err(internal)?;
-        // Cost is counted when a budget needs it (WasmEdge's interpreter pays ~10% for
-        // counting), and always for AOT code, compiled with the counting in it.
+        // Cost is counted when a budget needs it (counting slows WasmEdge's interpreter
+        // down a great deal), and always for AOT code, compiled with the counting in it.
         let counted = counted || mode == Mode::Aot;
         if counted {
             wasm_config.measure_cost();

@@ -245,8 +245,8 @@ fn run(job: &Job) -> Report {
         Ok(config) => config,
         Err(e) => return failed(e.message),
     };
-    // Cost is counted when a budget needs it (WasmEdge's interpreter pays ~10% for counting),
-    // and always for AOT code, which `compile_aot` compiled with the counting in it.
+    // Cost is counted when a budget needs it (counting slows WasmEdge's interpreter down a great
+    // deal), and always for AOT code, which `compile_aot` compiled with the counting in it.
     let counted = job.fuel.is_some() || job.aot;
     if counted {
         config.measure_cost();
