@@ -219,6 +219,13 @@ mod raw {
         args: Vec<std::ffi::CString>,
     }
 
+    /// A guest's arguments as C strings, as wasm3's and WasmEdge's C APIs take them.
+    fn c_strings(args: &[&str]) -> Vec<std::ffi::CString> {
+        args.iter()
+            .map(|a| std::ffi::CString::new(*a).unwrap())
+            .collect()
+    }
+
     /// What a wasm3 instance's raw functions reach through their userdata.
     struct Wasm3Host {
         /// stdout and stderr.
@@ -452,10 +459,7 @@ mod raw {
             };
             Wasm3 {
                 wasm,
-                args: args
-                    .iter()
-                    .map(|a| std::ffi::CString::new(*a).unwrap())
-                    .collect(),
+                args: c_strings(args),
             }
         }
 
@@ -482,24 +486,18 @@ mod raw {
                     output: [Vec::new(), Vec::new()],
                     args: self.args.clone(),
                 }));
-                let wasi = c"wasi_snapshot_preview1";
-                let imports: [(
-                    &std::ffi::CStr,
-                    &std::ffi::CStr,
-                    &std::ffi::CStr,
-                    sys::M3RawCall,
-                ); 6] = [
-                    (wasi, c"fd_write", c"i(iiii)", Some(fd_write)),
-                    (wasi, c"args_sizes_get", c"i(ii)", Some(args_sizes_get)),
-                    (wasi, c"args_get", c"i(ii)", Some(args_get)),
-                    (wasi, c"environ_sizes_get", c"i(ii)", Some(environ_empty)),
-                    (wasi, c"environ_get", c"i(ii)", Some(environ_empty)),
-                    (wasi, c"proc_exit", c"v(i)", Some(proc_exit)),
+                let wasi: [(&std::ffi::CStr, &std::ffi::CStr, sys::M3RawCall); 6] = [
+                    (c"fd_write", c"i(iiii)", Some(fd_write)),
+                    (c"args_sizes_get", c"i(ii)", Some(args_sizes_get)),
+                    (c"args_get", c"i(ii)", Some(args_get)),
+                    (c"environ_sizes_get", c"i(ii)", Some(environ_empty)),
+                    (c"environ_get", c"i(ii)", Some(environ_empty)),
+                    (c"proc_exit", c"v(i)", Some(proc_exit)),
                 ];
-                for (module_name, name, signature, function) in imports {
+                for (name, signature, function) in wasi {
                     let linked = sys::m3_LinkRawFunctionEx(
                         module,
-                        module_name.as_ptr(),
+                        c"wasi_snapshot_preview1".as_ptr(),
                         name.as_ptr(),
                         signature.as_ptr(),
                         function,
@@ -703,10 +701,7 @@ mod raw {
             Wasmedge {
                 config,
                 ast,
-                args: args
-                    .iter()
-                    .map(|a| std::ffi::CString::new(*a).unwrap())
-                    .collect(),
+                args: c_strings(args),
                 fuel,
             }
         }

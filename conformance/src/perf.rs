@@ -91,6 +91,19 @@ fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, PerfError
     })
 }
 
+/// The rows of a file the bench writes beside criterion's results (`name` in
+/// `criterion_dir`), none if it did not write one.
+fn read_side_file<T: serde::de::DeserializeOwned>(
+    criterion_dir: &Path,
+    name: &str,
+) -> Result<Vec<T>, PerfError> {
+    let path = criterion_dir.join(name);
+    if !path.is_file() {
+        return Ok(Vec::new());
+    }
+    read_json(&path)
+}
+
 /// Every result under criterion's output directory (`target/criterion`), sorted.
 pub fn read_criterion(dir: &Path) -> Result<Vec<Measurement>, PerfError> {
     let mut found = Vec::new();
@@ -691,11 +704,7 @@ pub struct ProcessMemoryRow {
 
 /// The whole-process memory measurement, if the bench wrote one.
 pub fn read_process_memory(criterion_dir: &Path) -> Result<Vec<ProcessMemoryRow>, PerfError> {
-    let path = criterion_dir.join("process_memory.json");
-    if !path.is_file() {
-        return Ok(Vec::new());
-    }
-    read_json(&path)
+    read_side_file(criterion_dir, "process_memory.json")
 }
 
 /// The section on whole processes' peak memory: per guest, each program's.
@@ -761,11 +770,7 @@ pub struct Percentiles {
 
 /// The per-call latencies, if the bench wrote them.
 pub fn read_latency(criterion_dir: &Path) -> Result<Vec<LatencyRow>, PerfError> {
-    let path = criterion_dir.join("call_latency.json");
-    if !path.is_file() {
-        return Ok(Vec::new());
-    }
-    read_json(&path)
+    read_side_file(criterion_dir, "call_latency.json")
 }
 
 /// The latency section of the report: per backend, the mean and p99 of raw and wasiport calls.
@@ -854,20 +859,12 @@ impl InterleavedRow {
 
 /// The interleaved measurements, if the bench wrote them.
 pub fn read_interleaved(criterion_dir: &Path) -> Result<Vec<InterleavedRow>, PerfError> {
-    let path = criterion_dir.join("throughput.json");
-    if !path.is_file() {
-        return Ok(Vec::new());
-    }
-    read_json(&path)
+    read_side_file(criterion_dir, "throughput.json")
 }
 
 /// The memory measurement, if the bench wrote one.
 pub fn read_memory(criterion_dir: &Path) -> Result<Vec<MemoryRow>, PerfError> {
-    let path = criterion_dir.join("memory.json");
-    if !path.is_file() {
-        return Ok(Vec::new());
-    }
-    read_json(&path)
+    read_side_file(criterion_dir, "memory.json")
 }
 
 /// The report: a heading, the machine, then per group its description, table and chart
